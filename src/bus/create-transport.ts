@@ -1,0 +1,20 @@
+import { AmqpTransport } from '../transport/amqp/amqp-transport.js';
+import { MemoryTransport } from '../transport/memory/memory-transport.js';
+import type { Transport } from '../transport/transport.js';
+import type { ResolvedOptions } from './options.js';
+
+/** `memory://NAME` → the in-process broker NAME; `amqp(s)://` → RabbitMQ. */
+export function createTransport(options: ResolvedOptions): Transport {
+  const [first = ''] = options.urls;
+  const logger = options.logger.child({ transport: first.startsWith('memory://') ? 'memory' : 'amqp' });
+  if (first.startsWith('memory://')) return new MemoryTransport({ url: first, logger });
+  return new AmqpTransport({
+    urls: options.urls,
+    heartbeatSeconds: options.heartbeatSeconds,
+    reconnectDelayMs: options.reconnectDelayMs,
+    connectTimeoutMs: options.connectTimeoutMs,
+    connectionName: options.connectionName,
+    tls: options.tls,
+    logger,
+  });
+}

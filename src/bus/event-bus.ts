@@ -1,0 +1,256 @@
+import { Observable, Subject, Subscription, type Subscriber, takeUntil, tap } from 'rxjs';
+import type { Handler } from '../core/handler.js';
+import type { Settlement } from '../core/outcome.js';
+import { processDeliveries } from '../core/process-deliveries.js';
+import { ConfigError, ConnectionError, ErrorCode } from '../errors.js';
+import { ensureEvent, type Event, routingKeyOf } from '../event/event.js';
+import { decodeEvent, encodeEvent, JSON_CONTENT_TYPE } from '../event/serializer.js';
+import { compilePattern, type Pattern } from '../routing/pattern.js';
+import { Registry } from '../routing/registry.js';
+import type { ConnectionState, QueueConsumer, Transport } from '../transport/transport.js';
+import { BindingSet } from './binding-set.js';
+import { createTransport } from './create-transport.js';
+import { type EventBusOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { settleDelivery } from './settle-delivery.js';
+
+/** Counters since the bus connected. */
+export interface BusStats {
+  readonly published: number;
+  /** Deliveries every matching handler succeeded on. */
+  readonly acked: number;
+  /** Deliveries no handler matched (acked). */
+  readonly unhandled: number;
+  readonly deadLettered: number;
+}
+
+/**
+ * The event bus: publish events, route deliveries to handlers by glob, watch
+ * them as Observables.
+ *
+ * | for one delivery                                  | the bus               |
+ * |---------------------------------------------------|-----------------------|
+ * | every matching handler succeeds                   | acks                  |
+ * | no handler matches                                | acks (`unhandled`)    |
+ * | a handler throws, rejects, errors or times out    | dead-letters to Q.dlq |
+ * | the body is not an event (or key ≠ domain.action) | dead-letters to Q.dlq |
+ *
+ * @example
+ * const bus = await EventBus.connect({ url: 'memory://demo', queue: 'order-service' });
+ * bus.handle('order.*', async (event) => console.log(event.action));
+ * await bus.ready();
+ * await bus.publish(createEvent({ domain: 'order', action: 'created', data: { order_id: 'A1' } }));
+ * await bus.close();
+ */
+export class EventBus {
+  private readonly handlers = new Registry<Handler>();
+  private readonly streams = new Registry<Subscriber<Event>>();
+  private readonly bindings: BindingSet | undefined;
+  private readonly stopConsuming = new Subject<void>();
+  private readonly settlements = new Subject<Settlement>();
+  private readonly counts = { published: 0, acked: 0, unhandled: 0, deadLettered: 0 };
+  private pipeline: Subscription | undefined;
+  private drained: Promise<void> = Promise.resolve();
+  private state: 'open' | 'closing' | 'closed' = 'open';
+  private closing: Promise<void> | undefined;
+
+  /** Connection lifecycle: `connecting`, `connected`, `disconnected`, `blocked`, `closed`. */
+  readonly state$: Observable<ConnectionState>;
+  /** Every delivery once settled, with its outcome: for metrics, logs and tests. */
+  readonly settlements$: Observable<Settlement> = this.settlements.asObservable();
+
+  /**
+   * Connects, declares the exchange and (with `queue`) the service queue and
+   * `queue.dlq`, and returns a bus ready to publish.
+   *
+   * @throws {ConfigError} `INVALID_OPTIONS` for a bad option.
+   * @throws {ConnectionError} `CONNECTION_FAILED` when no broker answers in
+   *   time or the login is refused; `TOPOLOGY_FAILED` when the exchange or
+   *   queue exists with other settings.
+   */
+  static async connect(options?: EventBusOptions): Promise<EventBus> {
+    const config = resolveOptions(options);
+    const transport = createTransport(config);
+    await transport.connect(config.exchange);
+    let consumer: QueueConsumer | undefined;
+    if (config.queue !== undefined) {
+      consumer = transport.consumer({
+        exchange: config.exchange,
+        prefetch: config.prefetch,
+        queue: { name: config.queue, deadLetterQueue: `${config.queue}.dlq`, ...config.queueOptions },
+      });
+      try {
+        await consumer.ready();
+      } catch (error) {
+        await transport.close();
+        throw error;
+      }
+    }
+    return new EventBus(config, transport, consumer);
+  }
+
+  private constructor(
+    private readonly config: ResolvedOptions,
+    private readonly transport: Transport,
+    private readonly consumer: QueueConsumer | undefined,
+  ) {
+    this.state$ = transport.state$;
+    this.bindings = consumer && new BindingSet(consumer);
+  }
+
+  /**
+   * Runs `handler` for every event whose routing key matches `pattern`; its
+   * result (with the other matching handlers') decides the ack. Unsubscribe
+   * the returned Subscription to remove it.
+   *
+   * @throws {ConfigError} `INVALID_PATTERN`, `INVALID_ARGUMENT`, or `INVALID_OPTIONS` when the bus has no `queue`.
+   * @throws {ConnectionError} `CLOSED` after `close()`.
+   */
+  handle(pattern: string, handler: Handler): Subscription {
+    const compiled = this.register(pattern, 'handle');
+    if (typeof handler !== 'function' && typeof (handler as { handle?: unknown } | null)?.handle !== 'function') {
+      throw new ConfigError(ErrorCode.INVALID_ARGUMENT, `handle("${pattern}", handler): handler must be a function or an object with a handle(event) method`);
+    }
+    return this.attach(compiled, this.handlers.add(compiled, handler));
+  }
+
+  /**
+   * A live stream of the events matching `pattern`. Subscribing binds the
+   * queue (if no handler did already); unsubscribing unbinds it. Streams only
+   * watch: handlers decide acks. Completes when the bus closes.
+   *
+   * @throws {ConfigError} `INVALID_PATTERN`, or `INVALID_OPTIONS` when the bus has no `queue`.
+   */
+  on$(pattern: string): Observable<Event> {
+    const compiled = this.register(pattern, 'on$');
+    return new Observable<Event>((subscriber) => {
+      if (this.state !== 'open') return subscriber.complete();
+      return this.attach(compiled, this.streams.add(compiled, subscriber));
+    });
+  }
+
+  /** Resolves once the binding and consumer of every handler and stream registered so far are active. */
+  async ready(): Promise<void> {
+    if (!this.consumer || !this.bindings) return;
+    await this.bindings.settled();
+    await this.consumer.ready();
+  }
+
+  /**
+   * Publishes an event (persistent, routing key `domain.action`) and resolves
+   * once the broker confirmed it. While the connection is down it waits and
+   * goes out on reconnect.
+   *
+   * @throws {ConfigError} `INVALID_EVENT` / `INVALID_DATA` for a bad event.
+   * @throws {PublishError} `PUBLISH_REFUSED`, `PUBLISH_TIMEOUT`.
+   * @throws {ConnectionError} `CLOSED` after `close()`.
+   */
+  async publish(event: Event<unknown>): Promise<void> {
+    if (this.state === 'closed') throw closedError('publish');
+    const checked = ensureEvent(event);
+    const routingKey = routingKeyOf(checked);
+    await this.transport.publish({
+      exchange: this.config.exchange,
+      routingKey,
+      body: encodeEvent(checked),
+      properties: {
+        contentType: JSON_CONTENT_TYPE,
+        contentEncoding: 'utf-8',
+        deliveryMode: 2,
+        messageId: checked.id,
+        type: routingKey,
+        timestamp: Math.floor(Date.parse(checked.timestamp) / 1000),
+        correlationId: checked.correlationId,
+        appId: this.config.connectionName,
+      },
+      timeoutMs: this.config.publishTimeoutMs,
+    });
+    this.counts.published++;
+  }
+
+  /** Counters since connect. */
+  stats(): BusStats {
+    return { ...this.counts };
+  }
+
+  /**
+   * Stops consuming, waits for in-flight handlers and their acks and for
+   * outstanding confirms, then closes. Handlers may still publish meanwhile.
+   * Streams complete; later `publish` rejects with `CLOSED`. Idempotent.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.state = 'closing';
+    this.stopConsuming.next();
+    await this.drained;
+    this.state = 'closed';
+    for (const stream of this.streamSubscribers()) stream.complete();
+    this.settlements.complete();
+    await this.transport.close();
+  }
+
+  private register(pattern: string, method: string): Pattern {
+    const compiled = compilePattern(pattern);
+    if (this.state !== 'open') throw closedError(method);
+    if (!this.consumer) {
+      throw new ConfigError(ErrorCode.INVALID_OPTIONS, `${method}("${pattern}") needs a queue: pass queue: 'my-service' to EventBus.connect`);
+    }
+    return compiled;
+  }
+
+  /** Binds the pattern's keys, starts consuming on first use, and returns the teardown. */
+  private attach(pattern: Pattern, removeRoute: () => void): Subscription {
+    this.bindings?.add(pattern.bindingKeys);
+    this.startConsuming();
+    return new Subscription(() => {
+      removeRoute();
+      if (this.state === 'open') this.bindings?.remove(pattern.bindingKeys);
+    });
+  }
+
+  // Lazily, so a backlog waiting in the queue meets the handlers registered right after connect.
+  private startConsuming(): void {
+    if (this.pipeline || !this.consumer) return;
+    const settle = settleDelivery({
+      transport: this.transport,
+      deadLetterQueue: `${this.config.queue}.dlq`,
+      publishTimeoutMs: this.config.publishTimeoutMs,
+      logger: this.config.logger,
+    });
+    const settled$ = processDeliveries(this.consumer.deliveries$.pipe(takeUntil(this.stopConsuming)), {
+      decode: (delivery) => decodeEvent(delivery.body, { routingKey: delivery.routingKey, contentType: delivery.properties.contentType }),
+      route: (key) => this.handlers.match(key),
+      observe: (event) => {
+        for (const route of this.streams.match(routingKeyOf(event))) route.target.next(event);
+      },
+      settle,
+      concurrency: this.config.prefetch,
+      handlerTimeoutMs: this.config.handlerTimeoutMs,
+    }).pipe(
+      tap((settlement) => this.count(settlement)),
+    );
+    this.drained = new Promise((resolve) => {
+      this.pipeline = settled$.subscribe({ next: (s) => this.settlements.next(s), complete: resolve, error: resolve });
+    });
+  }
+
+  private count({ outcome, delivery }: Settlement): void {
+    if (outcome.kind === 'ack') this.counts.acked++;
+    else if (outcome.kind === 'unhandled') this.counts.unhandled++;
+    else this.counts.deadLettered++;
+    if (outcome.kind === 'dead-letter') {
+      this.config.logger.warn('dead-lettered', { routingKey: delivery.routingKey, reason: outcome.reason });
+    }
+  }
+
+  private streamSubscribers(): Subscriber<Event>[] {
+    return this.streams.routes().map((route) => route.target);
+  }
+}
+
+function closedError(method: string): ConnectionError {
+  return new ConnectionError(ErrorCode.CLOSED, `${method}() on a closed bus: connect a new bus with EventBus.connect()`);
+}

@@ -1,0 +1,187 @@
+import { ConfigError, ErrorCode } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { silentLogger } from '../logger.js';
+import { redactUrl } from '../redact-url.js';
+
+/** Options of the service queue. The defaults are those of the Python system's `QueueConfig`. */
+export interface QueueOptions {
+  /** Survives a broker restart. @default true */
+  readonly durable?: boolean;
+  /** Only this connection may use it; deleted when it closes. @default false */
+  readonly exclusive?: boolean;
+  /** Deleted when its last consumer goes. @default false */
+  readonly autoDelete?: boolean;
+  /** Extra `x-` arguments (`x-message-ttl`, `x-max-length`, ...). @default {} */
+  readonly arguments?: Readonly<Record<string, unknown>>;
+}
+
+/** TLS material for `amqps://` URLs, passed to Node's `tls.connect`. */
+export interface TlsOptions {
+  readonly ca?: string | Buffer | readonly (string | Buffer)[];
+  readonly cert?: string | Buffer;
+  readonly key?: string | Buffer;
+  readonly passphrase?: string;
+  readonly servername?: string;
+  /** @default true */
+  readonly rejectUnauthorized?: boolean;
+}
+
+/** Options of {@link EventBus.connect}. Every field has a default. */
+export interface EventBusOptions {
+  /**
+   * `amqp://user:pass@host:5672/vhost`, `amqps://...`, or `memory://NAME` for
+   * the in-process broker. Several AMQP URLs (a cluster) are tried in turn.
+   * @default 'memory://default'
+   */
+  readonly url?: string | readonly string[];
+  /** Durable topic exchange events are published to. @default 'events' */
+  readonly exchange?: string;
+  /** This service's queue. Needed by `handle` and `on$`; a publish-only bus leaves it out. */
+  readonly queue?: string;
+  readonly queueOptions?: QueueOptions;
+  /** Unacked deliveries in flight, and so handlers running at once. @default 16 */
+  readonly prefetch?: number;
+  /** A handler still running after this has failed. @default 30000 */
+  readonly handlerTimeoutMs?: number;
+  /** `publish` rejects when no confirm came within this time. @default 30000 */
+  readonly publishTimeoutMs?: number;
+  /** `connect` rejects when the broker did not answer within this time. @default 10000 */
+  readonly connectTimeoutMs?: number;
+  /** AMQP heartbeat; a dead peer is noticed after about twice this. @default 10 */
+  readonly heartbeatSeconds?: number;
+  /** Wait between reconnect attempts. @default 1000 */
+  readonly reconnectDelayMs?: number;
+  /** Shown as the connection name in the RabbitMQ management UI. @default 'rx-pubsub' */
+  readonly connectionName?: string;
+  readonly tls?: TlsOptions;
+  /** Where rx-pubsub logs. @default silent */
+  readonly logger?: Logger;
+}
+
+/** Options with every default applied. */
+export interface ResolvedOptions {
+  readonly urls: readonly string[];
+  readonly exchange: string;
+  readonly queue: string | undefined;
+  readonly queueOptions: Required<QueueOptions>;
+  readonly prefetch: number;
+  readonly handlerTimeoutMs: number;
+  readonly publishTimeoutMs: number;
+  readonly connectTimeoutMs: number;
+  readonly heartbeatSeconds: number;
+  readonly reconnectDelayMs: number;
+  readonly connectionName: string;
+  readonly tls: TlsOptions | undefined;
+  readonly logger: Logger;
+}
+
+const DEFAULTS = {
+  url: 'memory://default',
+  exchange: 'events',
+  prefetch: 16,
+  handlerTimeoutMs: 30_000,
+  publishTimeoutMs: 30_000,
+  connectTimeoutMs: 10_000,
+  heartbeatSeconds: 10,
+  reconnectDelayMs: 1_000,
+  connectionName: 'rx-pubsub',
+  queueOptions: { durable: true, exclusive: false, autoDelete: false, arguments: {} },
+} as const;
+
+const KNOWN = new Set([
+  'url', 'exchange', 'queue', 'queueOptions', 'prefetch', 'handlerTimeoutMs', 'publishTimeoutMs',
+  'connectTimeoutMs', 'heartbeatSeconds', 'reconnectDelayMs', 'connectionName', 'tls', 'logger',
+]);
+const NAME = /^[A-Za-z0-9_.:-]{1,200}$/;
+
+/**
+ * Validates the options once and applies the defaults.
+ *
+ * @throws {ConfigError} `INVALID_OPTIONS`, naming the option and the fix.
+ */
+export function resolveOptions(options: EventBusOptions = {}): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) fail('options', 'must be an object');
+  for (const key of Object.keys(options)) {
+    if (!KNOWN.has(key)) fail(key, `is not an option; known options are ${[...KNOWN].join(', ')}`);
+  }
+  return {
+    urls: urlsOf(options.url ?? DEFAULTS.url),
+    exchange: name('exchange', options.exchange ?? DEFAULTS.exchange),
+    queue: options.queue === undefined ? undefined : name('queue', options.queue),
+    queueOptions: queueOptionsOf(options.queueOptions),
+    prefetch: integer('prefetch', options.prefetch ?? DEFAULTS.prefetch, 1, 65_535),
+    handlerTimeoutMs: integer('handlerTimeoutMs', options.handlerTimeoutMs ?? DEFAULTS.handlerTimeoutMs, 1, 2 ** 31 - 1),
+    publishTimeoutMs: integer('publishTimeoutMs', options.publishTimeoutMs ?? DEFAULTS.publishTimeoutMs, 1, 2 ** 31 - 1),
+    connectTimeoutMs: integer('connectTimeoutMs', options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs, 1, 2 ** 31 - 1),
+    heartbeatSeconds: integer('heartbeatSeconds', options.heartbeatSeconds ?? DEFAULTS.heartbeatSeconds, 0, 3_600),
+    reconnectDelayMs: integer('reconnectDelayMs', options.reconnectDelayMs ?? DEFAULTS.reconnectDelayMs, 10, 600_000),
+    connectionName: string('connectionName', options.connectionName ?? DEFAULTS.connectionName),
+    tls: options.tls,
+    logger: loggerOf(options.logger),
+  };
+}
+
+function urlsOf(value: unknown): readonly string[] {
+  const urls = Array.isArray(value) ? value : [value];
+  if (urls.length === 0) fail('url', 'must name at least one broker');
+  for (const url of urls) {
+    if (typeof url !== 'string' || !/^(amqps?|memory):\/\/./.test(url)) {
+      fail('url', `must be amqp://, amqps:// or memory://NAME (got ${typeof url === 'string' ? redactUrl(url) : String(url)})`);
+    }
+    try {
+      new URL(url);
+    } catch (cause) {
+      fail('url', `is not a valid URL: ${redactUrl(url)}`, cause);
+    }
+  }
+  const memory = urls.filter((url: string) => url.startsWith('memory://'));
+  if (memory.length > 0 && urls.length > 1) fail('url', 'a memory:// URL cannot be mixed with other URLs');
+  return urls as string[];
+}
+
+function queueOptionsOf(value: QueueOptions | undefined): Required<QueueOptions> {
+  const given = value ?? {};
+  if (typeof given !== 'object' || given === null) fail('queueOptions', 'must be an object');
+  for (const key of Object.keys(given)) {
+    if (!(key in DEFAULTS.queueOptions)) fail(`queueOptions.${key}`, 'is not a queue option; use durable, exclusive, autoDelete or arguments');
+  }
+  const resolved = { ...DEFAULTS.queueOptions, ...given };
+  for (const key of ['durable', 'exclusive', 'autoDelete'] as const) {
+    if (typeof resolved[key] !== 'boolean') fail(`queueOptions.${key}`, 'must be true or false');
+  }
+  if (typeof resolved.arguments !== 'object' || resolved.arguments === null || Array.isArray(resolved.arguments)) {
+    fail('queueOptions.arguments', 'must be an object of x- arguments');
+  }
+  return resolved;
+}
+
+function name(option: string, value: unknown): string {
+  if (typeof value !== 'string' || !NAME.test(value) || value.startsWith('amq.')) {
+    fail(option, `must be 1-200 characters of letters, digits, "_", ".", ":" or "-", not starting with "amq." (got ${JSON.stringify(value) ?? String(value)})`);
+  }
+  return value;
+}
+
+function string(option: string, value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0) fail(option, 'must be a non-empty string');
+  return value;
+}
+
+function integer(option: string, value: unknown, min: number, max: number): number {
+  if (!Number.isSafeInteger(value) || (value as number) < min || (value as number) > max) {
+    fail(option, `must be an integer from ${min} to ${max} (got ${String(value)})`);
+  }
+  return value as number;
+}
+
+function loggerOf(value: Logger | undefined): Logger {
+  if (value === undefined) return silentLogger;
+  for (const method of ['debug', 'info', 'warn', 'error', 'child'] as const) {
+    if (typeof value?.[method] !== 'function') fail('logger', `must have a ${method}() method (pino and consoleLogger() do)`);
+  }
+  return value;
+}
+
+function fail(option: string, problem: string, cause?: unknown): never {
+  throw new ConfigError(ErrorCode.INVALID_OPTIONS, `EventBus option ${option} ${problem}`, { cause });
+}

@@ -1,0 +1,20 @@
+import type { ObservableInput } from 'rxjs';
+import type { Event } from '../event/event.js';
+
+/**
+ * What a handler may return: nothing (sync success), a Promise, or an
+ * Observable (of this or another rxjs copy). It succeeds when that completes,
+ * and fails when it throws, rejects or errors.
+ */
+export type HandlerResult = void | undefined | PromiseLike<unknown> | ObservableInput<unknown>;
+
+/** A function handler. */
+export type HandlerFn<E extends Event<unknown> = Event> = (event: E) => HandlerResult;
+
+/** An object handler, like the Python system's handler classes. */
+export interface HandlerObject<E extends Event<unknown> = Event> {
+  handle(event: E): HandlerResult;
+}
+
+/** Anything `bus.handle` accepts. */
+export type Handler<E extends Event<unknown> = Event> = HandlerFn<E> | HandlerObject<E>;

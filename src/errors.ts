@@ -1,0 +1,96 @@
+/**
+ * Every error rx-pubsub throws or rejects with is an {@link RxPubsubError}.
+ * The subclass says how a caller recovers; `code` says exactly what happened.
+ *
+ * | class             | recover by                                    |
+ * |-------------------|-----------------------------------------------|
+ * | `ConfigError`     | fixing the call or the options (never retry)  |
+ * | `ConnectionError` | waiting, checking the broker, retrying        |
+ * | `PublishError`    | retrying the publish (see `retriable`)        |
+ * | `DeliveryError`   | nothing: the delivery went to the dead letters |
+ */
+export const ErrorCode = {
+  /** An argument of a public function is wrong. */
+  INVALID_ARGUMENT: 'INVALID_ARGUMENT',
+  /** An option of `EventBus.connect` (or a building block) is wrong. */
+  INVALID_OPTIONS: 'INVALID_OPTIONS',
+  /** An event's fields break the Event rules. */
+  INVALID_EVENT: 'INVALID_EVENT',
+  /** An event's `data` is not plain JSON. */
+  INVALID_DATA: 'INVALID_DATA',
+  /** A routing pattern is not a usable glob. */
+  INVALID_PATTERN: 'INVALID_PATTERN',
+  /** The broker could not be reached in time or refused the login. */
+  CONNECTION_FAILED: 'CONNECTION_FAILED',
+  /** Declaring the exchange, queues or bindings failed. */
+  TOPOLOGY_FAILED: 'TOPOLOGY_FAILED',
+  /** The bus (or transport) is closed. */
+  CLOSED: 'CLOSED',
+  /** The broker refused a publish (missing exchange, access refused, nack). */
+  PUBLISH_REFUSED: 'PUBLISH_REFUSED',
+  /** No confirm arrived within `publishTimeoutMs`. */
+  PUBLISH_TIMEOUT: 'PUBLISH_TIMEOUT',
+  /** A delivery's body is not an rx-pubsub event. */
+  BAD_MESSAGE: 'BAD_MESSAGE',
+  /** A handler threw, rejected or errored. */
+  HANDLER_FAILED: 'HANDLER_FAILED',
+  /** A handler was still running after `handlerTimeoutMs`. */
+  HANDLER_TIMEOUT: 'HANDLER_TIMEOUT',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export interface RxPubsubErrorOptions {
+  readonly cause?: unknown;
+  /** Whether the same call may succeed later without changes. */
+  readonly retriable?: boolean;
+}
+
+/** The base class of every error rx-pubsub throws. */
+export class RxPubsubError extends Error {
+  override readonly name: string = 'RxPubsubError';
+  readonly code: ErrorCode;
+  readonly retriable: boolean;
+
+  constructor(code: ErrorCode, message: string, options: RxPubsubErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.retriable = options.retriable ?? false;
+  }
+}
+
+/** Wrong arguments or options: fix the call; retrying cannot help. */
+export class ConfigError extends RxPubsubError {
+  override readonly name = 'ConfigError';
+}
+
+/** The broker is unreachable, refused the login, or the bus is closed. */
+export class ConnectionError extends RxPubsubError {
+  override readonly name = 'ConnectionError';
+}
+
+/** A publish was refused by the broker or was not confirmed in time. */
+export class PublishError extends RxPubsubError {
+  override readonly name = 'PublishError';
+}
+
+/** A delivery could not be decoded or its handlers failed. */
+export class DeliveryError extends RxPubsubError {
+  override readonly name = 'DeliveryError';
+}
+
+/** Type guard for errors thrown by rx-pubsub, optionally of one code. */
+export function isRxPubsubError(value: unknown, code?: ErrorCode): value is RxPubsubError {
+  return value instanceof RxPubsubError && (code === undefined || value.code === code);
+}
+
+/** The message of anything thrown, for logs and reason headers. */
+export function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === 'string') return error;
+  try {
+    return JSON.stringify(error) ?? String(error);
+  } catch {
+    return String(error);
+  }
+}

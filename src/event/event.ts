@@ -1,0 +1,162 @@
+import { randomUUID } from 'node:crypto';
+import { ConfigError, ErrorCode } from '../errors.js';
+import { type Json, toFrozenJson } from './json.js';
+
+/**
+ * A domain event: plain, frozen data that travels as JSON.
+ *
+ * The routing key of an event is `domain.action` (`order.created`).
+ */
+export interface Event<TData = Json, TDomain extends string = string, TAction extends string = string> {
+  /** Unique id; also the AMQP `messageId`. */
+  readonly id: string;
+  /** What the event is about: one word, `[A-Za-z0-9_-]+`. */
+  readonly domain: TDomain;
+  /** What happened: one word, `[A-Za-z0-9_-]+`. */
+  readonly action: TAction;
+  /** The payload, plain JSON only. */
+  readonly data: TData;
+  /** Schema version of `data`, an integer ≥ 1. @default 1 */
+  readonly version: number;
+  /** When it happened, ISO-8601. @default now */
+  readonly timestamp: string;
+  /** Ties together every event of one business transaction. */
+  readonly correlationId?: string;
+  /** The id of the event (or command) that caused this one. */
+  readonly causationId?: string;
+  /** Free-form string labels (tenant, source service, ...). */
+  readonly metadata?: Readonly<Record<string, string>>;
+}
+
+/** What `createEvent` takes: `domain`, `action` and `data`, and optionally any other field. */
+export interface EventInit<TData = Json, TDomain extends string = string, TAction extends string = string> {
+  readonly domain: TDomain;
+  readonly action: TAction;
+  readonly data: TData;
+  readonly id?: string;
+  readonly version?: number;
+  readonly timestamp?: string;
+  readonly correlationId?: string;
+  readonly causationId?: string;
+  readonly metadata?: Readonly<Record<string, string>>;
+}
+
+const WORD = /^[A-Za-z0-9_-]+$/;
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$/;
+const FIELDS = new Set(['id', 'domain', 'action', 'data', 'version', 'timestamp', 'correlationId', 'causationId', 'metadata']);
+
+/**
+ * Creates a frozen event, filling `id` (a UUID), `version` (1) and `timestamp`
+ * (now) when not given.
+ *
+ * @throws {ConfigError} `INVALID_EVENT` for a bad field, `INVALID_DATA` when
+ *   `data` is not plain JSON (the message names the path, e.g. `data.items[2].at`).
+ * @example
+ * const event = createEvent({ domain: 'order', action: 'created', data: { order_id: 'A1' } });
+ */
+export function createEvent<TData, TDomain extends string, TAction extends string>(
+  init: EventInit<TData, TDomain, TAction>,
+): Event<TData, TDomain, TAction> {
+  if (typeof init !== 'object' || init === null) {
+    invalid('createEvent() takes an object: { domain, action, data }');
+  }
+  return toEvent({
+    id: randomUUID(),
+    version: 1,
+    timestamp: new Date().toISOString(),
+    ...withoutUndefined(init),
+  }) as Event<TData, TDomain, TAction>;
+}
+
+/**
+ * Checks that `value` is a complete event and returns a frozen copy.
+ * Used for events arriving from the wire as well as for `createEvent`.
+ *
+ * @throws {ConfigError} `INVALID_EVENT` or `INVALID_DATA`, naming the field.
+ */
+export function toEvent(value: unknown): Event {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) invalid('an event must be a JSON object');
+  const input = value as Record<string, unknown>;
+  for (const key of Object.keys(input)) {
+    if (!FIELDS.has(key)) invalid(`unknown field "${key}"; an event has ${[...FIELDS].join(', ')}`);
+  }
+  const event: Record<string, unknown> = {
+    id: nonEmptyString(input.id, 'id'),
+    domain: word(input.domain, 'domain'),
+    action: word(input.action, 'action'),
+    data: dataOf(input),
+    version: version(input.version),
+    timestamp: timestamp(input.timestamp),
+  };
+  if (input.correlationId !== undefined) event.correlationId = nonEmptyString(input.correlationId, 'correlationId');
+  if (input.causationId !== undefined) event.causationId = nonEmptyString(input.causationId, 'causationId');
+  if (input.metadata !== undefined) event.metadata = metadata(input.metadata);
+  const frozen = Object.freeze(event) as unknown as Event;
+  checked.add(frozen);
+  return frozen;
+}
+
+/** Events made by `toEvent`: deep-frozen and valid, so they need no second check. */
+const checked = new WeakSet<object>();
+
+/** `value` itself when it is an event made by `createEvent`/`toEvent`, else a checked copy. */
+export function ensureEvent(value: unknown): Event {
+  return typeof value === 'object' && value !== null && checked.has(value) ? (value as Event) : toEvent(value);
+}
+
+/** The routing key of an event: `domain.action`. */
+export function routingKeyOf(event: Pick<Event, 'domain' | 'action'>): string {
+  return `${event.domain}.${event.action}`;
+}
+
+/** Whether `value` is a single word usable as a domain or action. */
+export function isWord(value: unknown): value is string {
+  return typeof value === 'string' && WORD.test(value);
+}
+
+function dataOf(input: Record<string, unknown>): Json {
+  if (!('data' in input) || input.data === undefined) invalid('data is missing; pass data: {} for an event without payload');
+  return toFrozenJson(input.data);
+}
+
+function word(value: unknown, field: string): string {
+  if (!isWord(value)) {
+    invalid(`${field} must be one word of letters, digits, "_" or "-" (got ${JSON.stringify(value) ?? String(value)}); dots and wildcards belong in patterns, not in events`);
+  }
+  return value;
+}
+
+function nonEmptyString(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value.length === 0) invalid(`${field} must be a non-empty string`);
+  return value;
+}
+
+function version(value: unknown): number {
+  if (!Number.isSafeInteger(value) || (value as number) < 1) invalid(`version must be an integer >= 1 (got ${String(value)})`);
+  return value as number;
+}
+
+function timestamp(value: unknown): string {
+  if (typeof value !== 'string' || !ISO_8601.test(value) || Number.isNaN(Date.parse(value))) {
+    invalid(`timestamp must be an ISO-8601 string such as new Date().toISOString() (got ${String(value)})`);
+  }
+  return value;
+}
+
+function metadata(value: unknown): Readonly<Record<string, string>> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) invalid('metadata must be an object of strings');
+  const out: Record<string, string> = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (typeof item !== 'string') invalid(`metadata.${key} must be a string`);
+    out[key] = item;
+  }
+  return Object.freeze(out);
+}
+
+function withoutUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function invalid(message: string): never {
+  throw new ConfigError(ErrorCode.INVALID_EVENT, `Invalid event: ${message}`);
+}

@@ -1,0 +1,79 @@
+import { ConfigError, ErrorCode } from '../errors.js';
+
+/** A value that survives `JSON.stringify` → `JSON.parse` unchanged. */
+export type Json = null | boolean | number | string | readonly Json[] | { readonly [key: string]: Json };
+
+/**
+ * Copies `value` as deep-frozen plain JSON, or throws a ConfigError naming the
+ * first offending path (`data.items[2].at`). Object properties whose value is
+ * `undefined` are dropped, as `JSON.stringify` drops them; everywhere else
+ * `undefined` (an array slot, the root) is refused because it would not round-trip.
+ */
+export function toFrozenJson(value: unknown, path = 'data'): Json {
+  return copy(value, path, new Set());
+}
+
+function copy(value: unknown, path: string, ancestors: Set<object>): Json {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'number':
+      if (!Number.isFinite(value)) refuse(path, `${value} is not a JSON number`);
+      return value;
+    case 'object':
+      if (value === null) return null;
+      return copyObject(value, path, ancestors);
+    default:
+      return refuse(path, `${describe(value)} is not JSON`);
+  }
+}
+
+function copyObject(value: object, path: string, ancestors: Set<object>): Json {
+  if (ancestors.has(value)) refuse(path, 'is a circular reference');
+  ancestors.add(value);
+  try {
+    if (Array.isArray(value)) return copyArray(value, path, ancestors);
+    const proto: unknown = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) {
+      refuse(path, `${describe(value)} is not a plain object; convert it first (a Date to toISOString(), a Map to Object.fromEntries())`);
+    }
+    if (Object.getOwnPropertySymbols(value).length > 0) refuse(path, 'has symbol keys');
+    const out: Record<string, Json> = {};
+    for (const [key, child] of Object.entries(value)) {
+      if (child === undefined) continue;
+      out[key] = copy(child, `${path}${keyPath(key)}`, ancestors);
+    }
+    return Object.freeze(out);
+  } finally {
+    ancestors.delete(value);
+  }
+}
+
+function copyArray(value: readonly unknown[], path: string, ancestors: Set<object>): Json {
+  const out: Json[] = [];
+  for (let i = 0; i < value.length; i++) {
+    if (!(i in value)) refuse(`${path}[${i}]`, 'is a hole in a sparse array');
+    const child = value[i];
+    if (child === undefined) refuse(`${path}[${i}]`, 'is undefined, which JSON turns into null');
+    out.push(copy(child, `${path}[${i}]`, ancestors));
+  }
+  return Object.freeze(out);
+}
+
+function keyPath(key: string): string {
+  return /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'bigint') return `BigInt ${value}n`;
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'symbol') return 'a symbol';
+  if (value === undefined) return 'undefined';
+  if (typeof value === 'object' && value !== null) return `a ${value.constructor?.name ?? 'non-plain object'}`;
+  return String(value);
+}
+
+function refuse(path: string, why: string): never {
+  throw new ConfigError(ErrorCode.INVALID_DATA, `${path} ${why}: event data must be plain JSON`);
+}

@@ -1,0 +1,46 @@
+import { DeliveryError, ErrorCode, messageOf } from '../errors.js';
+import { type Event, routingKeyOf, toEvent } from './event.js';
+
+export const JSON_CONTENT_TYPE = 'application/json';
+
+/** What the decoder needs to know about a message besides its body. */
+export interface WireInfo {
+  readonly routingKey: string;
+  readonly contentType?: string | undefined;
+}
+
+/** The AMQP body of an event: the event as UTF-8 JSON. */
+export function encodeEvent(event: Event): Buffer {
+  return Buffer.from(JSON.stringify(event), 'utf8');
+}
+
+/**
+ * Turns a delivery body back into an event, or throws a DeliveryError
+ * (`BAD_MESSAGE`) whose message is the reason put in the dead-letter headers.
+ * A message without a content type is accepted when its body is an event.
+ */
+export function decodeEvent(body: Buffer, info: WireInfo): Event {
+  const contentType = info.contentType?.split(';')[0]?.trim().toLowerCase();
+  if (contentType && contentType !== JSON_CONTENT_TYPE) {
+    bad(`content type "${info.contentType}" is not ${JSON_CONTENT_TYPE}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    bad(`body is not JSON (${messageOf(error)})`, error);
+  }
+  let event: Event;
+  try {
+    event = toEvent(parsed);
+  } catch (error) {
+    bad(`body is not an event: ${messageOf(error)}`, error);
+  }
+  const key = routingKeyOf(event);
+  if (key !== info.routingKey) bad(`event ${key} arrived with routing key "${info.routingKey}"`);
+  return event;
+}
+
+function bad(reason: string, cause?: unknown): never {
+  throw new DeliveryError(ErrorCode.BAD_MESSAGE, reason, { cause });
+}

@@ -1,0 +1,136 @@
+import type { Channel, ConsumeMessage } from 'amqplib';
+import { Observable, Subject } from 'rxjs';
+import { ConnectionError, ErrorCode, messageOf } from '../../errors.js';
+import type { Logger } from '../../logger.js';
+import type { ConsumerSpec, Delivery, QueueConsumer } from '../transport.js';
+import type { AmqpConnection } from './amqp-connection.js';
+import { AmqpDelivery } from './amqp-delivery.js';
+import { ManagedChannel } from './managed-channel.js';
+
+/**
+ * Consumes one queue on a channel of its own. Every new channel (after a
+ * reconnect, or after the broker closed or cancelled us) re-declares the queue
+ * and its dead-letter queue, re-applies the bindings and consumes again.
+ */
+export class AmqpConsumer implements QueueConsumer {
+  private readonly channel: ManagedChannel<Channel>;
+  private readonly keys = new Set<string>();
+  private readonly deliveries = new Subject<Delivery>();
+  private readonly dead = new WeakSet<Channel>();
+  private readonly consumers = new WeakMap<Channel, Promise<string>>();
+  private consuming = false;
+
+  constructor(
+    connection: AmqpConnection,
+    private readonly spec: ConsumerSpec,
+    private readonly logger: Logger,
+    reopenDelayMs: number,
+  ) {
+    this.channel = new ManagedChannel<Channel>(connection, {
+      name: `consume ${spec.queue.name}`,
+      confirm: false,
+      setup: (channel) => this.setup(channel),
+      reopenDelayMs,
+      logger,
+    });
+  }
+
+  readonly deliveries$: Observable<Delivery> = new Observable<Delivery>((subscriber) => {
+    const subscription = this.deliveries.subscribe(subscriber);
+    this.consuming = true;
+    const channel = this.channel.current;
+    if (channel) this.consumeOn(channel).catch(() => this.channel.reopen());
+    return () => {
+      subscription.unsubscribe();
+      this.consuming = false;
+      const current = this.channel.current;
+      const tag = current && this.consumers.get(current);
+      if (current && tag) {
+        this.consumers.delete(current);
+        tag.then((t) => current.cancel(t)).catch(() => undefined);
+      }
+    };
+  });
+
+  bind(key: string): Promise<void> {
+    this.keys.add(key);
+    return this.apply((channel) => channel.bindQueue(this.spec.queue.name, this.spec.exchange, key), `bind "${key}"`);
+  }
+
+  unbind(key: string): Promise<void> {
+    this.keys.delete(key);
+    return this.apply((channel) => channel.unbindQueue(this.spec.queue.name, this.spec.exchange, key), `unbind "${key}"`);
+  }
+
+  async ready(): Promise<void> {
+    await this.apply(async (channel) => {
+      if (this.consuming) await this.consumeOn(channel);
+    }, 'consume');
+  }
+
+  /** Stops the channel; unsettled deliveries are redelivered by the broker. */
+  close(): Promise<void> {
+    this.deliveries.complete();
+    return this.channel.close();
+  }
+
+  private async setup(channel: Channel): Promise<void> {
+    channel.on('close', () => this.dead.add(channel));
+    const { exchange, queue, prefetch } = this.spec;
+    await channel.assertExchange(exchange, 'topic', { durable: true });
+    await channel.assertQueue(queue.deadLetterQueue, { durable: true });
+    await channel.assertQueue(queue.name, {
+      durable: queue.durable,
+      exclusive: queue.exclusive,
+      autoDelete: queue.autoDelete,
+      arguments: { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': queue.deadLetterQueue, ...queue.arguments },
+    });
+    await Promise.all([...this.keys].map((key) => channel.bindQueue(queue.name, exchange, key)));
+    await channel.prefetch(prefetch, false);
+    if (this.consuming) await this.consumeOn(channel);
+  }
+
+  /** Starts (once per channel) the consumer; resolves with its tag. */
+  private consumeOn(channel: Channel): Promise<string> {
+    let started = this.consumers.get(channel);
+    if (!started) {
+      started = channel
+        .consume(this.spec.queue.name, (message) => this.onMessage(channel, message))
+        .then((reply) => reply.consumerTag);
+      this.consumers.set(channel, started);
+    }
+    return started;
+  }
+
+  private onMessage(channel: Channel, message: ConsumeMessage | null): void {
+    if (message) {
+      this.deliveries.next(new AmqpDelivery(message, channel, (c) => !this.dead.has(c)));
+      return;
+    }
+    // basic.cancel from the broker (queue deleted, failover): the connection is fine but nobody consumes.
+    this.logger.warn('the broker cancelled the consumer; consuming again', { queue: this.spec.queue.name });
+    this.consumers.delete(channel);
+    this.channel.reopen();
+  }
+
+  /** Runs `operation` on a set-up channel; a channel lost meanwhile is retried on the next one. */
+  private async apply(operation: (channel: Channel) => Promise<unknown>, what: string): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      let channel: Channel | undefined;
+      try {
+        channel = await this.channel.ready();
+        await operation(channel);
+        return;
+      } catch (error) {
+        const lost = channel !== undefined && this.dead.has(channel);
+        if (!lost || attempt >= 5) {
+          throw new ConnectionError(
+            ErrorCode.TOPOLOGY_FAILED,
+            `Could not ${what} on queue "${this.spec.queue.name}": ${messageOf(error)} (if the queue exists with other arguments, delete it or match queueOptions)`,
+            { cause: error, retriable: lost },
+          );
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import type { Channel, ConsumeMessage } from 'amqplib';
+import type { Delivery, MessageProperties } from '../transport.js';
+
+/**
+ * A delivery bound to the channel that delivered it. Its delivery tag means
+ * nothing on any other channel: acking it on a new channel would be a channel
+ * error (PRECONDITION_FAILED), so once its channel is gone settling is dropped
+ * and the broker redelivers the message.
+ */
+export class AmqpDelivery implements Delivery {
+  private settled = false;
+
+  constructor(
+    private readonly message: ConsumeMessage,
+    private readonly channel: Channel,
+    private readonly isOpen: (channel: Channel) => boolean,
+  ) {}
+
+  get exchange(): string {
+    return this.message.fields.exchange;
+  }
+
+  get routingKey(): string {
+    return this.message.fields.routingKey;
+  }
+
+  get body(): Buffer {
+    return this.message.content;
+  }
+
+  get properties(): MessageProperties {
+    return this.message.properties as MessageProperties;
+  }
+
+  get redelivered(): boolean {
+    return this.message.fields.redelivered;
+  }
+
+  ack(): boolean {
+    return this.settle(() => this.channel.ack(this.message));
+  }
+
+  nack(requeue: boolean): boolean {
+    return this.settle(() => this.channel.nack(this.message, false, requeue));
+  }
+
+  private settle(send: () => void): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    if (!this.isOpen(this.channel)) return false;
+    try {
+      send();
+      return true;
+    } catch {
+      return false; // closed between the check and the write: same as stale
+    }
+  }
+}

@@ -1,0 +1,139 @@
+import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
+import { Subject, type Subscription } from 'rxjs';
+import { messageOf } from '../../errors.js';
+import type { Logger } from '../../logger.js';
+import type { AmqpConnection } from './amqp-connection.js';
+
+/** Why a channel closed: the AMQP reply code (404, 406, ...) when the broker closed it. */
+export interface ChannelClosed<C> {
+  readonly channel: C;
+  readonly code: number | undefined;
+  readonly reason: string;
+}
+
+export interface ManagedChannelOptions<C extends Channel> {
+  readonly name: string;
+  readonly confirm: C extends ConfirmChannel ? true : boolean;
+  /** Declares topology and starts consumers on each new channel; a rejection closes the channel and is retried. */
+  readonly setup: (channel: C) => Promise<void>;
+  /** Wait before reopening a channel the broker closed while the connection stayed up. */
+  readonly reopenDelayMs: number;
+  readonly logger: Logger;
+}
+
+/**
+ * Keeps one amqplib channel open for as long as the connection is: opened on
+ * every (re)connect and reopened when the broker closes it alone (a stale ack,
+ * a refused publish, a consumer timeout). amqp-connection-manager's
+ * ChannelWrapper would wait for the next reconnect instead, and its ack() acks
+ * on whatever channel is current; here each channel is handed out by identity.
+ */
+export class ManagedChannel<C extends Channel> {
+  private channel: C | undefined;
+  private waiters: { resolve: (c: C) => void; reject: (e: unknown) => void }[] = [];
+  private reopenTimer: NodeJS.Timeout | undefined;
+  private readonly subscription: Subscription;
+  private closed = false;
+
+  /** Emits each channel once its setup succeeded. */
+  readonly opened$ = new Subject<C>();
+  /** Emits each channel that closed, with the broker's reason. */
+  readonly closed$ = new Subject<ChannelClosed<C>>();
+
+  constructor(
+    private readonly connection: AmqpConnection,
+    private readonly options: ManagedChannelOptions<C>,
+  ) {
+    this.subscription = connection.connection$.subscribe((model) => {
+      if (model) void this.open(model);
+    });
+  }
+
+  /** The open channel, set up, if any. */
+  get current(): C | undefined {
+    return this.channel;
+  }
+
+  /** Resolves with the next channel whose setup succeeded; rejects with the setup's error if it failed. */
+  ready(): Promise<C> {
+    if (this.channel) return Promise.resolve(this.channel);
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  /** Closes the current channel (if any) so that a fresh one is opened and set up. */
+  reopen(): void {
+    const channel = this.channel;
+    this.channel = undefined;
+    if (channel) channel.close().catch(() => undefined);
+    else this.scheduleReopen();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.reopenTimer);
+    this.subscription.unsubscribe();
+    const channel = this.channel;
+    this.channel = undefined;
+    if (channel) await channel.close().catch(() => undefined);
+    this.settleWaiters(new Error(`${this.options.name} channel closed`));
+    this.opened$.complete();
+    this.closed$.complete();
+  }
+
+  private async open(model: ChannelModel): Promise<void> {
+    const { logger, name } = this.options;
+    let channel: C;
+    try {
+      channel = (await (this.options.confirm ? model.createConfirmChannel() : model.createChannel())) as unknown as C;
+    } catch (error) {
+      logger.debug('could not open channel', { channel: name, reason: messageOf(error) });
+      return; // the connection is going down; the next connect opens again
+    }
+    let closeCode: number | undefined;
+    let closeReason = 'closed';
+    channel.on('error', (error: Error & { code?: number }) => {
+      closeCode = error.code;
+      closeReason = error.message;
+    });
+    channel.on('close', () => this.onClose({ channel, code: closeCode, reason: closeReason }, model));
+    try {
+      await this.options.setup(channel);
+    } catch (error) {
+      logger.error('channel setup failed', { channel: name, reason: messageOf(error) });
+      this.settleWaiters(error);
+      channel.close().catch(() => undefined);
+      return;
+    }
+    if (this.closed) return void channel.close().catch(() => undefined);
+    this.channel = channel;
+    this.settleWaiters(undefined, channel);
+    this.opened$.next(channel);
+  }
+
+  private onClose(event: ChannelClosed<C>, model: ChannelModel): void {
+    if (this.channel === event.channel) this.channel = undefined;
+    this.closed$.next(event);
+    // Reopen only if the connection that owned this channel is still the live one.
+    if (!this.closed && this.connection.connection === model) {
+      this.options.logger.warn('channel closed by the broker; reopening', { channel: this.options.name, code: event.code, reason: event.reason });
+      this.scheduleReopen();
+    }
+  }
+
+  private scheduleReopen(): void {
+    clearTimeout(this.reopenTimer);
+    this.reopenTimer = setTimeout(() => {
+      const model = this.connection.connection;
+      if (model && !this.closed && !this.channel) void this.open(model);
+    }, this.options.reopenDelayMs);
+  }
+
+  private settleWaiters(error: unknown, channel?: C): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const waiter of waiters) {
+      if (channel) waiter.resolve(channel);
+      else waiter.reject(error);
+    }
+  }
+}

@@ -1,0 +1,117 @@
+import type { Delivery, MessageProperties } from '../transport.js';
+import type { MemoryConnection } from './memory-broker.js';
+import type { MemoryQueue } from './memory-queue.js';
+
+/** Where a {@link MemoryConsumer} hands its deliveries. It must not throw. */
+export interface DeliverySink {
+  deliver(delivery: MemoryDelivery): void;
+  /**
+   * The broker cancelled the consumer: its connection closed, or its queue was
+   * deleted (by `deleteQueue` or auto-delete). Not called when the owner
+   * cancels it itself.
+   */
+  cancelled(reason: 'closed' | 'deleted'): void;
+}
+
+const ACK = 0;
+const REQUEUE = 1;
+const DEAD_LETTER = 2;
+type Outcome = typeof ACK | typeof REQUEUE | typeof DEAD_LETTER;
+
+/**
+ * One message in a memory queue, and once dispatched, the delivery a consumer
+ * holds. The same object is both, so that routing allocates one object per
+ * message and queue; a requeue makes a fresh one, so the old one stays settled.
+ */
+export class MemoryDelivery implements Delivery {
+  /** @internal The consumer holding it; undefined while it waits in its queue. */
+  consumer: MemoryConsumer | undefined = undefined;
+  /** @internal Acked, nacked, or dropped because its connection or queue went away. */
+  settled = false;
+
+  constructor(
+    readonly exchange: string,
+    readonly routingKey: string,
+    readonly body: Buffer,
+    readonly properties: MessageProperties,
+    readonly redelivered: boolean,
+  ) {}
+
+  ack(): boolean {
+    return this.consumer !== undefined && this.consumer.settle(this, ACK);
+  }
+
+  nack(requeue: boolean): boolean {
+    return this.consumer !== undefined && this.consumer.settle(this, requeue ? REQUEUE : DEAD_LETTER);
+  }
+
+  /** @internal The copy that goes back to the head of the queue. */
+  redeliver(): MemoryDelivery {
+    return new MemoryDelivery(this.exchange, this.routingKey, this.body, this.properties, true);
+  }
+}
+
+/**
+ * A consumer of one memory queue on one connection. After a cancel it keeps
+ * its unacked deliveries settleable, as RabbitMQ does until the channel
+ * closes; closing the connection requeues them and drops later settles.
+ */
+export class MemoryConsumer {
+  /** @internal False once cancelled by its owner, its queue or its connection. */
+  active = true;
+  /** @internal In delivery order, so a close can requeue them in order. */
+  readonly unacked = new Set<MemoryDelivery>();
+
+  constructor(
+    readonly queue: MemoryQueue,
+    readonly connection: MemoryConnection,
+    /** Unacked deliveries it may hold; 0 means no limit, as in AMQP. */
+    readonly prefetch: number,
+    /** @internal */
+    readonly sink: DeliverySink,
+  ) {}
+
+  /** @internal */
+  hasCapacity(): boolean {
+    return this.active && (this.prefetch === 0 || this.unacked.size < this.prefetch);
+  }
+
+  /** @internal */
+  dispatch(delivery: MemoryDelivery): void {
+    delivery.consumer = this;
+    this.unacked.add(delivery);
+    this.queue.unacked++;
+    try {
+      this.sink.deliver(delivery);
+    } catch (error) {
+      // A throwing sink is a bug in its owner; surface it like RxJS does, without leaving the queue half-dispatched.
+      setTimeout(() => {
+        throw error;
+      });
+    }
+  }
+
+  /** Stops deliveries; unacked ones stay settleable. Idempotent. */
+  cancel(): void {
+    if (!this.active) return;
+    this.active = false;
+    if (this.unacked.size === 0) this.connection.consumers.delete(this);
+    this.queue.removeConsumer(this);
+  }
+
+  /** @internal */
+  settle(delivery: MemoryDelivery, outcome: Outcome): boolean {
+    if (delivery.settled) return false;
+    delivery.settled = true;
+    this.unacked.delete(delivery);
+    const queue = this.queue;
+    queue.unacked--;
+    if (!this.active && this.unacked.size === 0) this.connection.consumers.delete(this);
+    // The message went with its queue: there is nothing left to settle.
+    if (queue.deleted) return false;
+    if (outcome === REQUEUE) queue.requeue(delivery);
+    else if (outcome === DEAD_LETTER) queue.deadLetter(delivery);
+    if (this.active && queue.ready.length > 0) queue.broker.schedule(queue);
+    return true;
+  }
+}

@@ -1,0 +1,102 @@
+import type { Observable } from 'rxjs';
+
+/** AMQP basic properties, the subset rx-pubsub reads and writes. */
+export interface MessageProperties {
+  readonly contentType?: string | undefined;
+  readonly contentEncoding?: string | undefined;
+  readonly headers?: Readonly<Record<string, unknown>> | undefined;
+  /** 2 = persistent. */
+  readonly deliveryMode?: number | undefined;
+  readonly messageId?: string | undefined;
+  readonly correlationId?: string | undefined;
+  readonly type?: string | undefined;
+  /** Seconds since the epoch, as AMQP defines it. */
+  readonly timestamp?: number | undefined;
+  readonly appId?: string | undefined;
+}
+
+/** A message to publish, confirmed by the broker before the Promise resolves. */
+export interface OutboundMessage {
+  /** `''` is the default exchange, which routes by queue name. */
+  readonly exchange: string;
+  readonly routingKey: string;
+  readonly body: Buffer;
+  readonly properties: MessageProperties;
+  /** Reject when no queue receives the message. */
+  readonly mandatory?: boolean;
+  /** Reject with `PUBLISH_TIMEOUT` when no confirm came within this time. */
+  readonly timeoutMs: number;
+}
+
+/**
+ * One message handed to a consumer. It remembers the channel it came from:
+ * settling it after that channel died is dropped (the broker redelivers it),
+ * never sent on a new channel; settling twice is harmless.
+ */
+export interface Delivery {
+  readonly exchange: string;
+  readonly routingKey: string;
+  readonly body: Buffer;
+  readonly properties: MessageProperties;
+  readonly redelivered: boolean;
+  /** Acknowledges; returns false when the ack was dropped (already settled, or stale). */
+  ack(): boolean;
+  /** Rejects; without requeue the broker dead-letters it through the queue's DLX. */
+  nack(requeue: boolean): boolean;
+}
+
+/** A service queue and its dead-letter queue. */
+export interface QueueSpec {
+  readonly name: string;
+  readonly deadLetterQueue: string;
+  readonly durable: boolean;
+  readonly exclusive: boolean;
+  readonly autoDelete: boolean;
+  readonly arguments: Readonly<Record<string, unknown>>;
+}
+
+/** Where a consumer reads from, and how many unacked deliveries it may hold. */
+export interface ConsumerSpec {
+  readonly exchange: string;
+  readonly queue: QueueSpec;
+  readonly prefetch: number;
+}
+
+/** Connection lifecycle, as data. */
+export type ConnectionState =
+  | { readonly status: 'connecting' }
+  | { readonly status: 'connected'; readonly url: string }
+  | { readonly status: 'disconnected'; readonly reason: string }
+  | { readonly status: 'blocked'; readonly reason: string }
+  | { readonly status: 'closed' };
+
+/**
+ * A consumer of one queue. `deliveries$` is lazy: subscribing starts consuming,
+ * unsubscribing cancels the consumer. Bindings are kept and re-applied after
+ * every reconnect.
+ */
+export interface QueueConsumer {
+  readonly deliveries$: Observable<Delivery>;
+  /** Binds the queue to the exchange with `key`; resolves once the broker applied it. */
+  bind(key: string): Promise<void>;
+  /** Removes the binding; resolves once the broker applied it. */
+  unbind(key: string): Promise<void>;
+  /** Resolves once the queue is declared, every binding applied and, while subscribed, the consumer active. */
+  ready(): Promise<void>;
+}
+
+/**
+ * What a bus needs from a broker. AMQP (RabbitMQ) and memory implement it;
+ * the bus and the delivery pipeline never see which one they run on.
+ */
+export interface Transport {
+  readonly state$: Observable<ConnectionState>;
+  /** Resolves once connected and `exchange` is declared (a durable topic exchange). */
+  connect(exchange: string): Promise<void>;
+  /** Publishes and resolves when the broker confirmed it. */
+  publish(message: OutboundMessage): Promise<void>;
+  /** Declares the queue and its dead-letter queue, and returns its consumer. */
+  consumer(spec: ConsumerSpec): QueueConsumer;
+  /** Waits for outstanding confirms, then closes; later calls reject with `CLOSED`. */
+  close(): Promise<void>;
+}

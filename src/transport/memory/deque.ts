@@ -48,7 +48,10 @@ export class Deque<T> {
 
   // The capacity stays a power of two so that `& (capacity - 1)` wraps indexes.
   private grow(): void {
-    this.items = [...this.toArray(), ...new Array<T | undefined>(this.items.length)];
+    const items = this.items;
+    const grown = new Array<T | undefined>(items.length * 2);
+    for (let i = 0; i < this.size; i++) grown[i] = items[(this.head + i) & (items.length - 1)];
+    this.items = grown;
     this.head = 0;
   }
 }

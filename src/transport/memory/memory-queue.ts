@@ -109,3 +109,19 @@ export class MemoryQueue {
     return undefined;
   }
 }
+
+/** The fields in which a re-declaration differs from the declaration in force. */
+export function differencesOf(existing: QueueDeclaration, declared: QueueDeclaration): string[] {
+  const fields = (['durable', 'exclusive', 'autoDelete'] as const).filter((field) => existing[field] !== declared[field]);
+  return sameValue(existing.arguments, declared.arguments) ? fields : [...fields, 'arguments'];
+}
+
+// Queue arguments are JSON-like values; key order does not matter.
+function sameValue(a: unknown, b: unknown): boolean {
+  if (Object.is(a, b)) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
+  const left = a as Record<string, unknown>;
+  const right = b as Record<string, unknown>;
+  const keys = Object.keys(left);
+  return keys.length === Object.keys(right).length && keys.every((key) => Object.hasOwn(right, key) && sameValue(left[key], right[key]));
+}

@@ -22,13 +22,13 @@ export function settleDelivery(config: SettleConfig): (delivery: Delivery, outco
   return (delivery, outcome) =>
     defer(async () => {
       if (outcome.kind !== 'dead-letter') {
-        delivery.ack();
+        if (!delivery.ack()) stale(config.logger, delivery);
         return;
       }
       const copy = deadLetterOf(delivery, config.deadLetterQueue, outcome.reason, outcome.failures, config.publishTimeoutMs);
       try {
         await config.transport.publish(copy);
-        delivery.ack();
+        if (!delivery.ack()) stale(config.logger, delivery);
       } catch (error) {
         config.logger.error('could not copy a dead letter; rejecting it to the broker instead', {
           routingKey: delivery.routingKey,
@@ -37,4 +37,9 @@ export function settleDelivery(config: SettleConfig): (delivery: Delivery, outco
         delivery.nack(false);
       }
     });
+}
+
+// Its channel died after it was delivered: the broker redelivers it, so the work may run twice.
+function stale(logger: Logger, delivery: Delivery): void {
+  logger.debug('ack dropped: the delivery belongs to a closed channel and will be redelivered', { routingKey: delivery.routingKey });
 }

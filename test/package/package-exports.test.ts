@@ -1,0 +1,42 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = resolve(import.meta.dirname, '../..');
+
+// A separate project importing the built package by name, as a user would after `npm run build`.
+describe('package', () => {
+  it('package - a separate project imports EventBus, createEvent and defineEvent from the build, not internals', async () => {
+    await run('npm', ['run', 'build'], { cwd: root, timeout: 60_000 });
+    const project = await mkdtemp(join(tmpdir(), 'rx-pubsub-user-'));
+    try {
+      await mkdir(join(project, 'node_modules'));
+      await symlink(root, join(project, 'node_modules', 'rx-pubsub'), 'dir');
+      await writeFile(join(project, 'package.json'), JSON.stringify({ type: 'module' }));
+      await writeFile(
+        join(project, 'app.mjs'),
+        `import { EventBus, createEvent, defineEvent } from 'rx-pubsub';
+const bus = await EventBus.connect({ url: 'memory://package-test', queue: 'q' });
+const OrderCreated = defineEvent('order', 'created');
+const seen = [];
+bus.handle(OrderCreated.routingKey, (event) => { seen.push(event.data.order_id); });
+await bus.ready();
+await bus.publish(OrderCreated.create({ order_id: 'A1' }));
+await bus.publish(createEvent({ domain: 'order', action: 'created', data: { order_id: 'A2' } }));
+while (bus.stats().acked < 2) await new Promise((r) => setTimeout(r, 5));
+await bus.close();
+let internal = 'importable';
+try { await import('rx-pubsub/internal/errors.js'); } catch (error) { internal = error.code; }
+console.log(JSON.stringify({ seen, internal }));`,
+      );
+      const { stdout } = await run('node', ['app.mjs'], { cwd: project, timeout: 20_000 });
+      expect(JSON.parse(stdout)).toEqual({ seen: ['A1', 'A2'], internal: 'ERR_PACKAGE_PATH_NOT_EXPORTED' });
+    } finally {
+      await rm(project, { recursive: true, force: true });
+    }
+  }, 90_000);
+});

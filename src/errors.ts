@@ -84,6 +84,16 @@ export function isRxPubsubError(value: unknown, code?: ErrorCode): value is RxPu
   return value instanceof RxPubsubError && (code === undefined || value.code === code);
 }
 
+/** A short rendering of any value for an error message; never throws (BigInt, cycles). */
+export function show(value: unknown): string {
+  if (typeof value === 'bigint') return `${value}n`;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
 /** The message of anything thrown, for logs and reason headers. */
 export function messageOf(error: unknown): string {
   if (error instanceof Error) return error.message;

@@ -1,6 +1,14 @@
-/** `amqp://user:secret@host/vhost` → `amqp://user:***@host/vhost`: credentials never reach logs or errors. */
+/**
+ * `amqp://user:secret@host/vhost` → `amqp://user:***@host/vhost`: credentials
+ * never reach logs or errors. The user info ends at the last `@`, as in WHATWG
+ * URL parsing, and a password with an unescaped `/` or `@` is hidden whole.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^:@/]*)(:[^@/]*)?@/i, (_all, scheme: string, user: string, password?: string) =>
-    `${scheme}${user}${password === undefined ? '' : ':***'}@`,
-  );
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url)?.[0];
+  if (scheme === undefined) return url;
+  const at = url.lastIndexOf('@');
+  if (at < scheme.length) return url;
+  const userInfo = url.slice(scheme.length, at);
+  const colon = userInfo.indexOf(':');
+  return colon === -1 ? url : `${scheme}${userInfo.slice(0, colon)}:***${url.slice(at)}`;
 }

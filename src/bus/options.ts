@@ -1,4 +1,4 @@
-import { ConfigError, ErrorCode } from '../errors.js';
+import { ConfigError, ErrorCode, show } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import { redactUrl } from '../redact-url.js';
@@ -130,8 +130,9 @@ function urlsOf(value: unknown): readonly string[] {
     }
     try {
       new URL(url);
-    } catch (cause) {
-      fail('url', `is not a valid URL: ${redactUrl(url)}`, cause);
+    } catch {
+      // No cause: Node's ERR_INVALID_URL carries the whole URL, password included.
+      fail('url', `is not a valid URL: ${redactUrl(url)}`);
     }
   }
   const memory = urls.filter((url: string) => url.startsWith('memory://'));
@@ -143,7 +144,7 @@ function queueOptionsOf(value: QueueOptions | undefined): Required<QueueOptions>
   const given = value ?? {};
   if (typeof given !== 'object' || given === null) fail('queueOptions', 'must be an object');
   for (const key of Object.keys(given)) {
-    if (!(key in DEFAULTS.queueOptions)) fail(`queueOptions.${key}`, 'is not a queue option; use durable, exclusive, autoDelete or arguments');
+    if (!Object.hasOwn(DEFAULTS.queueOptions, key)) fail(`queueOptions.${key}`, 'is not a queue option; use durable, exclusive, autoDelete or arguments');
   }
   const resolved = { ...DEFAULTS.queueOptions, ...given };
   for (const key of ['durable', 'exclusive', 'autoDelete'] as const) {
@@ -157,7 +158,7 @@ function queueOptionsOf(value: QueueOptions | undefined): Required<QueueOptions>
 
 function name(option: string, value: unknown): string {
   if (typeof value !== 'string' || !NAME.test(value) || value.startsWith('amq.')) {
-    fail(option, `must be 1-200 characters of letters, digits, "_", ".", ":" or "-", not starting with "amq." (got ${JSON.stringify(value) ?? String(value)})`);
+    fail(option, `must be 1-200 characters of letters, digits, "_", ".", ":" or "-", not starting with "amq." (got ${show(value)})`);
   }
   return value;
 }

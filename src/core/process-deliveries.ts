@@ -57,7 +57,11 @@ function decideOutcome(delivery: Delivery, config: PipelineConfig): Observable<{
     } catch (error) {
       return of({ event: undefined, outcome: deadLetter([{ pattern: '', error }]) });
     }
-    config.observe(event);
+    try {
+      config.observe(event);
+    } catch {
+      // A stream's observer is the application's; its failure must not stop deliveries.
+    }
     const routes = config.route(delivery.routingKey);
     if (routes.length === 0) return of({ event, outcome: { kind: 'unhandled' } as const });
     return forkJoin(routes.map((r) => runHandler(r.target, r.pattern.source, event, config.handlerTimeoutMs, config.scheduler))).pipe(

@@ -1,4 +1,4 @@
-import { ConfigError, ErrorCode } from '../errors.js';
+import { ConfigError, ErrorCode, show } from '../errors.js';
 import { createEvent, type Event, type EventInit, isWord } from './event.js';
 import type { Json } from './json.js';
 
@@ -39,7 +39,7 @@ export function defineEvent<const TDomain extends string, const TAction extends 
     if (!isWord(value)) {
       throw new ConfigError(
         ErrorCode.INVALID_EVENT,
-        `defineEvent(): ${field} must be one word of letters, digits, "_" or "-" (got ${JSON.stringify(value) ?? String(value)})`,
+        `defineEvent(): ${field} must be one word of letters, digits, "_" or "-" (got ${show(value)})`,
       );
     }
   }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ConfigError, ErrorCode } from '../errors.js';
+import { ConfigError, ErrorCode, show } from '../errors.js';
 import { type Json, toFrozenJson } from './json.js';
 
 /**
@@ -121,7 +121,7 @@ function dataOf(input: Record<string, unknown>): Json {
 
 function word(value: unknown, field: string): string {
   if (!isWord(value)) {
-    invalid(`${field} must be one word of letters, digits, "_" or "-" (got ${JSON.stringify(value) ?? String(value)}); dots and wildcards belong in patterns, not in events`);
+    invalid(`${field} must be one word of letters, digits, "_" or "-" (got ${show(value)}); dots and wildcards belong in patterns, not in events`);
   }
   return value;
 }
@@ -137,10 +137,16 @@ function version(value: unknown): number {
 }
 
 function timestamp(value: unknown): string {
-  if (typeof value !== 'string' || !ISO_8601.test(value) || Number.isNaN(Date.parse(value))) {
+  if (typeof value !== 'string' || !ISO_8601.test(value) || Number.isNaN(Date.parse(value)) || !isCalendarDate(value)) {
     invalid(`timestamp must be an ISO-8601 string such as new Date().toISOString() (got ${String(value)})`);
   }
   return value;
+}
+
+// Date.parse rolls 2024-02-30 over to March 1st instead of refusing it.
+function isCalendarDate(value: string): boolean {
+  const [year, month, day] = value.slice(0, 10).split('-').map(Number) as [number, number, number];
+  return month >= 1 && month <= 12 && day >= 1 && day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
 function metadata(value: unknown): Readonly<Record<string, string>> {

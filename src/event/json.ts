@@ -42,7 +42,8 @@ function copyObject(value: object, path: string, ancestors: Set<object>): Json {
     const out: Record<string, Json> = {};
     for (const [key, child] of Object.entries(value)) {
       if (child === undefined) continue;
-      out[key] = copy(child, `${path}${keyPath(key)}`, ancestors);
+      // defineProperty: a "__proto__" key from JSON.parse is data, not a prototype.
+      Object.defineProperty(out, key, { value: copy(child, `${path}${keyPath(key)}`, ancestors), enumerable: true, writable: true, configurable: true });
     }
     return Object.freeze(out);
   } finally {

@@ -1,5 +1,5 @@
 import { braceExpand, Minimatch } from 'minimatch';
-import { ConfigError, ErrorCode } from '../errors.js';
+import { ConfigError, ErrorCode, show } from '../errors.js';
 
 /**
  * A routing pattern: a glob over the routing key with minimatch semantics,
@@ -34,7 +34,7 @@ export function compilePattern(source: string): Pattern {
   if (typeof source !== 'string' || source.length === 0 || source.length > MAX_LENGTH || /[\s/]/.test(source)) {
     throw new ConfigError(
       ErrorCode.INVALID_PATTERN,
-      `Invalid pattern ${JSON.stringify(source) ?? String(source)}: use a non-empty glob over "domain.action" without spaces or "/", e.g. "order.*" or "*.created"`,
+      `Invalid pattern ${show(source)}: use a non-empty glob over "domain.action" without spaces or "/", e.g. "order.*" or "*.created"`,
     );
   }
   const regexp = new Minimatch(source, MINIMATCH_OPTIONS).makeRe();

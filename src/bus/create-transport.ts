@@ -15,6 +15,7 @@ export function createTransport(options: ResolvedOptions): Transport {
     connectTimeoutMs: options.connectTimeoutMs,
     connectionName: options.connectionName,
     tls: options.tls,
+    maxPendingPublishes: options.maxPendingPublishes,
     logger,
   });
 }

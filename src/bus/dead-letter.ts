@@ -1,42 +1,79 @@
+import { DeadLetterHeader as Header, routingKeyOfDelivery } from '../core/headers.js';
 import type { HandlerFailure } from '../core/outcome.js';
 import type { Delivery, MessageProperties, OutboundMessage } from '../transport/transport.js';
 
-/** Headers rx-pubsub adds to a dead letter. `x-` headers belong to the broker, so ours have a prefix of our own. */
-export const DeadLetterHeader = {
-  /** The error messages, short. */
-  ERROR: 'rx-pubsub-error',
-  /** The patterns of the handlers that failed, comma-separated (empty for a bad message). */
-  PATTERNS: 'rx-pubsub-patterns',
-  /** How many times the message was attempted, counting this one. */
-  ATTEMPTS: 'rx-pubsub-attempts',
-} as const;
+export { DeadLetterHeader } from '../core/headers.js';
+
+/** What went wrong on one attempt. */
+export interface AttemptFailure {
+  /** This attempt's number, 1 for the first delivery. */
+  readonly attempt: number;
+  readonly reason: string;
+  readonly failures: readonly HandlerFailure[];
+}
+
+const MAX_HISTORY = 2_000;
 
 /**
- * The copy of a failed delivery for `Q.dlq`: the original body and
- * properties plus the reason headers, sent through the default exchange.
+ * The copy of a failed delivery for `Q.dlq`: the original body and properties
+ * plus the reason headers and the whole history, through the default exchange.
  */
-export function deadLetterOf(
+export function deadLetterOf(delivery: Delivery, deadLetterQueue: string, failure: AttemptFailure, timeoutMs: number): OutboundMessage {
+  return copyOf(delivery, deadLetterQueue, failure, {}, timeoutMs);
+}
+
+/**
+ * The copy of a failed delivery for the delay queue `Q.retry.<ms>`, which
+ * dead-letters it back to `Q` when its TTL ends; only the handlers in
+ * `pending` run on it then.
+ */
+export function retryOf(
   delivery: Delivery,
-  deadLetterQueue: string,
-  reason: string,
-  failures: readonly HandlerFailure[],
+  retryQueue: string,
+  failure: AttemptFailure,
+  pending: readonly string[],
+  timeoutMs: number,
+): OutboundMessage {
+  return copyOf(delivery, retryQueue, failure, { [Header.PENDING]: pending.join(',') }, timeoutMs);
+}
+
+function copyOf(
+  delivery: Delivery,
+  queue: string,
+  failure: AttemptFailure,
+  extra: Record<string, string>,
   timeoutMs: number,
 ): OutboundMessage {
   const { headers = {}, ...properties } = delivery.properties;
-  const kept = Object.fromEntries(Object.entries(headers).filter(([name]) => !name.toLowerCase().startsWith('x-')));
-  const previous = Number(headers[DeadLetterHeader.ATTEMPTS] ?? 0);
-  const patterns = failures.map((f) => f.pattern).filter((p) => p !== '');
+  const kept = Object.fromEntries(
+    Object.entries(headers).filter(([name]) => !name.toLowerCase().startsWith('x-') && name !== Header.PENDING),
+  );
+  const patterns = [...new Set(failure.failures.map((f) => f.pattern).filter((p) => p !== ''))];
   const copy: MessageProperties & { expiration?: unknown } = {
     ...properties,
     deliveryMode: 2,
     headers: {
       ...kept,
-      [DeadLetterHeader.ERROR]: reason,
-      [DeadLetterHeader.PATTERNS]: [...new Set(patterns)].join(','),
-      [DeadLetterHeader.ATTEMPTS]: (Number.isSafeInteger(previous) ? previous : 0) + 1,
+      [Header.ERROR]: failure.reason,
+      [Header.PATTERNS]: patterns.join(','),
+      [Header.ATTEMPTS]: failure.attempt,
+      [Header.HISTORY]: historyOf(headers[Header.HISTORY], failure),
+      [Header.ROUTING_KEY]: routingKeyOfDelivery(delivery),
+      ...extra,
     },
   };
-  // A TTL copied along would expire the dead letter itself.
+  // A TTL copied along would expire the copy itself.
   delete copy.expiration;
-  return { exchange: '', routingKey: deadLetterQueue, body: delivery.body, properties: copy, timeoutMs };
+  return { exchange: '', routingKey: queue, body: delivery.body, properties: copy, mandatory: true, timeoutMs };
+}
+
+function historyOf(previous: unknown, failure: AttemptFailure): string {
+  const lines = typeof previous === 'string' && previous !== '' ? previous.split('\n') : [];
+  lines.push(`${failure.attempt}: ${failure.reason}`);
+  let history = lines.join('\n');
+  while (history.length > MAX_HISTORY && lines.length > 1) {
+    lines.shift();
+    history = `…\n${lines.join('\n')}`;
+  }
+  return history.length > MAX_HISTORY ? history.slice(history.length - MAX_HISTORY) : history;
 }

@@ -1,17 +1,37 @@
-import { Observable, Subject, Subscription, type Subscriber, takeUntil, tap } from 'rxjs';
-import type { Handler } from '../core/handler.js';
+import { finalize, Observable, Subject, Subscription, type Subscriber, takeUntil, tap } from 'rxjs';
+import type { Handler, RegisteredHandler } from '../core/handler.js';
+import { routingKeyOfDelivery } from '../core/headers.js';
+import { checkRetryPolicy, type RetryPolicy } from '../core/retry-policy.js';
 import type { Settlement } from '../core/outcome.js';
 import { processDeliveries } from '../core/process-deliveries.js';
 import { ConfigError, ConnectionError, ErrorCode } from '../errors.js';
 import { ensureEvent, type Event, routingKeyOf } from '../event/event.js';
-import { decodeEvent, encodeEvent, JSON_CONTENT_TYPE } from '../event/serializer.js';
+import { decodeEvent, encodeEvent, wirePropertiesOf } from '../event/serializer.js';
 import { compilePattern, type Pattern } from '../routing/pattern.js';
 import { Registry } from '../routing/registry.js';
 import type { ConnectionState, QueueConsumer, Transport } from '../transport/transport.js';
 import { BindingSet } from './binding-set.js';
 import { createTransport } from './create-transport.js';
 import { type EventBusOptions, type ResolvedOptions, resolveOptions } from './options.js';
+import { RedeliveryCounter } from './redelivery-counter.js';
 import { settleDelivery } from './settle-delivery.js';
+import type { Delivery } from '../transport/transport.js';
+
+/** Options of one handler. */
+export interface HandleOptions {
+  /** Retries for this handler, instead of the bus's `retry`. */
+  readonly retry?: RetryPolicy;
+}
+
+/** Options of `close`. */
+export interface CloseOptions {
+  /**
+   * How long in-flight handlers may still run. Past it they are cancelled and
+   * their deliveries rejected with requeue, so the broker redelivers them:
+   * nothing is lost. @default no limit (each handler is bounded by handlerTimeoutMs)
+   */
+  readonly timeoutMs?: number;
+}
 
 /** Counters since the bus connected. */
 export interface BusStats {
@@ -20,6 +40,8 @@ export interface BusStats {
   readonly acked: number;
   /** Deliveries no handler matched (acked). */
   readonly unhandled: number;
+  /** Deliveries sent to a delay queue for another attempt. */
+  readonly retried: number;
   readonly deadLettered: number;
 }
 
@@ -42,12 +64,14 @@ export interface BusStats {
  * await bus.close();
  */
 export class EventBus {
-  private readonly handlers = new Registry<Handler>();
+  private readonly handlers = new Registry<RegisteredHandler>();
+  private readonly inFlight = new Set<Delivery>();
+  private readonly redeliveries = new RedeliveryCounter();
   private readonly streams = new Registry<Subscriber<Event>>();
   private readonly bindings: BindingSet | undefined;
   private readonly stopConsuming = new Subject<void>();
   private readonly settlements = new Subject<Settlement>();
-  private readonly counts = { published: 0, acked: 0, unhandled: 0, deadLettered: 0 };
+  private readonly counts = { published: 0, acked: 0, unhandled: 0, retried: 0, deadLettered: 0 };
   private pipeline: Subscription | undefined;
   private drained: Promise<void> = Promise.resolve();
   private state: 'open' | 'closing' | 'closed' = 'open';
@@ -105,12 +129,13 @@ export class EventBus {
    * @throws {ConfigError} `INVALID_PATTERN`, `INVALID_ARGUMENT`, or `INVALID_OPTIONS` when the bus has no `queue`.
    * @throws {ConnectionError} `CLOSED` after `close()`.
    */
-  handle(pattern: string, handler: Handler): Subscription {
+  handle(pattern: string, handler: Handler, options: HandleOptions = {}): Subscription {
     const compiled = this.register(pattern, 'handle');
     if (typeof handler !== 'function' && typeof (handler as { handle?: unknown } | null)?.handle !== 'function') {
       throw new ConfigError(ErrorCode.INVALID_ARGUMENT, `handle("${pattern}", handler): handler must be a function or an object with a handle(event) method`);
     }
-    return this.attach(compiled, this.handlers.add(compiled, handler));
+    const retry = options.retry === undefined ? undefined : checkRetryPolicy(options.retry, `handle("${pattern}") option retry`);
+    return this.attach(compiled, this.handlers.add(compiled, { handler, retry }));
   }
 
   /**
@@ -152,16 +177,8 @@ export class EventBus {
       exchange: this.config.exchange,
       routingKey,
       body: encodeEvent(checked),
-      properties: {
-        contentType: JSON_CONTENT_TYPE,
-        contentEncoding: 'utf-8',
-        deliveryMode: 2,
-        messageId: checked.id,
-        type: routingKey,
-        timestamp: Math.floor(Date.parse(checked.timestamp) / 1000),
-        correlationId: checked.correlationId,
-        appId: this.config.connectionName,
-      },
+      properties: wirePropertiesOf(checked, this.config.connectionName),
+      mandatory: this.config.mandatory,
       timeoutMs: this.config.publishTimeoutMs,
     });
     this.counts.published++;
@@ -175,17 +192,25 @@ export class EventBus {
   /**
    * Stops consuming, waits for in-flight handlers and their acks and for
    * outstanding confirms, then closes. Handlers may still publish meanwhile.
-   * Streams complete; later `publish` rejects with `CLOSED`. Idempotent.
+   * Past `timeoutMs`, unfinished deliveries go back to the queue. Streams
+   * complete; later `publish` rejects with `CLOSED`. Idempotent.
+   *
+   * @throws {ConfigError} `INVALID_OPTIONS` for a bad `timeoutMs`.
    */
-  close(): Promise<void> {
-    this.closing ??= this.shutdown();
+  close(options: CloseOptions = {}): Promise<void> {
+    const { timeoutMs } = options;
+    if (timeoutMs !== undefined && !(Number.isSafeInteger(timeoutMs) && timeoutMs >= 0)) {
+      return Promise.reject(new ConfigError(ErrorCode.INVALID_OPTIONS, `close() option timeoutMs must be an integer >= 0 (got ${String(timeoutMs)})`));
+    }
+    this.closing ??= this.shutdown(timeoutMs);
     return this.closing;
   }
 
-  private async shutdown(): Promise<void> {
+  private async shutdown(timeoutMs: number | undefined): Promise<void> {
     this.state = 'closing';
     this.stopConsuming.next();
-    await this.drained;
+    if (timeoutMs === undefined) await this.drained;
+    else if (!(await settledWithin(this.drained, timeoutMs))) this.abandonInFlight();
     this.state = 'closed';
     for (const stream of this.streamSubscribers()) stream.complete();
     this.settlements.complete();
@@ -211,22 +236,48 @@ export class EventBus {
     });
   }
 
+  // Past close's deadline: cancel the handlers and hand their deliveries back to the broker.
+  private abandonInFlight(): void {
+    const deliveries = [...this.inFlight];
+    this.pipeline?.unsubscribe();
+    for (const delivery of deliveries) delivery.nack(true);
+    if (deliveries.length > 0) {
+      this.config.logger.warn('close() deadline passed: unfinished deliveries requeued', { count: deliveries.length });
+    }
+  }
+
   // Lazily, so a backlog waiting in the queue meets the handlers registered right after connect.
   private startConsuming(): void {
-    if (this.pipeline || !this.consumer) return;
+    const consumer = this.consumer;
+    if (this.pipeline || !consumer) return;
     const settle = settleDelivery({
       transport: this.transport,
+      consumer,
       deadLetterQueue: `${this.config.queue}.dlq`,
       publishTimeoutMs: this.config.publishTimeoutMs,
       logger: this.config.logger,
     });
-    const settled$ = processDeliveries(this.consumer.deliveries$.pipe(takeUntil(this.stopConsuming)), {
-      decode: (delivery) => decodeEvent(delivery.body, { routingKey: delivery.routingKey, contentType: delivery.properties.contentType }),
+    const deliveries$ = consumer.deliveries$.pipe(
+      takeUntil(this.stopConsuming),
+      tap((delivery) => this.inFlight.add(delivery)),
+    );
+    const settled$ = processDeliveries(deliveries$, {
+      decode: (delivery) =>
+        decodeEvent(delivery.body, { routingKey: routingKeyOfDelivery(delivery), contentType: delivery.properties.contentType }),
       route: (key) => this.handlers.match(key),
+      retry: this.config.retry,
+      maxRedeliveries: this.config.maxRedeliveries,
+      redeliveries: (delivery) => this.redeliveries.count(delivery),
       observe: (event) => {
         for (const route of this.streams.match(routingKeyOf(event))) route.target.next(event);
       },
-      settle,
+      settle: (delivery, outcome) =>
+        settle(delivery, outcome).pipe(
+          finalize(() => {
+            this.inFlight.delete(delivery);
+            this.redeliveries.forget(delivery);
+          }),
+        ),
       concurrency: this.config.prefetch,
       handlerTimeoutMs: this.config.handlerTimeoutMs,
     }).pipe(
@@ -240,15 +291,28 @@ export class EventBus {
   private count({ outcome, delivery }: Settlement): void {
     if (outcome.kind === 'ack') this.counts.acked++;
     else if (outcome.kind === 'unhandled') this.counts.unhandled++;
+    else if (outcome.kind === 'retry') this.counts.retried++;
     else this.counts.deadLettered++;
-    if (outcome.kind === 'dead-letter') {
-      this.config.logger.warn('dead-lettered', { routingKey: delivery.routingKey, reason: outcome.reason });
+    if (outcome.kind === 'dead-letter' || outcome.kind === 'retry') {
+      const { attempt, reason } = outcome;
+      this.config.logger.warn(outcome.kind === 'retry' ? 'retrying' : 'dead-lettered', { routingKey: delivery.routingKey, attempt, reason });
     }
   }
 
   private streamSubscribers(): Subscriber<Event>[] {
     return this.streams.routes().map((route) => route.target);
   }
+}
+
+/** Whether `promise` settled within `ms`. */
+function settledWithin(promise: Promise<void>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    void promise.then(() => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
 }
 
 function closedError(method: string): ConnectionError {

@@ -2,6 +2,7 @@ import { ConfigError, ErrorCode, show } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import { redactUrl } from '../redact-url.js';
+import { checkRetryPolicy, type RetryPolicy } from '../core/retry-policy.js';
 
 /** Options of the service queue. The defaults are those of the Python system's `QueueConfig`. */
 export interface QueueOptions {
@@ -13,6 +14,12 @@ export interface QueueOptions {
   readonly autoDelete?: boolean;
   /** Extra `x-` arguments (`x-message-ttl`, `x-max-length`, ...). @default {} */
   readonly arguments?: Readonly<Record<string, unknown>>;
+  /**
+   * `quorum`: replicated across a cluster, and counts redeliveries so poison
+   * messages are caught (must be durable, not exclusive, not auto-delete).
+   * @default 'classic'
+   */
+  readonly type?: 'classic' | 'quorum';
 }
 
 /** TLS material for `amqps://` URLs, passed to Node's `tls.connect`. */
@@ -43,6 +50,18 @@ export interface EventBusOptions {
   readonly prefetch?: number;
   /** A handler still running after this has failed. @default 30000 */
   readonly handlerTimeoutMs?: number;
+  /** Retries of failed deliveries, on the broker; `handle(p, h, { retry })` overrides it per handler. @default none: straight to Q.dlq */
+  readonly retry?: RetryPolicy;
+  /**
+   * A message delivered again more than this many times without being settled
+   * (it keeps killing its consumer) goes to Q.dlq unprocessed. Counted by the
+   * broker on quorum queues, in-process otherwise. @default 10
+   */
+  readonly maxRedeliveries?: number;
+  /** Publishes waiting for the connection before `publish` rejects with PUBLISH_BUFFER_FULL. @default 10000 */
+  readonly maxPendingPublishes?: number;
+  /** Reject a publish no queue receives with PUBLISH_UNROUTABLE. @default false */
+  readonly mandatory?: boolean;
   /** `publish` rejects when no confirm came within this time. @default 30000 */
   readonly publishTimeoutMs?: number;
   /** `connect` rejects when the broker did not answer within this time. @default 10000 */
@@ -66,6 +85,10 @@ export interface ResolvedOptions {
   readonly queueOptions: Required<QueueOptions>;
   readonly prefetch: number;
   readonly handlerTimeoutMs: number;
+  readonly retry: RetryPolicy | undefined;
+  readonly maxRedeliveries: number;
+  readonly maxPendingPublishes: number;
+  readonly mandatory: boolean;
   readonly publishTimeoutMs: number;
   readonly connectTimeoutMs: number;
   readonly heartbeatSeconds: number;
@@ -85,12 +108,15 @@ const DEFAULTS = {
   heartbeatSeconds: 10,
   reconnectDelayMs: 1_000,
   connectionName: 'rx-pubsub',
-  queueOptions: { durable: true, exclusive: false, autoDelete: false, arguments: {} },
+  maxRedeliveries: 10,
+  maxPendingPublishes: 10_000,
+  queueOptions: { durable: true, exclusive: false, autoDelete: false, arguments: {}, type: 'classic' },
 } as const;
 
 const KNOWN = new Set([
   'url', 'exchange', 'queue', 'queueOptions', 'prefetch', 'handlerTimeoutMs', 'publishTimeoutMs',
   'connectTimeoutMs', 'heartbeatSeconds', 'reconnectDelayMs', 'connectionName', 'tls', 'logger',
+  'retry', 'maxRedeliveries', 'maxPendingPublishes', 'mandatory',
 ]);
 const NAME = /^[A-Za-z0-9_.:-]{1,200}$/;
 
@@ -111,6 +137,10 @@ export function resolveOptions(options: EventBusOptions = {}): ResolvedOptions {
     queueOptions: queueOptionsOf(options.queueOptions),
     prefetch: integer('prefetch', options.prefetch ?? DEFAULTS.prefetch, 1, 65_535),
     handlerTimeoutMs: integer('handlerTimeoutMs', options.handlerTimeoutMs ?? DEFAULTS.handlerTimeoutMs, 1, 2 ** 31 - 1),
+    retry: options.retry === undefined ? undefined : checkRetryPolicy(options.retry, 'EventBus option retry'),
+    maxRedeliveries: integer('maxRedeliveries', options.maxRedeliveries ?? DEFAULTS.maxRedeliveries, 0, 1_000_000),
+    maxPendingPublishes: integer('maxPendingPublishes', options.maxPendingPublishes ?? DEFAULTS.maxPendingPublishes, 1, 10_000_000),
+    mandatory: boolean('mandatory', options.mandatory ?? false),
     publishTimeoutMs: integer('publishTimeoutMs', options.publishTimeoutMs ?? DEFAULTS.publishTimeoutMs, 1, 2 ** 31 - 1),
     connectTimeoutMs: integer('connectTimeoutMs', options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs, 1, 2 ** 31 - 1),
     heartbeatSeconds: integer('heartbeatSeconds', options.heartbeatSeconds ?? DEFAULTS.heartbeatSeconds, 0, 3_600),
@@ -144,11 +174,13 @@ function queueOptionsOf(value: QueueOptions | undefined): Required<QueueOptions>
   const given = value ?? {};
   if (typeof given !== 'object' || given === null) fail('queueOptions', 'must be an object');
   for (const key of Object.keys(given)) {
-    if (!Object.hasOwn(DEFAULTS.queueOptions, key)) fail(`queueOptions.${key}`, 'is not a queue option; use durable, exclusive, autoDelete or arguments');
+    if (!Object.hasOwn(DEFAULTS.queueOptions, key)) fail(`queueOptions.${key}`, 'is not a queue option; use durable, exclusive, autoDelete, arguments or type');
   }
   const resolved = { ...DEFAULTS.queueOptions, ...given };
-  for (const key of ['durable', 'exclusive', 'autoDelete'] as const) {
-    if (typeof resolved[key] !== 'boolean') fail(`queueOptions.${key}`, 'must be true or false');
+  for (const key of ['durable', 'exclusive', 'autoDelete'] as const) boolean(`queueOptions.${key}`, resolved[key]);
+  if (resolved.type !== 'classic' && resolved.type !== 'quorum') fail('queueOptions.type', `must be 'classic' or 'quorum' (got ${show(resolved.type)})`);
+  if (resolved.type === 'quorum' && (!resolved.durable || resolved.exclusive || resolved.autoDelete)) {
+    fail('queueOptions.type', "'quorum' needs durable: true, exclusive: false and autoDelete: false");
   }
   if (typeof resolved.arguments !== 'object' || resolved.arguments === null || Array.isArray(resolved.arguments)) {
     fail('queueOptions.arguments', 'must be an object of x- arguments');
@@ -160,6 +192,11 @@ function name(option: string, value: unknown): string {
   if (typeof value !== 'string' || !NAME.test(value) || value.startsWith('amq.')) {
     fail(option, `must be 1-200 characters of letters, digits, "_", ".", ":" or "-", not starting with "amq." (got ${show(value)})`);
   }
+  return value;
+}
+
+function boolean(option: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') fail(option, 'must be true or false');
   return value;
 }
 

@@ -1,4 +1,5 @@
 import type { ObservableInput } from 'rxjs';
+import type { RetryPolicy } from './retry-policy.js';
 import type { Event } from '../event/event.js';
 
 /**
@@ -18,3 +19,10 @@ export interface HandlerObject<E extends Event<unknown> = Event> {
 
 /** Anything `bus.handle` accepts. */
 export type Handler<E extends Event<unknown> = Event> = HandlerFn<E> | HandlerObject<E>;
+
+/** A handler as registered: with its own retry policy, if it has one. */
+export interface RegisteredHandler {
+  readonly handler: Handler;
+  /** Overrides the bus's `retry` for this handler. */
+  readonly retry?: RetryPolicy | undefined;
+}

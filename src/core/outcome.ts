@@ -3,23 +3,38 @@ import type { Delivery } from '../transport/transport.js';
 
 /** One handler's failure, as a value: failures never stop sibling handlers. */
 export interface HandlerFailure {
+  /** The handler's pattern; `''` when the delivery itself was bad (no handler ran). */
   readonly pattern: string;
   readonly error: unknown;
+}
+
+/** Failures with their joined, shortened reason. */
+export interface Failed {
+  /** This attempt's number, 1 for the first delivery. */
+  readonly attempt: number;
+  readonly reason: string;
+  readonly failures: readonly HandlerFailure[];
 }
 
 /**
  * What becomes of a delivery.
  *
- * | outcome       | when                                         | broker action              |
- * |---------------|----------------------------------------------|----------------------------|
- * | `ack`         | every matching handler succeeded             | ack                        |
- * | `unhandled`   | no handler matches the routing key           | ack                        |
- * | `dead-letter` | a handler failed, or the body is not an event | copy to `Q.dlq`, then ack  |
+ * | outcome       | when                                                     | broker action                        |
+ * |---------------|----------------------------------------------------------|--------------------------------------|
+ * | `ack`         | every matching handler succeeded                         | ack                                  |
+ * | `unhandled`   | no handler matches the routing key                       | ack                                  |
+ * | `retry`       | a handler failed and its retry policy has attempts left  | copy to `Q.retry.<ms>`, then ack     |
+ * | `dead-letter` | a handler failed for good, the body is not an event, or  | copy to `Q.dlq`, then ack            |
+ * |               | the message was redelivered more than `maxRedeliveries`  |                                      |
+ *
+ * A `retry` may carry a `deadLetter` part: handlers out of attempts go to
+ * `Q.dlq` while the others are retried.
  */
 export type Outcome =
   | { readonly kind: 'ack'; readonly handlers: number }
   | { readonly kind: 'unhandled' }
-  | { readonly kind: 'dead-letter'; readonly reason: string; readonly failures: readonly HandlerFailure[] };
+  | ({ readonly kind: 'retry'; readonly delayMs: number; readonly deadLetter: Failed | undefined } & Failed)
+  | ({ readonly kind: 'dead-letter' } & Failed);
 
 /** A delivery with its outcome; `event` is missing when the body was not an event. */
 export interface Settlement {

@@ -1,10 +1,12 @@
 import { catchError, concatMap, defer, EMPTY, endWith, forkJoin, ignoreElements, map, mergeMap, type Observable, of, type SchedulerLike } from 'rxjs';
-import { messageOf } from '../errors.js';
+import { DeliveryError, ErrorCode, messageOf } from '../errors.js';
 import type { Event } from '../event/event.js';
 import type { Route } from '../routing/registry.js';
 import type { Delivery } from '../transport/transport.js';
-import type { Handler } from './handler.js';
-import type { HandlerFailure, Outcome, Settlement } from './outcome.js';
+import type { RegisteredHandler } from './handler.js';
+import { attemptsOf, pendingPatternsOf, routingKeyOfDelivery } from './headers.js';
+import type { Failed, HandlerFailure, Outcome, Settlement } from './outcome.js';
+import { type RetryPolicy, retryDelayMs } from './retry-policy.js';
 import { runHandler } from './run-handler.js';
 
 /** What the pipeline needs; all I/O is behind `settle`, so marble tests run it in virtual time. */
@@ -12,14 +14,20 @@ export interface PipelineConfig {
   /** Delivery → event; throws when the body is not an event. */
   readonly decode: (delivery: Delivery) => Event;
   /** The handlers matching a routing key. */
-  readonly route: (routingKey: string) => readonly Route<Handler>[];
-  /** Called with every decoded event before the handlers run (the `on$` streams). */
+  readonly route: (routingKey: string) => readonly Route<RegisteredHandler>[];
+  /** Called with every decoded event before the handlers run (the `on$` streams); not again for its retries. */
   readonly observe: (event: Event) => void;
-  /** Carries out an outcome on the broker (ack, dead-letter); must not error. */
+  /** Carries out an outcome on the broker (ack, retry, dead-letter); must not error. */
   readonly settle: (delivery: Delivery, outcome: Outcome, event: Event | undefined) => Observable<unknown>;
   /** Deliveries processed at once; equal to the prefetch, so nothing buffers beyond it. */
   readonly concurrency: number;
   readonly handlerTimeoutMs: number;
+  /** The bus's retry policy, for handlers without one of their own. */
+  readonly retry?: RetryPolicy | undefined;
+  /** Earlier deliveries of this message (the broker's `x-delivery-count`, or an in-process count). */
+  readonly redeliveries?: (delivery: Delivery) => number;
+  /** More redeliveries than this dead-letter the message as poison, without running handlers. */
+  readonly maxRedeliveries?: number | undefined;
   readonly scheduler?: SchedulerLike;
 }
 
@@ -49,31 +57,73 @@ export function processDeliveries(deliveries$: Observable<Delivery>, config: Pip
   );
 }
 
-function decideOutcome(delivery: Delivery, config: PipelineConfig): Observable<{ event: Event | undefined; outcome: Outcome }> {
+interface Decision {
+  readonly event: Event | undefined;
+  readonly outcome: Outcome;
+}
+
+function decideOutcome(delivery: Delivery, config: PipelineConfig): Observable<Decision> {
   return defer(() => {
+    const attempt = attemptsOf(delivery.properties) + 1;
     let event: Event;
     try {
       event = config.decode(delivery);
     } catch (error) {
-      return of({ event: undefined, outcome: deadLetter([{ pattern: '', error }]) });
+      return of({ event: undefined, outcome: deadLetter(attempt, [{ pattern: '', error }]) });
     }
-    try {
-      config.observe(event);
-    } catch {
-      // A stream's observer is the application's; its failure must not stop deliveries.
+    const redeliveries = config.redeliveries?.(delivery) ?? 0;
+    if (config.maxRedeliveries !== undefined && redeliveries > config.maxRedeliveries) {
+      const error = new DeliveryError(
+        ErrorCode.POISON_MESSAGE,
+        `poison message: delivered ${redeliveries + 1} times without being settled (maxRedeliveries ${config.maxRedeliveries})`,
+      );
+      return of({ event, outcome: deadLetter(attempt, [{ pattern: '', error }]) });
     }
-    const routes = config.route(delivery.routingKey);
+    const pending = pendingPatternsOf(delivery.properties);
+    if (pending === undefined) observe(event, config);
+    const matched = config.route(routingKeyOfDelivery(delivery));
+    const routes = pending === undefined ? matched : matched.filter((r) => pending.has(r.pattern.source));
     if (routes.length === 0) return of({ event, outcome: { kind: 'unhandled' } as const });
-    return forkJoin(routes.map((r) => runHandler(r.target, r.pattern.source, event, config.handlerTimeoutMs, config.scheduler))).pipe(
-      map((results) => {
-        const failures = results.filter((f): f is HandlerFailure => f !== null);
-        return { event, outcome: failures.length === 0 ? ({ kind: 'ack', handlers: routes.length } as const) : deadLetter(failures) };
-      }),
-    );
+    const runs = routes.map((r) => runHandler(r.target.handler, r.pattern.source, event, config.handlerTimeoutMs, config.scheduler));
+    return forkJoin(runs).pipe(map((results) => ({ event, outcome: outcomeOf(attempt, routes, results, config) })));
   });
 }
 
-function deadLetter(failures: readonly HandlerFailure[]): Outcome {
+function outcomeOf(
+  attempt: number,
+  routes: readonly Route<RegisteredHandler>[],
+  results: readonly (HandlerFailure | null)[],
+  config: PipelineConfig,
+): Outcome {
+  const retrying: HandlerFailure[] = [];
+  const exhausted: HandlerFailure[] = [];
+  let delayMs = 0;
+  results.forEach((failure, index) => {
+    if (failure === null) return;
+    const policy = routes[index]?.target.retry ?? config.retry;
+    if (policy === undefined || attempt >= policy.attempts) return void exhausted.push(failure);
+    retrying.push(failure);
+    delayMs = Math.max(delayMs, retryDelayMs(policy, attempt));
+  });
+  if (retrying.length === 0 && exhausted.length === 0) return { kind: 'ack', handlers: routes.length };
+  if (retrying.length === 0) return deadLetter(attempt, exhausted);
+  const deadLetterPart = exhausted.length > 0 ? failed(attempt, exhausted) : undefined;
+  return { kind: 'retry', delayMs, deadLetter: deadLetterPart, ...failed(attempt, retrying) };
+}
+
+function observe(event: Event, config: PipelineConfig): void {
+  try {
+    config.observe(event);
+  } catch {
+    // A stream's observer is the application's; its failure must not stop deliveries.
+  }
+}
+
+function deadLetter(attempt: number, failures: readonly HandlerFailure[]): Outcome {
+  return { kind: 'dead-letter', ...failed(attempt, failures) };
+}
+
+function failed(attempt: number, failures: readonly HandlerFailure[]): Failed {
   const reason = failures.map((f) => (f.pattern ? `${f.pattern}: ${messageOf(f.error)}` : messageOf(f.error))).join('; ');
-  return { kind: 'dead-letter', reason: reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON - 1)}…` : reason, failures };
+  return { attempt, reason: reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON - 1)}…` : reason, failures };
 }

@@ -1,4 +1,5 @@
 import { DeliveryError, ErrorCode, messageOf } from '../errors.js';
+import type { MessageProperties } from '../transport/transport.js';
 import { type Event, routingKeyOf, toEvent } from './event.js';
 
 export const JSON_CONTENT_TYPE = 'application/json';
@@ -7,6 +8,23 @@ export const JSON_CONTENT_TYPE = 'application/json';
 export interface WireInfo {
   readonly routingKey: string;
   readonly contentType?: string | undefined;
+}
+
+/**
+ * The AMQP properties of an event: JSON, persistent, `messageId` = event id,
+ * `type` = routing key, `timestamp` in seconds (AMQP's unit).
+ */
+export function wirePropertiesOf(event: Event, appId?: string): MessageProperties {
+  return {
+    contentType: JSON_CONTENT_TYPE,
+    contentEncoding: 'utf-8',
+    deliveryMode: 2,
+    messageId: event.id,
+    type: routingKeyOf(event),
+    timestamp: Math.floor(Date.parse(event.timestamp) / 1000),
+    correlationId: event.correlationId,
+    appId,
+  };
 }
 
 /** The AMQP body of an event: the event as UTF-8 JSON. */

@@ -49,6 +49,8 @@ export interface Delivery {
 export interface QueueSpec {
   readonly name: string;
   readonly deadLetterQueue: string;
+  /** `quorum` queues are replicated and count redeliveries (`x-delivery-count`). */
+  readonly type: 'classic' | 'quorum';
   readonly durable: boolean;
   readonly exclusive: boolean;
   readonly autoDelete: boolean;
@@ -83,6 +85,12 @@ export interface QueueConsumer {
   unbind(key: string): Promise<void>;
   /** Resolves once the queue is declared, every binding applied and, while subscribed, the consumer active. */
   ready(): Promise<void>;
+  /**
+   * Declares (once; again after every reconnect) the delay queue
+   * `<queue>.retry.<delayMs>`: durable, `x-message-ttl` = delayMs, dead-lettering
+   * back to the service queue through the default exchange. Resolves with its name.
+   */
+  retryQueue(delayMs: number): Promise<string>;
 }
 
 /**

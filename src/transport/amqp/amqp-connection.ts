@@ -67,6 +67,11 @@ export class AmqpConnection {
     this.manager.on('unblocked', () => this.state.next(this.connectedState()));
   }
 
+  /** Whether the broker blocked this connection (memory or disk alarm): it reads nothing we publish. */
+  get blocked(): boolean {
+    return this.state.value.status === 'blocked';
+  }
+
   /** The live connection, if any. */
   get connection(): ChannelModel | undefined {
     return this.current.value;

@@ -15,6 +15,7 @@ import { ManagedChannel } from './managed-channel.js';
 export class AmqpConsumer implements QueueConsumer {
   private readonly channel: ManagedChannel<Channel>;
   private readonly keys = new Set<string>();
+  private readonly retryQueues = new Map<number, Promise<string>>();
   private readonly deliveries = new Subject<Delivery>();
   private readonly dead = new WeakSet<Channel>();
   private readonly consumers = new WeakMap<Channel, Promise<string>>();
@@ -22,6 +23,8 @@ export class AmqpConsumer implements QueueConsumer {
 
   constructor(
     connection: AmqpConnection,
+    /** The first connect of the consuming connection; its failure is what `ready()` reports. */
+    private readonly connected: Promise<void>,
     private readonly spec: ConsumerSpec,
     private readonly logger: Logger,
     reopenDelayMs: number,
@@ -62,6 +65,17 @@ export class AmqpConsumer implements QueueConsumer {
     return this.apply((channel) => channel.unbindQueue(this.spec.queue.name, this.spec.exchange, key), `unbind "${key}"`);
   }
 
+  retryQueue(delayMs: number): Promise<string> {
+    let declared = this.retryQueues.get(delayMs);
+    if (!declared) {
+      const name = `${this.spec.queue.name}.retry.${delayMs}`;
+      declared = this.apply((channel) => this.declareRetryQueue(channel, delayMs), `declare "${name}"`).then(() => name);
+      declared.catch(() => this.retryQueues.delete(delayMs));
+      this.retryQueues.set(delayMs, declared);
+    }
+    return declared;
+  }
+
   async ready(): Promise<void> {
     await this.apply(async (channel) => {
       if (this.consuming) await this.consumeOn(channel);
@@ -83,11 +97,25 @@ export class AmqpConsumer implements QueueConsumer {
       durable: queue.durable,
       exclusive: queue.exclusive,
       autoDelete: queue.autoDelete,
-      arguments: { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': queue.deadLetterQueue, ...queue.arguments },
+      arguments: {
+        'x-dead-letter-exchange': '',
+        'x-dead-letter-routing-key': queue.deadLetterQueue,
+        ...(queue.type === 'quorum' ? { 'x-queue-type': 'quorum' } : {}),
+        ...queue.arguments,
+      },
     });
+    await Promise.all([...this.retryQueues.keys()].map((delayMs) => this.declareRetryQueue(channel, delayMs)));
     await Promise.all([...this.keys].map((key) => channel.bindQueue(queue.name, exchange, key)));
     await channel.prefetch(prefetch, false);
     if (this.consuming) await this.consumeOn(channel);
+  }
+
+  // A delay queue: nobody consumes it; when a message's TTL ends the broker dead-letters it back to the service queue.
+  private async declareRetryQueue(channel: Channel, delayMs: number): Promise<void> {
+    await channel.assertQueue(`${this.spec.queue.name}.retry.${delayMs}`, {
+      durable: true,
+      arguments: { 'x-message-ttl': delayMs, 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': this.spec.queue.name },
+    });
   }
 
   /** Starts (once per channel) the consumer; resolves with its tag. */
@@ -115,6 +143,7 @@ export class AmqpConsumer implements QueueConsumer {
 
   /** Runs `operation` on a set-up channel; a channel lost meanwhile is retried on the next one. */
   private async apply(operation: (channel: Channel) => Promise<unknown>, what: string): Promise<void> {
+    await this.connected;
     for (let attempt = 1; ; attempt++) {
       let channel: Channel | undefined;
       try {

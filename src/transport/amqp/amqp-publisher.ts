@@ -1,4 +1,4 @@
-import type { ConfirmChannel } from 'amqplib';
+import type { ConfirmChannel, Message } from 'amqplib';
 import { ConnectionError, ErrorCode, PublishError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { OutboundMessage } from '../transport.js';
@@ -9,57 +9,76 @@ interface Pending {
   readonly message: OutboundMessage;
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
-  readonly timer: NodeJS.Timeout;
+  readonly deadline: number;
   /** The channel it was last written to; its confirm is awaited there. */
   channel: ConfirmChannel | undefined;
+  /** The broker returned it as unroutable (basic.return comes before its confirm). */
+  returned: boolean;
+}
+
+export interface AmqpPublisherOptions {
+  readonly setup: (channel: ConfirmChannel) => Promise<void>;
+  /** Publishes that may wait for the connection before `publish` rejects. */
+  readonly maxPending: number;
+  readonly logger: Logger;
 }
 
 /** Reply codes with which the broker closes a channel because of one publish. */
 const REFUSAL_CODES = new Set([403, 404, 406]);
+/** How often deadlines are checked: one timer for all publishes, not one each. */
+const SWEEP_MS = 100;
 
 /**
  * Confirmed, persistent publishing on a channel of its own. Messages wait
- * while the connection is down and go out on reconnect; a message whose
- * confirm was cut off by a connection loss is sent again (at-least-once).
- * A publish the broker refuses rejects with PUBLISH_REFUSED, and the channel
- * is reopened for the next ones.
+ * (bounded by `maxPending`) while the connection is down or blocked by a
+ * broker alarm, and go out on reconnect; a message whose confirm was cut off
+ * by a connection loss is sent again (at-least-once). A publish the broker
+ * refuses rejects with PUBLISH_REFUSED, and the channel is reopened for the
+ * next ones; a mandatory one that reaches no queue rejects with PUBLISH_UNROUTABLE.
  */
 export class AmqpPublisher {
   private readonly channel: ManagedChannel<ConfirmChannel>;
   private readonly waiting: Pending[] = [];
   private readonly unconfirmed = new Set<Pending>();
   private readonly outstanding = new Set<Promise<void>>();
+  private sweeper: NodeJS.Timeout | undefined;
   private closed = false;
 
-  constructor(connection: AmqpConnection, setup: (channel: ConfirmChannel) => Promise<void>, logger: Logger) {
+  constructor(
+    private readonly connection: AmqpConnection,
+    private readonly options: AmqpPublisherOptions,
+  ) {
     this.channel = new ManagedChannel<ConfirmChannel>(connection, {
       name: 'publish',
       confirm: true,
-      setup,
+      setup: async (channel) => {
+        channel.on('return', (message: Message) => this.onReturn(channel, message));
+        await options.setup(channel);
+      },
       reopenDelayMs: 50,
-      logger,
+      logger: options.logger,
     });
     this.channel.opened$.subscribe(() => this.flush());
     this.channel.closed$.subscribe((closed) => this.onChannelClosed(closed));
+    connection.state$.subscribe((state) => state.status === 'connected' && this.flush());
   }
 
   /** Resolves once the broker confirmed the message. */
   publish(message: OutboundMessage): Promise<void> {
     if (this.closed) return Promise.reject(closedError());
+    if (this.waiting.length >= this.options.maxPending) return Promise.reject(bufferFullError(this.options.maxPending));
     const confirmed = new Promise<void>((resolve, reject) => {
-      const pending: Pending = {
-        message,
-        resolve,
-        reject,
-        channel: undefined,
-        timer: setTimeout(() => this.fail(pending, timeoutError(message)), message.timeoutMs),
-      };
-      this.waiting.push(pending);
+      const deadline = Date.now() + message.timeoutMs;
+      this.waiting.push({ message, resolve, reject, deadline, channel: undefined, returned: false });
       if (this.waiting.length === 1) this.flush();
     });
     this.outstanding.add(confirmed);
-    const forget = () => void this.outstanding.delete(confirmed);
+    const forget = () => {
+      this.outstanding.delete(confirmed);
+      if (this.outstanding.size === 0) this.stopSweeping();
+    };
     confirmed.then(forget, forget);
+    this.sweeper ??= setInterval(() => this.sweep(), SWEEP_MS).unref();
     return confirmed;
   }
 
@@ -73,27 +92,42 @@ export class AmqpPublisher {
     if (this.closed) return;
     this.closed = true;
     await Promise.allSettled([...this.outstanding]);
+    this.stopSweeping();
     await this.channel.close();
   }
 
   private flush(): void {
     const channel = this.channel.current;
-    if (!channel) return;
+    // While blocked, the broker reads nothing from a publishing connection: keep messages here, under our bound.
+    if (!channel || this.connection.blocked) return;
     while (this.waiting.length > 0) {
       const pending = this.waiting.shift() as Pending;
       const { exchange, routingKey, body, properties, mandatory } = pending.message;
       pending.channel = channel;
+      pending.returned = false;
       this.unconfirmed.add(pending);
       try {
         channel.publish(exchange, routingKey, body, { ...properties, mandatory: mandatory ?? false } as never, (error) => {
-          if (!error) return this.succeed(pending);
-          if (error.message === 'message nacked') return this.fail(pending, refusedError(pending.message, 'the broker nacked it'));
-          // 'channel closed': decided in onChannelClosed, which knows why it closed.
+          if (error && error.message === 'message nacked') return this.fail(pending, refusedError(pending.message, 'the broker nacked it'));
+          if (error) return; // 'channel closed': decided in onChannelClosed, which knows why it closed
+          if (pending.returned) return this.fail(pending, unroutableError(pending.message));
+          this.succeed(pending);
         });
       } catch {
         // The channel died under us; put it back and wait for the next one.
         this.unconfirmed.delete(pending);
         this.waiting.unshift(pending);
+        return;
+      }
+    }
+  }
+
+  private onReturn(channel: ConfirmChannel, message: Message): void {
+    const { exchange, routingKey } = message.fields as { exchange: string; routingKey: string };
+    for (const pending of this.unconfirmed) {
+      const sent = pending.message;
+      if (pending.channel === channel && !pending.returned && sent.mandatory && sent.exchange === exchange && sent.routingKey === routingKey) {
+        pending.returned = true;
         return;
       }
     }
@@ -111,18 +145,26 @@ export class AmqpPublisher {
     this.waiting.unshift(...resend);
   }
 
+  private sweep(): void {
+    const now = Date.now();
+    for (const pending of [...this.waiting, ...this.unconfirmed]) {
+      if (pending.deadline <= now) this.fail(pending, timeoutError(pending.message));
+    }
+  }
+
+  private stopSweeping(): void {
+    clearInterval(this.sweeper);
+    this.sweeper = undefined;
+  }
+
   private succeed(pending: Pending): void {
-    clearTimeout(pending.timer);
-    this.unconfirmed.delete(pending);
-    pending.resolve();
+    if (this.unconfirmed.delete(pending)) pending.resolve();
   }
 
   private fail(pending: Pending, error: unknown): void {
-    clearTimeout(pending.timer);
-    this.unconfirmed.delete(pending);
     const index = this.waiting.indexOf(pending);
     if (index !== -1) this.waiting.splice(index, 1);
-    pending.reject(error);
+    if (this.unconfirmed.delete(pending) || index !== -1) pending.reject(error);
   }
 }
 
@@ -140,10 +182,25 @@ function refusedError(message: OutboundMessage, reason: string): PublishError {
   );
 }
 
+function unroutableError(message: OutboundMessage): PublishError {
+  return new PublishError(
+    ErrorCode.PUBLISH_UNROUTABLE,
+    `No queue is bound to exchange "${message.exchange}" for "${message.routingKey}": bind a queue (start the consuming service) or publish without mandatory`,
+  );
+}
+
 function timeoutError(message: OutboundMessage): PublishError {
   return new PublishError(
     ErrorCode.PUBLISH_TIMEOUT,
     `No confirm for "${message.routingKey}" within ${message.timeoutMs} ms (is the broker reachable? raise publishTimeoutMs for long outages)`,
+    { retriable: true },
+  );
+}
+
+function bufferFullError(maxPending: number): PublishError {
+  return new PublishError(
+    ErrorCode.PUBLISH_BUFFER_FULL,
+    `${maxPending} publishes already wait for the broker (disconnected or blocked): retry later, or raise maxPendingPublishes`,
     { retriable: true },
   );
 }

@@ -1,36 +1,52 @@
-import type { Observable } from 'rxjs';
+import { BehaviorSubject, combineLatest, distinctUntilChanged, map, type Observable, switchMap } from 'rxjs';
 import { ConnectionError, ErrorCode, messageOf } from '../../errors.js';
 import type { ConnectionState, ConsumerSpec, OutboundMessage, QueueConsumer, Transport } from '../transport.js';
 import { AmqpConnection, type AmqpConnectionConfig } from './amqp-connection.js';
 import { AmqpConsumer } from './amqp-consumer.js';
 import { AmqpPublisher } from './amqp-publisher.js';
+import { combinedState } from './combined-state.js';
+
+/** Options of {@link AmqpTransport}: how to connect, plus the publish buffer bound. */
+export interface AmqpTransportConfig extends AmqpConnectionConfig {
+  /** Publishes that may wait for the connection before `publish` rejects. */
+  readonly maxPendingPublishes: number;
+}
 
 /**
- * RabbitMQ through amqplib. One connection, kept alive by
- * amqp-connection-manager; a confirm channel for publishing and a channel per
- * consumer, so a slow consumer never holds up publishes and a channel error
- * on one side leaves the other alone.
+ * RabbitMQ through amqplib, kept alive by amqp-connection-manager. Publishing
+ * and consuming use separate connections, as RabbitMQ advises: when a memory
+ * or disk alarm blocks publishers, consumers keep acking, which is what frees
+ * the broker. Each consumer has a channel of its own, so a channel error on
+ * one side leaves the other alone.
  */
 export class AmqpTransport implements Transport {
-  private readonly connection: AmqpConnection;
+  private readonly publishing: AmqpConnection;
+  private consuming: { readonly connection: AmqpConnection; readonly connected: Promise<void> } | undefined;
   private publisher: AmqpPublisher | undefined;
   private readonly consumers = new Set<AmqpConsumer>();
+  private readonly connections: BehaviorSubject<readonly AmqpConnection[]>;
   private closed = false;
 
+  /** The worst state of the publishing and consuming connections. */
   readonly state$: Observable<ConnectionState>;
 
-  constructor(private readonly config: AmqpConnectionConfig) {
-    this.connection = new AmqpConnection(config);
-    this.state$ = this.connection.state$;
+  constructor(private readonly config: AmqpTransportConfig) {
+    this.publishing = new AmqpConnection({ ...config, connectionName: `${config.connectionName} (publish)` });
+    this.connections = new BehaviorSubject<readonly AmqpConnection[]>([this.publishing]);
+    this.state$ = this.connections.pipe(
+      switchMap((connections) => combineLatest(connections.map((c) => c.state$))),
+      map(combinedState),
+      distinctUntilChanged((a, b) => a.status === b.status),
+    );
   }
 
   async connect(exchange: string): Promise<void> {
-    await this.connection.connect();
-    const publisher = new AmqpPublisher(
-      this.connection,
-      async (channel) => void (await channel.assertExchange(exchange, 'topic', { durable: true })),
-      this.config.logger.child({ channel: 'publish' }),
-    );
+    await this.publishing.connect();
+    const publisher = new AmqpPublisher(this.publishing, {
+      setup: async (channel) => void (await channel.assertExchange(exchange, 'topic', { durable: true })),
+      maxPending: this.config.maxPendingPublishes,
+      logger: this.config.logger.child({ channel: 'publish' }),
+    });
     this.publisher = publisher;
     try {
       await publisher.ready();
@@ -52,12 +68,8 @@ export class AmqpTransport implements Transport {
   }
 
   consumer(spec: ConsumerSpec): QueueConsumer {
-    const consumer = new AmqpConsumer(
-      this.connection,
-      spec,
-      this.config.logger.child({ queue: spec.queue.name }),
-      this.config.reconnectDelayMs,
-    );
+    const { connection, connected } = this.consumingConnection();
+    const consumer = new AmqpConsumer(connection, connected, spec, this.config.logger.child({ queue: spec.queue.name }), this.config.reconnectDelayMs);
     this.consumers.add(consumer);
     return consumer;
   }
@@ -67,6 +79,19 @@ export class AmqpTransport implements Transport {
     this.closed = true;
     await Promise.all([...this.consumers].map((c) => c.close()));
     await this.publisher?.close();
-    await this.connection.close();
+    await Promise.all([this.publishing.close(), this.consuming?.connection.close()]);
+    this.connections.complete();
+  }
+
+  // Opened on the first consumer: a publish-only bus holds one connection.
+  private consumingConnection(): { readonly connection: AmqpConnection; readonly connected: Promise<void> } {
+    if (!this.consuming) {
+      const connection = new AmqpConnection({ ...this.config, connectionName: `${this.config.connectionName} (consume)` });
+      const connected = connection.connect();
+      connected.catch(() => undefined); // reported through the consumer's ready()
+      this.consuming = { connection, connected };
+      this.connections.next([this.publishing, connection]);
+    }
+    return this.consuming;
   }
 }

@@ -1,0 +1,31 @@
+import { brokerDeliveryCountOf } from '../core/headers.js';
+import type { Delivery } from '../transport/transport.js';
+
+const LIMIT = 10_000;
+
+/**
+ * Earlier deliveries of a message. Quorum queues count them on the broker
+ * (`x-delivery-count`), which survives a crashing consumer; classic queues
+ * only flag `redelivered`, so this process counts those per message id.
+ */
+export class RedeliveryCounter {
+  private readonly counts = new Map<string, number>();
+
+  count(delivery: Delivery): number {
+    const counted = brokerDeliveryCountOf(delivery.properties);
+    if (counted !== undefined) return counted;
+    if (!delivery.redelivered) return 0;
+    const id = delivery.properties.messageId;
+    if (id === undefined) return 1;
+    const count = (this.counts.get(id) ?? 0) + 1;
+    if (this.counts.size >= LIMIT) this.counts.delete(this.counts.keys().next().value as string);
+    this.counts.set(id, count);
+    return count;
+  }
+
+  /** The message was settled: it will not come back. */
+  forget(delivery: Delivery): void {
+    const id = delivery.properties.messageId;
+    if (id !== undefined) this.counts.delete(id);
+  }
+}

@@ -1,0 +1,48 @@
+import type { Delivery, MessageProperties } from '../transport/transport.js';
+
+/**
+ * Headers rx-pubsub writes. `x-` headers belong to the broker, so ours carry
+ * a prefix of their own; values stay short, since headers travel inside
+ * `frame_max`.
+ */
+export const DeadLetterHeader = {
+  /** The error messages of the last attempt. */
+  ERROR: 'rx-pubsub-error',
+  /** Patterns of the handlers that failed, comma-separated (empty for a bad message). */
+  PATTERNS: 'rx-pubsub-patterns',
+  /** Attempts made so far, the failed one included. */
+  ATTEMPTS: 'rx-pubsub-attempts',
+  /** Every attempt's errors, one line each, newest last. */
+  HISTORY: 'rx-pubsub-history',
+  /** On a retry: the patterns of the handlers still to run (the others already succeeded). */
+  PENDING: 'rx-pubsub-pending',
+  /** On a retry: the routing key it was published with (it comes back keyed by the queue name). */
+  ROUTING_KEY: 'rx-pubsub-routing-key',
+} as const;
+
+/** Set by RabbitMQ on redeliveries from quorum queues: earlier deliveries of this message. */
+export const DELIVERY_COUNT_HEADER = 'x-delivery-count';
+
+/** Attempts made before this delivery (0 for a first delivery). */
+export function attemptsOf(properties: MessageProperties): number {
+  const value = Number(properties.headers?.[DeadLetterHeader.ATTEMPTS] ?? 0);
+  return Number.isSafeInteger(value) && value > 0 ? value : 0;
+}
+
+/** On a retry, the patterns still to run; undefined for a first delivery (all matching handlers run). */
+export function pendingPatternsOf(properties: MessageProperties): ReadonlySet<string> | undefined {
+  const value = properties.headers?.[DeadLetterHeader.PENDING];
+  return typeof value === 'string' ? new Set(value.split(',').filter((p) => p !== '')) : undefined;
+}
+
+/** The routing key the event was published with, also for a delivery coming back from a delay queue. */
+export function routingKeyOfDelivery(delivery: Delivery): string {
+  const original = delivery.properties.headers?.[DeadLetterHeader.ROUTING_KEY];
+  return typeof original === 'string' ? original : delivery.routingKey;
+}
+
+/** Earlier deliveries of this message as the broker counts them (quorum queues), or undefined. */
+export function brokerDeliveryCountOf(properties: MessageProperties): number | undefined {
+  const value = Number(properties.headers?.[DELIVERY_COUNT_HEADER]);
+  return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+}

@@ -4,6 +4,7 @@ import { ConnectionError, ErrorCode, messageOf } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { ConsumerSpec, Delivery, QueueConsumer } from '../transport.js';
 import type { AmqpConnection } from './amqp-connection.js';
+import { AckBatcher } from './ack-batcher.js';
 import { AmqpDelivery } from './amqp-delivery.js';
 import { ManagedChannel } from './managed-channel.js';
 
@@ -19,6 +20,7 @@ export class AmqpConsumer implements QueueConsumer {
   private readonly deliveries = new Subject<Delivery>();
   private readonly dead = new WeakSet<Channel>();
   private readonly consumers = new WeakMap<Channel, Promise<string>>();
+  private readonly batchers = new WeakMap<Channel, AckBatcher>();
   private consuming = false;
 
   constructor(
@@ -132,13 +134,24 @@ export class AmqpConsumer implements QueueConsumer {
 
   private onMessage(channel: Channel, message: ConsumeMessage | null): void {
     if (message) {
-      this.deliveries.next(new AmqpDelivery(message, channel, (c) => !this.dead.has(c)));
+      const acks = this.acksOf(channel);
+      acks.delivered(message.fields.deliveryTag);
+      this.deliveries.next(new AmqpDelivery(message, acks, () => !this.dead.has(channel)));
       return;
     }
     // basic.cancel from the broker (queue deleted, failover): the connection is fine but nobody consumes.
     this.logger.warn('the broker cancelled the consumer; consuming again', { queue: this.spec.queue.name });
     this.consumers.delete(channel);
     this.channel.reopen();
+  }
+
+  private acksOf(channel: Channel): AckBatcher {
+    let acks = this.batchers.get(channel);
+    if (!acks) {
+      acks = new AckBatcher(channel, () => !this.dead.has(channel));
+      this.batchers.set(channel, acks);
+    }
+    return acks;
   }
 
   /** Runs `operation` on a set-up channel; a channel lost meanwhile is retried on the next one. */

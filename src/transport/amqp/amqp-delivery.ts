@@ -1,5 +1,6 @@
-import type { Channel, ConsumeMessage } from 'amqplib';
+import type { ConsumeMessage } from 'amqplib';
 import type { Delivery, MessageProperties } from '../transport.js';
+import type { AckBatcher } from './ack-batcher.js';
 
 /**
  * A delivery bound to the channel that delivered it. Its delivery tag means
@@ -12,8 +13,9 @@ export class AmqpDelivery implements Delivery {
 
   constructor(
     private readonly message: ConsumeMessage,
-    private readonly channel: Channel,
-    private readonly isOpen: (channel: Channel) => boolean,
+    /** Acks of the delivering channel, coalesced. */
+    private readonly acks: AckBatcher,
+    private readonly isOpen: () => boolean,
   ) {}
 
   get exchange(): string {
@@ -37,17 +39,17 @@ export class AmqpDelivery implements Delivery {
   }
 
   ack(): boolean {
-    return this.settle(() => this.channel.ack(this.message));
+    return this.settle(() => this.acks.ack(this.message.fields.deliveryTag));
   }
 
   nack(requeue: boolean): boolean {
-    return this.settle(() => this.channel.nack(this.message, false, requeue));
+    return this.settle(() => this.acks.nack(this.message, requeue));
   }
 
   private settle(send: () => void): boolean {
     if (this.settled) return false;
     this.settled = true;
-    if (!this.isOpen(this.channel)) return false;
+    if (!this.isOpen()) return false;
     try {
       send();
       return true;

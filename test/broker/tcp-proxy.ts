@@ -1,0 +1,67 @@
+import net from 'node:net';
+import { teardown } from './support.js';
+
+/** A TCP proxy in front of RabbitMQ whose traffic a test can freeze, to play a stalled network. */
+export interface TcpProxy {
+  /** The broker URL (credentials and vhost kept) with the proxy's host and port. */
+  readonly url: string;
+  /**
+   * Holds every byte in both directions (nothing is lost) until `resume()`.
+   * Resumes by itself when the test finishes, before the buses opened earlier close.
+   */
+  freeze(): void;
+  resume(): void;
+}
+
+/** Starts a proxy to the broker of `brokerUrl`; it stops when the test finishes. */
+export async function tcpProxy(brokerUrl: string): Promise<TcpProxy> {
+  const target = new URL(brokerUrl);
+  const sockets = new Set<net.Socket>();
+  const held: (() => void)[] = [];
+  let frozen = false;
+
+  const forward = (from: net.Socket, to: net.Socket): void => {
+    from.on('data', (chunk: Buffer) => {
+      if (frozen) held.push(() => to.write(chunk));
+      else to.write(chunk);
+    });
+  };
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(target.port || 5672), target.hostname);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.setNoDelay(true);
+      socket.on('error', () => undefined);
+      socket.on('close', () => {
+        sockets.delete(socket);
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    forward(client, upstream);
+    forward(upstream, client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  teardown(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  );
+  const resume = (): void => {
+    frozen = false;
+    for (const write of held.splice(0)) write();
+  };
+  const url = new URL(brokerUrl);
+  url.hostname = '127.0.0.1';
+  url.port = String((server.address() as net.AddressInfo).port);
+  return {
+    url: url.toString(),
+    freeze: () => {
+      frozen = true;
+      teardown(resume);
+    },
+    resume,
+  };
+}

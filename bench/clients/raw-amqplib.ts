@@ -1,0 +1,77 @@
+import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
+import { benchEvent, ROUTING_KEY, wireProperties, type BenchEvent } from '../lib/bench-event.js';
+import type { BenchClient, ClientOptions } from './client.js';
+
+/**
+ * The baseline: amqplib's promise API written by hand, as a careful user would.
+ * A ConfirmChannel with a callback per publish and a window of unconfirmed
+ * messages (waiting for 'drain' when the socket buffer is full); a plain
+ * channel with prefetch and one ack per message.
+ */
+export function rawAmqplib(options: ClientOptions): BenchClient {
+  let connection: ChannelModel;
+  let publisher: ConfirmChannel | undefined;
+  let consumer: Channel | undefined;
+
+  const confirmChannel = async (): Promise<ConfirmChannel> => (publisher ??= await connection.createConfirmChannel());
+  const send = (channel: ConfirmChannel, event: BenchEvent, done: (error: unknown) => void): boolean =>
+    channel.publish(options.exchange, ROUTING_KEY, Buffer.from(JSON.stringify(event)), wireProperties(event), done);
+
+  return {
+    async connect() {
+      connection = await amqp.connect(options.url, { noDelay: options.noDelay });
+    },
+
+    async publishMany(count, window) {
+      const channel = await confirmChannel();
+      await new Promise<void>((resolve, reject) => {
+        let sent = 0;
+        let confirmed = 0;
+        let blocked = false;
+        const onConfirm = (error: unknown): void => {
+          if (error) return reject(error);
+          if (++confirmed === count) resolve();
+          else if (!blocked) pump();
+        };
+        const pump = (): void => {
+          while (sent < count && sent - confirmed < window) {
+            if (!send(channel, benchEvent(sent++), onConfirm)) {
+              blocked = true;
+              channel.once('drain', () => {
+                blocked = false;
+                pump();
+              });
+              return;
+            }
+          }
+        };
+        pump();
+      });
+    },
+
+    async publish(seq, sentAt) {
+      const channel = await confirmChannel();
+      await new Promise<void>((resolve, reject) => {
+        send(channel, benchEvent(seq, sentAt), (error) => (error ? reject(error) : resolve()));
+      });
+    },
+
+    async consume(onEvent, onAcked) {
+      const channel = (consumer = await connection.createChannel());
+      await channel.prefetch(options.prefetch);
+      await channel.consume(options.queue, (message: ConsumeMessage | null) => {
+        if (!message) return;
+        onEvent((JSON.parse(message.content.toString()) as BenchEvent).data);
+        channel.ack(message);
+        onAcked();
+      });
+    },
+
+    async close() {
+      await consumer?.close();
+      await publisher?.waitForConfirms();
+      await publisher?.close();
+      await connection.close();
+    },
+  };
+}

@@ -1,0 +1,51 @@
+import { createEvent, EventBus } from 'rx-pubsub';
+import type { Subscription } from 'rxjs';
+import { ACTION, benchData, DOMAIN, type BenchData } from '../lib/bench-event.js';
+import { windowed } from '../lib/window.js';
+import type { BenchClient, ClientOptions } from './client.js';
+
+/**
+ * rx-pubsub with its defaults (it sets noDelay itself; there is no switch):
+ * `createEvent` + `bus.publish` per event, handlers registered with
+ * `bus.handle`. With several patterns every one of them matches
+ * `bench.created`, so each delivery runs all handlers before its ack.
+ */
+export function rxPubsub(options: ClientOptions): BenchClient {
+  let bus: EventBus;
+  let settled: Subscription | undefined;
+  const publish = (seq: number, sentAt = 0): Promise<void> =>
+    bus.publish(createEvent({ domain: DOMAIN, action: ACTION, data: benchData(seq, sentAt) }));
+
+  return {
+    async connect() {
+      bus = await EventBus.connect({
+        url: options.url,
+        exchange: options.exchange,
+        ...(options.consumes ? { queue: options.queue } : {}),
+        prefetch: options.prefetch,
+      });
+    },
+
+    publishMany(count, window) {
+      return windowed(count, window, (i) => publish(i));
+    },
+
+    publish,
+
+    async consume(onEvent, onAcked) {
+      settled = bus.settlements$.subscribe((settlement) => {
+        if (settlement.outcome.kind !== 'ack') throw new Error(`rx-pubsub settled a delivery with ${settlement.outcome.kind}`);
+        onAcked();
+      });
+      const [first = 'bench.created', ...others] = options.patterns;
+      bus.handle(first, (event) => onEvent(event.data as unknown as BenchData));
+      for (const pattern of others) bus.handle(pattern, () => undefined);
+      await bus.ready();
+    },
+
+    async close() {
+      await bus.close();
+      settled?.unsubscribe();
+    },
+  };
+}

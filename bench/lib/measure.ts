@@ -1,0 +1,52 @@
+/** What one timed section cost: wall time, throughput and the process's CPU per message. */
+export interface Throughput {
+  readonly messages: number;
+  readonly seconds: number;
+  readonly msgPerSec: number;
+  /** user + system CPU of this process over the section, divided by `messages`. */
+  readonly cpuUsPerMsg: number;
+}
+
+/** Starts timing now; call the returned function with the message count when the section ends. */
+export function startTimer(): (messages: number) => Throughput {
+  const cpu = process.cpuUsage();
+  const start = process.hrtime.bigint();
+  return (messages) => {
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    const used = process.cpuUsage(cpu);
+    return { messages, seconds, msgPerSec: messages / seconds, cpuUsPerMsg: (used.user + used.system) / messages };
+  };
+}
+
+/** Peak resident set size of this process so far, in MB. */
+export function peakRssMb(): number {
+  return process.resourceUsage().maxRSS / 1024;
+}
+
+export function rssMb(): number {
+  return process.memoryUsage.rss() / (1024 * 1024);
+}
+
+export interface Percentiles {
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+/** Nearest-rank percentiles of `samples` (sorted in place). */
+export function percentiles(samples: Float64Array | number[]): Percentiles {
+  const sorted = samples instanceof Float64Array ? samples.sort() : Float64Array.from(samples).sort();
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN;
+  return { p50: at(0.5), p99: at(0.99), max: sorted[sorted.length - 1] ?? NaN };
+}
+
+/** Samples RSS every `intervalMs` until stopped; the first sample is taken at once. */
+export function sampleRss(intervalMs = 1000): () => number[] {
+  const samples = [rssMb()];
+  const timer = setInterval(() => samples.push(rssMb()), intervalMs);
+  return () => {
+    clearInterval(timer);
+    samples.push(rssMb());
+    return samples;
+  };
+}

@@ -1,0 +1,72 @@
+import type { BenchConfig } from './config.js';
+import type { Job, Scenario } from './job.js';
+
+/** One row of the table: a (scenario, client, variant) measured once per round. */
+export interface Case {
+  readonly scenario: Scenario;
+  readonly client: string;
+  readonly variant: string;
+  /** The row the others of its scenario are compared to, in the same round. */
+  readonly baseline: boolean;
+  /** Whether the runner declares the exchange and queue on RabbitMQ before the child starts, and which queue. */
+  readonly broker: 'none' | 'exchange' | 'exchange+queue';
+  /** Runs in the first round only (a check rather than a comparison). */
+  readonly once: boolean;
+  readonly job: Omit<Job, 'exchange' | 'queue'>;
+}
+
+const PEERS = ['amqp-connection-manager', 'rabbitmq-client', 'rascal'] as const;
+const HANDLER_PATTERNS = ['bench.created', 'bench.*', '*.created'];
+
+/** The cases of one round, in the order they run: scenario by scenario, raw amqplib first. */
+export function plan(config: BenchConfig): Case[] {
+  const wanted = (client: string) => client === 'raw-amqplib' || config.clients.length === 0 || config.clients.includes(client);
+  const base = {
+    url: config.url,
+    count: 0,
+    window: config.window,
+    prefetch: config.prefetch,
+    noDelay: false,
+    consumes: false,
+    patterns: [] as string[],
+    rate: config.latencyRate,
+    seconds: config.latencySeconds,
+    handlerMs: config.handlerMs,
+    backlog: config.backlog,
+  };
+  const rascalPool = process.env.BENCH_RASCAL_CONFIRM_POOL ? `confirm pool ${process.env.BENCH_RASCAL_CONFIRM_POOL}` : 'confirm pool 5 (default)';
+  const cases: Case[] = [];
+  const add = (scenario: Scenario, client: string, variant: string, job: Partial<Case['job']>, baseline = false): void => {
+    if (!config.scenarios.includes(scenario) || !wanted(client)) return;
+    const broker = scenario === 'memory-routing' || job.url?.startsWith('memory:') ? 'none'
+      : client === 'rx-pubsub' && scenario !== 'publish' ? 'exchange' : 'exchange+queue';
+    const once = scenario === 'rss-over-time';
+    cases.push({ scenario, client, variant, baseline, broker, once, job: { ...base, scenario, client, variant, ...job } });
+  };
+
+  const publish = { count: config.publishCount };
+  add('publish', 'raw-amqplib', '', publish, true);
+  add('publish', 'rx-pubsub', '', publish);
+  for (const peer of PEERS) add('publish', peer, peer === 'rascal' ? rascalPool : '', publish);
+
+  const consume = { count: config.consumeCount, consumes: true };
+  add('consume', 'raw-amqplib', '', consume, true);
+  add('consume', 'rx-pubsub', '1 handler', { ...consume, patterns: HANDLER_PATTERNS.slice(0, 1) });
+  add('consume', 'rx-pubsub', '3 handlers', { ...consume, patterns: HANDLER_PATTERNS });
+  for (const peer of PEERS) add('consume', peer, '', consume);
+
+  const latency = { consumes: true, noDelay: true, patterns: HANDLER_PATTERNS.slice(0, 1) };
+  add('latency', 'raw-amqplib', 'Nagle (default)', { ...latency, noDelay: false });
+  add('latency', 'raw-amqplib', 'noDelay', latency, true);
+  add('latency', 'rx-pubsub', 'defaults', latency);
+  for (const peer of PEERS) add('latency', peer, 'noDelay', latency);
+
+  for (const n of config.patternCounts) {
+    const patterns = [...Array.from({ length: n - 1 }, (_, i) => `d${i}.*`), 'bench.*'];
+    add('memory-routing', 'rx-pubsub', `${n} patterns`, { url: 'memory://bench', count: config.memoryCount, patterns, consumes: true });
+  }
+
+  add('rss-over-time', 'rx-pubsub', 'memory://', { url: 'memory://bench', count: config.rssMemoryCount, consumes: true });
+  add('rss-over-time', 'rx-pubsub', 'RabbitMQ', { count: config.rssAmqpCount, consumes: true });
+  return cases;
+}

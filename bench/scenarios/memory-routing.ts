@@ -1,0 +1,49 @@
+import { createEvent, encodeEvent, EventBus, MemoryTransport, silentLogger } from 'rx-pubsub';
+import { ACTION, benchData, DOMAIN, ROUTING_KEY } from '../lib/bench-event.js';
+import type { Job, Result } from '../lib/job.js';
+import { peakRssMb, startTimer } from '../lib/measure.js';
+
+/**
+ * Scenario 4, the in-memory transport: `count` events wait in the bus's queue
+ * (put there untimed through a second memory transport on the same broker);
+ * then `patterns.length` handlers are registered, all but one on patterns
+ * that never match (`d0.*`, `d1.*`, ...), and the clock runs until every
+ * delivery is routed, handled and acked. Peak RSS includes the backlog,
+ * which lives in this process.
+ */
+export async function memoryRouting(job: Job): Promise<Result> {
+  const bus = await EventBus.connect({ url: job.url, exchange: job.exchange, queue: job.queue, prefetch: job.prefetch });
+  await prefill(job);
+
+  let acked = 0;
+  const done = new Promise<void>((resolve, reject) => {
+    bus.settlements$.subscribe((settlement) => {
+      if (settlement.outcome.kind !== 'ack') reject(new Error(`settled with ${settlement.outcome.kind}`));
+      if (++acked === job.count) resolve();
+    });
+  });
+  for (const pattern of job.patterns) bus.handle(pattern, () => undefined);
+  // Registration is synchronous and deliveries are dispatched on a later turn, so the clock starts here.
+  const stop = startTimer();
+  await done;
+  const measured = stop(job.count);
+  await bus.close();
+  return { ...measured, peakRssMb: peakRssMb() };
+}
+
+async function prefill(job: Job): Promise<void> {
+  const transport = new MemoryTransport({ url: job.url, logger: silentLogger });
+  await transport.connect(job.exchange);
+  transport.broker.bind(job.exchange, job.queue, ROUTING_KEY);
+  for (let seq = 0; seq < job.count; seq++) {
+    const event = createEvent({ domain: DOMAIN, action: ACTION, data: benchData(seq) });
+    await transport.publish({
+      exchange: job.exchange,
+      routingKey: ROUTING_KEY,
+      body: encodeEvent(event),
+      properties: { contentType: 'application/json', deliveryMode: 2, messageId: event.id, type: ROUTING_KEY },
+      timeoutMs: 30_000,
+    });
+  }
+  await transport.close();
+}

@@ -36,14 +36,12 @@ export const ErrorCode = {
   PUBLISH_UNROUTABLE: 'PUBLISH_UNROUTABLE',
   /** A delivery's body is not an rx-pubsub event. */
   BAD_MESSAGE: 'BAD_MESSAGE',
-  /** A handler threw, rejected or errored. */
+  /** A handler threw, rejected or errored with something that is not an Error (the value is the `cause`). */
   HANDLER_FAILED: 'HANDLER_FAILED',
   /** A handler was still running after `handlerTimeoutMs`. */
   HANDLER_TIMEOUT: 'HANDLER_TIMEOUT',
   /** A message was redelivered more than `maxRedeliveries` times. */
   POISON_MESSAGE: 'POISON_MESSAGE',
-  /** `close({ timeoutMs })` ran out while a handler was still running; its delivery goes back to the queue. */
-  SHUTDOWN_TIMEOUT: 'SHUTDOWN_TIMEOUT',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -1,7 +1,7 @@
 import {
   catchError, defer, EMPTY, endWith, from, ignoreElements, map, type Observable, of, type SchedulerLike, throwError, timeout,
 } from 'rxjs';
-import { DeliveryError, ErrorCode } from '../errors.js';
+import { DeliveryError, ErrorCode, show } from '../errors.js';
 import type { Event } from '../event/event.js';
 import type { Handler, HandlerResult } from './handler.js';
 import type { HandlerFailure } from './outcome.js';
@@ -24,8 +24,13 @@ export function runHandler(
       with: () => throwError(() => new DeliveryError(ErrorCode.HANDLER_TIMEOUT, `handler for "${pattern}" timed out after ${timeoutMs} ms`)),
     }),
     map(() => null),
-    catchError((error: unknown) => of({ pattern, error })),
+    catchError((error: unknown) => of({ pattern, error: error instanceof Error ? error : notAnError(pattern, error) })),
   );
+}
+
+// `throw 'oops'` or `throwError(() => 42)`: keep the value, but give the failure a message and a code.
+function notAnError(pattern: string, value: unknown): DeliveryError {
+  return new DeliveryError(ErrorCode.HANDLER_FAILED, `handler for "${pattern}" failed with ${show(value)}`, { cause: value });
 }
 
 function resultOf(result: HandlerResult): Observable<unknown> {

@@ -42,9 +42,18 @@ export class AckBatcher {
     this.states.set(message.fields.deliveryTag, GONE);
   }
 
-  private flush(): void {
+  /** Sends what is pending now (before the channel is closed on purpose). */
+  flush(): void {
     this.scheduled = false;
     if (!this.isOpen()) return;
+    try {
+      this.sendAcks();
+    } catch {
+      // The channel is closing under us: the broker redelivers what was not acked.
+    }
+  }
+
+  private sendAcks(): void {
     let last = -1;
     let acked = 0;
     while (this.head < this.order.length) {

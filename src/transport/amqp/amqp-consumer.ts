@@ -84,8 +84,10 @@ export class AmqpConsumer implements QueueConsumer {
     }, 'consume');
   }
 
-  /** Stops the channel; unsettled deliveries are redelivered by the broker. */
+  /** Sends the acks still batched, then closes the channel; unsettled deliveries are redelivered by the broker. */
   close(): Promise<void> {
+    const current = this.channel.current;
+    if (current) this.batchers.get(current)?.flush();
     this.deliveries.complete();
     return this.channel.close();
   }

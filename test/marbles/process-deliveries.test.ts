@@ -2,125 +2,21 @@
  * The delivery pipeline in virtual time: deliveries → decode → route → every
  * matching handler (isolated, with a timeout) → one outcome → settle.
  *
- * Settlements are drawn as letters: `a` ack, `u` unhandled, `d` dead-letter.
+ * Settlements are drawn as letters: `a` ack, `u` unhandled, `r` retry, `d` dead-letter.
  * One frame is 1 ms, so `handlerTimeoutMs: 10` times out at frame 10.
  */
-import { defer, lastValueFrom, map, type Observable, of, tap, throwError, toArray } from 'rxjs';
-import { configure } from 'rxjs-marbles';
-import { TestScheduler } from 'rxjs/testing';
+import { lastValueFrom, map, type Observable, of, tap, throwError, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import type { Handler, HandlerResult } from '../../src/core/handler.js';
+import type { HandlerResult } from '../../src/core/handler.js';
 import type { HandlerFailure, Outcome, Settlement } from '../../src/core/outcome.js';
-import { type PipelineConfig, processDeliveries } from '../../src/core/process-deliveries.js';
 import { runHandler } from '../../src/core/run-handler.js';
 import { DeliveryError, ErrorCode, isRxPubsubError } from '../../src/errors.js';
 import { createEvent, type Event } from '../../src/event/event.js';
-import { Registry } from '../../src/routing/registry.js';
-import type { Delivery } from '../../src/transport/transport.js';
-
-// rxjs-marbles has no vitest entry: its root `configure` with vitest's expect.
-const { marbles } = configure({
-  assertDeepEqual: (actual: unknown, expected: unknown) => expect(actual).toStrictEqual(expected),
-  frameworkMatcher: true,
-});
-
-/** A plain rxjs TestScheduler asserting with vitest, for tests that want the raw helpers. */
-function testScheduler(): TestScheduler {
-  return new TestScheduler((actual, expected) => expect(actual).toStrictEqual(expected));
-}
-
-// ---------------------------------------------------------------------------
-// Fakes
-
-/** A Delivery that records how it was settled. */
-interface FakeDelivery extends Delivery {
-  readonly settledWith: string[];
-}
-
-/** A delivery whose body is `{"id":...}`, or `rawBody` verbatim (to make bad input). */
-function fakeDelivery(routingKey: string, id: string, rawBody?: string): FakeDelivery {
-  const settledWith: string[] = [];
-  return {
-    exchange: 'events',
-    routingKey,
-    body: Buffer.from(rawBody ?? JSON.stringify({ id }), 'utf8'),
-    properties: { contentType: 'application/json', messageId: id },
-    redelivered: false,
-    settledWith,
-    ack: () => {
-      settledWith.push('ack');
-      return true;
-    },
-    nack: (requeue: boolean) => {
-      settledWith.push(requeue ? 'requeue' : 'reject');
-      return true;
-    },
-  };
-}
-
-/** Fake body → an Event made with createEvent; a body that is not JSON is refused like the real decoder does. */
-function decode(delivery: Delivery): Event {
-  let id: string;
-  try {
-    ({ id } = JSON.parse(delivery.body.toString('utf8')) as { id: string });
-  } catch (cause) {
-    throw new DeliveryError(ErrorCode.BAD_MESSAGE, 'body is not JSON', { cause });
-  }
-  const [domain = '', action = ''] = delivery.routingKey.split('.');
-  return createEvent({ id, domain, action, data: { id } });
-}
-
-/** Acks (or rejects, for a dead letter) at once: the broker's part, as a stand-in. */
-function settleAtOnce(delivery: Delivery, outcome: Outcome): Observable<unknown> {
-  return defer(() => {
-    if (outcome.kind === 'dead-letter') delivery.nack(false);
-    else delivery.ack();
-    return of(undefined);
-  });
-}
-
-const LETTER = { ack: 'a', unhandled: 'u', 'dead-letter': 'd' } as const satisfies Record<Outcome['kind'], string>;
-
-interface Harness {
-  readonly registry: Registry<Handler>;
-  /** Every settlement, in order, with full details. */
-  readonly settlements: Settlement[];
-  /** Every event passed to `observe`. */
-  readonly observed: Event[];
-  /** The pipeline over `deliveries$`, drawn as letters. */
-  run(deliveries$: Observable<Delivery>): Observable<string>;
-}
-
-function harness(scheduler: TestScheduler | undefined, overrides: Partial<PipelineConfig> = {}): Harness {
-  const registry = new Registry<Handler>();
-  const settlements: Settlement[] = [];
-  const observed: Event[] = [];
-  const config: PipelineConfig = {
-    decode,
-    route: (key) => registry.match(key),
-    observe: (event) => observed.push(event),
-    settle: settleAtOnce,
-    concurrency: 16,
-    handlerTimeoutMs: 10,
-    ...(scheduler ? { scheduler } : {}),
-    ...overrides,
-  };
-  return {
-    registry,
-    settlements,
-    observed,
-    run: (deliveries$) =>
-      processDeliveries(deliveries$, config).pipe(
-        tap((settlement) => settlements.push(settlement)),
-        map((settlement) => LETTER[settlement.outcome.kind]),
-      ),
-  };
-}
+import { fakeDelivery, harness, marbles, outcomeOf, settleAtOnce, testScheduler } from './harness.js';
 
 /** The dead-letter outcome of a settlement, or a test failure. */
 function deadLetterOf(settlement: Settlement | undefined): Extract<Outcome, { kind: 'dead-letter' }> {
-  expect(settlement?.outcome.kind).toBe('dead-letter');
-  return settlement!.outcome as Extract<Outcome, { kind: 'dead-letter' }>;
+  return outcomeOf(settlement, 'dead-letter');
 }
 
 const orderCreated = (id = 'e1') => fakeDelivery('order.created', id);
@@ -138,8 +34,8 @@ describe('processDeliveries', () => {
       const created = m.cold('    ----x|   ');
       const expected = '          -----(a|)';
       const seen: Event[] = [];
-      h.registry.add('order.*', (event) => (seen.push(event), orders));
-      h.registry.add('*.created', (event) => (seen.push(event), created));
+      h.registry.add('order.*', { handler: (event) => (seen.push(event), orders) });
+      h.registry.add('*.created', { handler: (event) => (seen.push(event), created) });
 
       m.expect(h.run(deliveries)).toBeObservable(expected);
       m.expect(orders).toHaveSubscriptions('   ^--!     ');
@@ -162,8 +58,8 @@ describe('processDeliveries', () => {
       const failing = m.cold('    --#        ', {}, new Error('db down'));
       const sibling = m.cold('    -----x|    ');
       const expected = '          ------(d|) ';
-      h.registry.add('order.*', () => failing);
-      h.registry.add('*.created', () => sibling);
+      h.registry.add('order.*', { handler: () => failing });
+      h.registry.add('*.created', { handler: () => sibling });
 
       m.expect(h.run(deliveries)).toBeObservable(expected);
       m.expect(failing).toHaveSubscriptions('  ^-!        ');
@@ -187,7 +83,7 @@ describe('processDeliveries', () => {
       const deliveries = m.cold(' a|    ', { a: orderCreated() });
       const empty = m.cold('      --|   ');
       const expected = '          --(a|)';
-      h.registry.add('order.*', () => empty);
+      h.registry.add('order.*', { handler: () => empty });
 
       m.expect(h.run(deliveries)).toBeObservable(expected);
       m.expect(empty).toHaveSubscriptions('^-!   ');
@@ -201,7 +97,7 @@ describe('processDeliveries', () => {
       const deliveries = m.cold(' a|     ', { a: orderCreated() });
       const chatty = m.cold('     xyz|   ');
       const expected = '          ---(a|)';
-      h.registry.add('order.*', () => chatty);
+      h.registry.add('order.*', { handler: () => chatty });
 
       m.expect(h.run(deliveries)).toBeObservable(expected);
     }),
@@ -215,7 +111,7 @@ describe('processDeliveries', () => {
       const never = m.cold('      -              ');
       const expected = '          ----------(d|)';
       const subs = '              ^---------!    ';
-      h.registry.add('order.*', () => never);
+      h.registry.add('order.*', { handler: () => never });
 
       m.expect(h.run(deliveries)).toBeObservable(expected);
       m.expect(never).toHaveSubscriptions(subs);
@@ -234,7 +130,7 @@ describe('processDeliveries', () => {
       const deliveries = m.cold(' a|             ', { a: orderCreated() });
       const lingering = m.cold('  x 19ms |       ');
       const expected = '          ----------(d|)';
-      h.registry.add('order.*', () => lingering);
+      h.registry.add('order.*', { handler: () => lingering });
 
       m.expect(h.run(deliveries)).toBeObservable(expected);
       m.expect(lingering).toHaveSubscriptions('^---------!');
@@ -248,7 +144,7 @@ describe('processDeliveries', () => {
       const deliveries = m.cold(' a|          ', { a: orderCreated() });
       const slow = m.cold('       -------x|   ');
       const expected = '          --------(a|)';
-      h.registry.add('order.*', () => slow);
+      h.registry.add('order.*', { handler: () => slow });
 
       m.expect(h.run(deliveries)).toBeObservable(expected);
     }),
@@ -264,8 +160,10 @@ describe('processDeliveries', () => {
       const deliveries = m.cold(' a-b-c| ', { a, b, c });
       const expected = '          a-u-a| ';
       const handled: string[] = [];
-      h.registry.add('order.*', (event) => {
-        handled.push(event.id);
+      h.registry.add('order.*', {
+        handler: (event) => {
+          handled.push(event.id);
+        },
       });
 
       m.expect(h.run(deliveries)).toBeObservable(expected);
@@ -282,13 +180,15 @@ describe('processDeliveries', () => {
     'processDeliveries - a body that is not an event → dead-letter with the reason and no event; the next delivery goes on',
     marbles((m) => {
       const h = harness(m.scheduler);
-      const bad = fakeDelivery('order.created', 'e1', 'not json at all');
+      const bad = fakeDelivery('order.created', 'e1', { rawBody: 'not json at all' });
       const good = orderCreated('e2');
       const deliveries = m.cold(' a-b| ', { a: bad, b: good });
       const expected = '          d-a| ';
       const handled: string[] = [];
-      h.registry.add('order.*', (event) => {
-        handled.push(event.id);
+      h.registry.add('order.*', {
+        handler: (event) => {
+          handled.push(event.id);
+        },
       });
 
       m.expect(h.run(deliveries)).toBeObservable(expected);
@@ -316,10 +216,12 @@ describe('processDeliveries', () => {
       const deliveries = m.cold(' a|       ', { a: orderCreated() });
       const sibling = m.cold('    ---x|    ');
       const expected = '          ----(d|) ';
-      h.registry.add('order.*', () => {
-        throw new Error('sync boom');
+      h.registry.add('order.*', {
+        handler: () => {
+          throw new Error('sync boom');
+        },
       });
-      h.registry.add('*.created', () => sibling);
+      h.registry.add('*.created', { handler: () => sibling });
 
       m.expect(h.run(deliveries)).toBeObservable(expected);
       m.expect(sibling).toHaveSubscriptions('^---!    ');
@@ -344,7 +246,7 @@ describe('processDeliveries', () => {
         }
       }
       const handler = new SendEmail(m.cold('-|'));
-      h.registry.add('order.*', handler);
+      h.registry.add('order.*', { handler });
 
       m.expect(h.run(deliveries)).toBeObservable(expected);
       m.flush();
@@ -359,8 +261,8 @@ describe('processDeliveries', () => {
       const h = harness(m.scheduler);
       const deliveries = m.cold(' a|', { a: orderCreated() });
       const expected = '          a|';
-      h.registry.add('order.*', () => 42 as unknown as HandlerResult);
-      h.registry.add('*.created', () => ({ ok: true }) as unknown as HandlerResult);
+      h.registry.add('order.*', { handler: () => 42 as unknown as HandlerResult });
+      h.registry.add('*.created', { handler: () => ({ ok: true }) as unknown as HandlerResult });
 
       m.expect(h.run(deliveries)).toBeObservable(expected);
     }),
@@ -379,9 +281,11 @@ describe('processDeliveries', () => {
         '                         ------^-----!      ',
       ];
       const calledAt: [string, number][] = [];
-      h.registry.add('order.*', (event) => {
-        calledAt.push([event.id, m.scheduler.now()]);
-        return slow;
+      h.registry.add('order.*', {
+        handler: (event) => {
+          calledAt.push([event.id, m.scheduler.now()]);
+          return slow;
+        },
       });
 
       m.expect(h.run(deliveries)).toBeObservable(expected);
@@ -401,9 +305,11 @@ describe('processDeliveries', () => {
       const work = m.cold('       -x|            ');
       const expected = '          ----a---(a|)   ';
       const calledAt: number[] = [];
-      h.registry.add('order.*', () => {
-        calledAt.push(m.scheduler.now());
-        return work;
+      h.registry.add('order.*', {
+        handler: () => {
+          calledAt.push(m.scheduler.now());
+          return work;
+        },
       });
 
       m.expect(h.run(deliveries)).toBeObservable(expected);
@@ -421,19 +327,24 @@ describe('processDeliveries', () => {
       const h = harness(m.scheduler);
       const deliveries = m.cold(' a|    ', { a: orderCreated() });
       const expected = '          --(d|)';
-      h.registry.add('order.*', () => m.cold('-#', {}, new Error('db down')));
-      h.registry.add('order.created', () => m.cold('--|'));
-      h.registry.add('*.created', () => {
-        throw 'smtp down';
+      h.registry.add('order.*', { handler: () => m.cold('-#', {}, new Error('db down')) });
+      h.registry.add('order.created', { handler: () => m.cold('--|') });
+      h.registry.add('*.created', {
+        handler: () => {
+          throw 'smtp down';
+        },
       });
 
       m.expect(h.run(deliveries)).toBeObservable(expected);
       m.flush();
 
       const outcome = deadLetterOf(h.settlements[0]);
-      expect(outcome.reason).toBe('order.*: db down; *.created: smtp down');
+      expect(outcome.reason).toBe('order.*: db down; *.created: handler for "*.created" failed with "smtp down"');
       expect(outcome.failures.map((f: HandlerFailure) => f.pattern)).toEqual(['order.*', '*.created']);
-      expect(outcome.failures[1]?.error).toBe('smtp down');
+      // A thrown non-Error becomes a HANDLER_FAILED error that keeps the value as its cause.
+      const wrapped = outcome.failures[1]?.error;
+      expect(isRxPubsubError(wrapped, ErrorCode.HANDLER_FAILED)).toBe(true);
+      expect((wrapped as Error).cause).toBe('smtp down');
     }),
   );
 
@@ -443,8 +354,10 @@ describe('processDeliveries', () => {
       const h = harness(m.scheduler);
       const deliveries = m.cold(' a|', { a: orderCreated() });
       const expected = '          d|';
-      h.registry.add('order.*', () => {
-        throw new Error('x'.repeat(5000));
+      h.registry.add('order.*', {
+        handler: () => {
+          throw new Error('x'.repeat(5000));
+        },
       });
 
       m.expect(h.run(deliveries)).toBeObservable(expected);
@@ -466,7 +379,7 @@ describe('processDeliveries', () => {
       const h = harness(m.scheduler, { settle: () => settleTime });
       const deliveries = m.cold(' a|      ', { a: orderCreated() });
       const expected = '          ----(a|)';
-      h.registry.add('order.*', () => undefined);
+      h.registry.add('order.*', { handler: () => undefined });
 
       m.expect(h.run(deliveries)).toBeObservable(expected);
       m.expect(settleTime).toHaveSubscriptions('^---!');
@@ -483,7 +396,7 @@ describe('processDeliveries', () => {
       });
       const deliveries = m.cold(' a-b|', { a: first, b: second });
       const expected = '          -aa|';
-      h.registry.add('order.*', () => undefined);
+      h.registry.add('order.*', { handler: () => undefined });
 
       m.expect(h.run(deliveries)).toBeObservable(expected);
       m.flush();
@@ -500,8 +413,10 @@ describe('processDeliveries', () => {
       const h = harness(m.scheduler, { observe: (event) => log.push(`observe ${event.id}`) });
       const deliveries = m.cold(' a-b|', { a: orderCreated('e1'), b: fakeDelivery('user.deleted', 'e2') });
       const expected = '          a-u|';
-      h.registry.add('order.*', (event) => {
-        log.push(`handle ${event.id}`);
+      h.registry.add('order.*', {
+        handler: (event) => {
+          log.push(`handle ${event.id}`);
+        },
       });
 
       m.expect(h.run(deliveries)).toBeObservable(expected);
@@ -519,7 +434,7 @@ describe('processDeliveries', () => {
       const work = m.cold('       ------x|');
       const unsub = '             ^--!    ';
       const expected = '          ---     ';
-      h.registry.add('order.*', () => work);
+      h.registry.add('order.*', { handler: () => work });
 
       m.expect(h.run(deliveries), unsub).toBeObservable(expected);
       m.expect(work).toHaveSubscriptions('^--!    ');
@@ -538,7 +453,7 @@ describe('processDeliveries', () => {
       const work = cold('        --x|           ');
       const expected = '        ----au-----(a|)';
       const subs = ['           -^--!           ', '           --------^--!   '];
-      h.registry.add('order.*', () => work);
+      h.registry.add('order.*', { handler: () => work });
 
       expectObservable(h.run(deliveries)).toBe(expected, { a: 'a', u: 'u' });
       expectSubscriptions(work.subscriptions).toBe(subs);
@@ -553,9 +468,11 @@ describe('processDeliveries - Promise handlers (real time)', () => {
   it('processDeliveries - a handler whose Promise resolves succeeds → ack', async () => {
     const h = harness(undefined, { handlerTimeoutMs: 1_000 });
     const handled: string[] = [];
-    h.registry.add('order.*', async (event) => {
-      handled.push(event.id);
-      await Promise.resolve();
+    h.registry.add('order.*', {
+      handler: async (event) => {
+        handled.push(event.id);
+        await Promise.resolve();
+      },
     });
     const d = orderCreated();
 
@@ -567,10 +484,12 @@ describe('processDeliveries - Promise handlers (real time)', () => {
   it('processDeliveries - a handler whose Promise rejects fails → dead-letter with its message, sibling unaffected', async () => {
     const h = harness(undefined, { handlerTimeoutMs: 1_000 });
     let siblingDone = false;
-    h.registry.add('order.*', () => Promise.reject(new Error('rejected!')));
-    h.registry.add('*.created', async () => {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      siblingDone = true;
+    h.registry.add('order.*', { handler: () => Promise.reject(new Error('rejected!')) });
+    h.registry.add('*.created', {
+      handler: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        siblingDone = true;
+      },
     });
 
     expect(await lastValueFrom(h.run(of(orderCreated())).pipe(toArray()))).toEqual(['d']);
@@ -580,7 +499,7 @@ describe('processDeliveries - Promise handlers (real time)', () => {
 
   it('processDeliveries - a Promise that never settles times out in real time', async () => {
     const h = harness(undefined, { handlerTimeoutMs: 30 });
-    h.registry.add('order.*', () => new Promise<void>(() => {}));
+    h.registry.add('order.*', { handler: () => new Promise<void>(() => {}) });
     const started = Date.now();
 
     expect(await lastValueFrom(h.run(of(orderCreated())).pipe(toArray()))).toEqual(['d']);
@@ -635,6 +554,24 @@ describe('runHandler', () => {
       expectObservable(run$).toBe('(n|)', { n: null });
     });
     expect(calls).toBe(1);
+  });
+
+  it.each([
+    ['a string', 'smtp down', '"smtp down"'],
+    ['a number', 42, '42'],
+    ['an object', { status: 503 }, '{"status":503}'],
+    ['undefined', undefined, 'undefined'],
+  ])('runHandler - a thrown non-Error (%s) becomes HANDLER_FAILED with the value as its cause', (_label, value, shown) => {
+    const failures: (HandlerFailure | null)[] = [];
+    testScheduler().run(({ expectObservable }) => {
+      const run$ = runHandler(() => throwError(() => value), 'a.b', event, 100).pipe(tap((f) => failures.push(f)), map(() => 'f'));
+      expectObservable(run$).toBe('(f|)');
+    });
+    const error = failures[0]?.error;
+    expect(failures[0]?.pattern).toBe('a.b');
+    expect(isRxPubsubError(error, ErrorCode.HANDLER_FAILED)).toBe(true);
+    expect((error as Error).message).toBe(`handler for "a.b" failed with ${shown}`);
+    expect((error as Error).cause).toBe(value);
   });
 
   it('runHandler - an Observable error surfaces as a failure of the pattern', () => {

@@ -23,9 +23,13 @@ describe('resolveOptions', () => {
       urls: ['memory://default'],
       exchange: 'events',
       queue: undefined,
-      queueOptions: { durable: true, exclusive: false, autoDelete: false, arguments: {} },
+      queueOptions: { durable: true, exclusive: false, autoDelete: false, arguments: {}, type: 'classic' },
       prefetch: 16,
       handlerTimeoutMs: 30_000,
+      retry: undefined,
+      maxRedeliveries: 10,
+      maxPendingPublishes: 10_000,
+      mandatory: false,
       publishTimeoutMs: 30_000,
       connectTimeoutMs: 10_000,
       heartbeatSeconds: 10,
@@ -33,6 +37,7 @@ describe('resolveOptions', () => {
       connectionName: 'rx-pubsub',
       tls: undefined,
       logger: silentLogger,
+      catalog: undefined,
     });
     expect(resolveOptions({})).toStrictEqual(resolveOptions());
   });
@@ -46,6 +51,10 @@ describe('resolveOptions', () => {
       queueOptions: { durable: false, arguments: { 'x-message-ttl': 60_000 } },
       prefetch: 1,
       handlerTimeoutMs: 5,
+      retry: { attempts: 4, delaysMs: [1_000, 10_000], maxDelayMs: 60_000 },
+      maxRedeliveries: 0,
+      maxPendingPublishes: 1,
+      mandatory: true,
       publishTimeoutMs: 6,
       connectTimeoutMs: 7,
       heartbeatSeconds: 0,
@@ -58,9 +67,13 @@ describe('resolveOptions', () => {
       urls: ['amqp://a:5672', 'amqps://b:5671/vh'],
       exchange: 'shop.events',
       queue: 'order-service',
-      queueOptions: { durable: false, exclusive: false, autoDelete: false, arguments: { 'x-message-ttl': 60_000 } },
+      queueOptions: { durable: false, exclusive: false, autoDelete: false, arguments: { 'x-message-ttl': 60_000 }, type: 'classic' },
       prefetch: 1,
       handlerTimeoutMs: 5,
+      retry: { attempts: 4, delaysMs: [1_000, 10_000], maxDelayMs: 60_000 },
+      maxRedeliveries: 0,
+      maxPendingPublishes: 1,
+      mandatory: true,
       publishTimeoutMs: 6,
       connectTimeoutMs: 7,
       heartbeatSeconds: 0,
@@ -68,7 +81,26 @@ describe('resolveOptions', () => {
       connectionName: 'orders',
       tls: { rejectUnauthorized: false },
       logger,
+      catalog: undefined,
     });
+  });
+
+  it('resolveOptions - quorum queues are accepted with the default durable, non-exclusive, non-auto-delete queue', () => {
+    expect(resolveOptions({ queueOptions: { type: 'quorum' } }).queueOptions).toStrictEqual({
+      durable: true,
+      exclusive: false,
+      autoDelete: false,
+      arguments: {},
+      type: 'quorum',
+    });
+  });
+
+  it('resolveOptions - a retry policy is kept as a frozen copy, so later changes to the given object do not reach the bus', () => {
+    const given = { attempts: 3, delaysMs: 500, factor: 3 };
+    const { retry } = resolveOptions({ retry: given });
+    given.attempts = 99;
+    expect(retry).toStrictEqual({ attempts: 3, delaysMs: 500, factor: 3 });
+    expect(Object.isFrozen(retry)).toBe(true);
   });
 
   it('resolveOptions - a single url becomes a list of one', () => {
@@ -95,7 +127,22 @@ describe('resolveOptions', () => {
       ['queueOptions.exclusive', { queueOptions: { exclusive: 1 } }, /must be true or false/],
       ['queueOptions.autoDelete', { queueOptions: { autoDelete: null } }, /must be true or false/],
       ['queueOptions.arguments', { queueOptions: { arguments: [] } }, /object of x- arguments/],
-      ['queueOptions.ttl', { queueOptions: { ttl: 5 } }, /is not a queue option; use durable, exclusive, autoDelete or arguments/],
+      ['queueOptions.ttl', { queueOptions: { ttl: 5 } }, /is not a queue option; use durable, exclusive, autoDelete, arguments or type/],
+      ['queueOptions.type', { queueOptions: { type: 'stream' } }, /must be 'classic' or 'quorum' \(got "stream"\)/],
+      ['queueOptions.type', { queueOptions: { type: 'quorum', exclusive: true } }, /'quorum' needs durable: true, exclusive: false and autoDelete: false/],
+      ['queueOptions.type', { queueOptions: { type: 'quorum', autoDelete: true } }, /'quorum' needs durable: true/],
+      ['queueOptions.type', { queueOptions: { type: 'quorum', durable: false } }, /'quorum' needs durable: true/],
+      ['retry', { retry: 3 }, /must be an object \{ attempts, delaysMs \}/],
+      ['retry', { retry: null }, /must be an object/],
+      ['retry', { retry: { attempts: 0, delaysMs: 1000 } }, /attempts must be an integer from 1 to 1000 \(got 0\)/],
+      ['retry', { retry: { attempts: 3, delaysMs: [] } }, /delaysMs must be a number or a non-empty list/],
+      ['retry', { retry: { attempts: 3, delaysMs: 100, factor: 0.5 } }, /factor must be a number from 1 to 100 \(got 0\.5\)/],
+      ['retry', { retry: { attempts: 3, delaysMs: 100, maxDelayMs: 0 } }, /maxDelayMs must be a positive integer/],
+      ['retry', { retry: { attempts: 3, delaysMs: 100, delay: 5 } }, /has an unknown field "delay"/],
+      ['maxRedeliveries', { maxRedeliveries: -1 }, /integer from 0 to 1000000 \(got -1\)/],
+      ['maxRedeliveries', { maxRedeliveries: 2.5 }, /integer from 0 to 1000000/],
+      ['maxPendingPublishes', { maxPendingPublishes: 0 }, /integer from 1 to 10000000 \(got 0\)/],
+      ['mandatory', { mandatory: 'yes' }, /must be true or false/],
       ['prefetch', { prefetch: 0 }, /integer from 1 to 65535 \(got 0\)/],
       ['prefetch', { prefetch: 1.5 }, /integer from 1 to 65535/],
       ['prefetch', { prefetch: '16' }, /integer from 1 to 65535/],
@@ -114,7 +161,8 @@ describe('resolveOptions', () => {
 
     it.each(INVALID)('resolveOptions - refuses a bad %s (%j)', (option, options, fix) => {
       const error = refusal(options);
-      expect(error.message.startsWith(`EventBus option ${option} `)).toBe(true);
+      // "retry .attempts" or "retry.attempts": the option comes first either way.
+      expect(error.message).toMatch(new RegExp(`^EventBus option ${option.replace(/[.*]/g, '\\$&')}[ .]`));
       expect(error.message).toMatch(fix);
     });
 

@@ -1,4 +1,4 @@
-import { DeadLetterHeader as Header, routingKeyOfDelivery } from '../core/headers.js';
+import { DeadLetterHeader as Header, pendingHeaderOf, routingKeyOfDelivery } from '../core/headers.js';
 import type { HandlerFailure } from '../core/outcome.js';
 import type { Delivery, MessageProperties, OutboundMessage } from '../transport/transport.js';
 
@@ -25,7 +25,7 @@ export function deadLetterOf(delivery: Delivery, deadLetterQueue: string, failur
 /**
  * The copy of a failed delivery for the delay queue `Q.retry.<ms>`, which
  * dead-letters it back to `Q` when its TTL ends; only the handlers in
- * `pending` run on it then.
+ * `pending` (handler ids) run on it then.
  */
 export function retryOf(
   delivery: Delivery,
@@ -34,7 +34,7 @@ export function retryOf(
   pending: readonly string[],
   timeoutMs: number,
 ): OutboundMessage {
-  return copyOf(delivery, retryQueue, failure, { [Header.PENDING]: pending.join(',') }, timeoutMs);
+  return copyOf(delivery, retryQueue, failure, { [Header.PENDING]: pendingHeaderOf(pending) }, timeoutMs);
 }
 
 function copyOf(
@@ -55,7 +55,9 @@ function copyOf(
     headers: {
       ...kept,
       [Header.ERROR]: failure.reason,
-      [Header.PATTERNS]: patterns.join(','),
+      // Patterns hold no whitespace, but braces hold commas.
+      // Patterns hold no whitespace, but braces hold commas.
+      [Header.PATTERNS]: patterns.join(' '),
       [Header.ATTEMPTS]: failure.attempt,
       [Header.HISTORY]: historyOf(headers[Header.HISTORY], failure),
       [Header.ROUTING_KEY]: routingKeyOfDelivery(delivery),

@@ -18,7 +18,7 @@ export class RedeliveryCounter {
     const id = delivery.properties.messageId;
     if (id === undefined) return 1;
     const count = (this.counts.get(id) ?? 0) + 1;
-    if (this.counts.size >= LIMIT) this.counts.delete(this.counts.keys().next().value as string);
+    if (!this.counts.has(id) && this.counts.size >= LIMIT) this.counts.delete(this.counts.keys().next().value as string);
     this.counts.set(id, count);
     return count;
   }

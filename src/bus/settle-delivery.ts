@@ -29,8 +29,7 @@ export function settleDelivery(config: SettleConfig): (delivery: Delivery, outco
         } else if (outcome.kind === 'retry') {
           if (outcome.deadLetter) await transport.publish(deadLetterOf(delivery, deadLetterQueue, outcome.deadLetter, timeoutMs));
           const queue = await consumer.retryQueue(outcome.delayMs);
-          const pending = outcome.failures.map((f) => f.pattern);
-          await transport.publish(retryOf(delivery, queue, outcome, pending, timeoutMs));
+          await transport.publish(retryOf(delivery, queue, outcome, outcome.pending, timeoutMs));
         }
       } catch (error) {
         logger.error('could not copy a failed delivery; rejecting it to the broker, which dead-letters it', {

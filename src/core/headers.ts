@@ -14,7 +14,11 @@ export const DeadLetterHeader = {
   ATTEMPTS: 'rx-pubsub-attempts',
   /** Every attempt's errors, one line each, newest last. */
   HISTORY: 'rx-pubsub-history',
-  /** On a retry: the patterns of the handlers still to run (the others already succeeded). */
+  /**
+   * On a retry: the handlers still to run (the others already succeeded), as a
+   * JSON array of handler ids: the pattern, with `#2`, `#3`... for later
+   * handlers registered on the same pattern.
+   */
   PENDING: 'rx-pubsub-pending',
   /** On a retry: the routing key it was published with (it comes back keyed by the queue name). */
   ROUTING_KEY: 'rx-pubsub-routing-key',
@@ -25,14 +29,29 @@ export const DELIVERY_COUNT_HEADER = 'x-delivery-count';
 
 /** Attempts made before this delivery (0 for a first delivery). */
 export function attemptsOf(properties: MessageProperties): number {
-  const value = Number(properties.headers?.[DeadLetterHeader.ATTEMPTS] ?? 0);
-  return Number.isSafeInteger(value) && value > 0 ? value : 0;
+  return countOf(properties.headers?.[DeadLetterHeader.ATTEMPTS]) ?? 0;
 }
 
-/** On a retry, the patterns still to run; undefined for a first delivery (all matching handlers run). */
+/** On a retry, the ids of the handlers still to run; undefined for a first delivery (all matching handlers run). */
 export function pendingPatternsOf(properties: MessageProperties): ReadonlySet<string> | undefined {
   const value = properties.headers?.[DeadLetterHeader.PENDING];
-  return typeof value === 'string' ? new Set(value.split(',').filter((p) => p !== '')) : undefined;
+  if (typeof value !== 'string') return undefined;
+  try {
+    const ids: unknown = JSON.parse(value);
+    return Array.isArray(ids) && ids.every((id) => typeof id === 'string') ? new Set(ids as string[]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The value of {@link DeadLetterHeader.PENDING} for these handler ids. */
+export function pendingHeaderOf(ids: readonly string[]): string {
+  return JSON.stringify(ids);
+}
+
+/** The id of the `occurrence`-th handler (1-based) registered on `pattern`. */
+export function handlerIdOf(pattern: string, occurrence: number): string {
+  return occurrence === 1 ? pattern : `${pattern}#${occurrence}`;
 }
 
 /** The routing key the event was published with, also for a delivery coming back from a delay queue. */
@@ -43,6 +62,11 @@ export function routingKeyOfDelivery(delivery: Delivery): string {
 
 /** Earlier deliveries of this message as the broker counts them (quorum queues), or undefined. */
 export function brokerDeliveryCountOf(properties: MessageProperties): number | undefined {
-  const value = Number(properties.headers?.[DELIVERY_COUNT_HEADER]);
-  return Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+  return countOf(properties.headers?.[DELIVERY_COUNT_HEADER]);
+}
+
+// A count written by us or the broker: a non-negative integer, or its decimal string.
+function countOf(value: unknown): number | undefined {
+  const count = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
+  return Number.isSafeInteger(count) && count >= 0 ? count : undefined;
 }

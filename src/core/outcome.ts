@@ -33,7 +33,13 @@ export interface Failed {
 export type Outcome =
   | { readonly kind: 'ack'; readonly handlers: number }
   | { readonly kind: 'unhandled' }
-  | ({ readonly kind: 'retry'; readonly delayMs: number; readonly deadLetter: Failed | undefined } & Failed)
+  | ({
+      readonly kind: 'retry';
+      readonly delayMs: number;
+      /** Ids of the handlers to run again (the failed ones with attempts left). */
+      readonly pending: readonly string[];
+      readonly deadLetter: Failed | undefined;
+    } & Failed)
   | ({ readonly kind: 'dead-letter' } & Failed);
 
 /** A delivery with its outcome; `event` is missing when the body was not an event. */

@@ -4,7 +4,7 @@ import type { Event } from '../event/event.js';
 import type { Route } from '../routing/registry.js';
 import type { Delivery } from '../transport/transport.js';
 import type { RegisteredHandler } from './handler.js';
-import { attemptsOf, pendingPatternsOf, routingKeyOfDelivery } from './headers.js';
+import { attemptsOf, handlerIdOf, pendingPatternsOf, routingKeyOfDelivery } from './headers.js';
 import type { Failed, HandlerFailure, Outcome, Settlement } from './outcome.js';
 import { type RetryPolicy, retryDelayMs } from './retry-policy.js';
 import { runHandler } from './run-handler.js';
@@ -81,34 +81,53 @@ function decideOutcome(delivery: Delivery, config: PipelineConfig): Observable<D
     }
     const pending = pendingPatternsOf(delivery.properties);
     if (pending === undefined) observe(event, config);
-    const matched = config.route(routingKeyOfDelivery(delivery));
-    const routes = pending === undefined ? matched : matched.filter((r) => pending.has(r.pattern.source));
+    const matched = withIds(config.route(routingKeyOfDelivery(delivery)));
+    const routes = pending === undefined ? matched : matched.filter((r) => pending.has(r.id));
     if (routes.length === 0) return of({ event, outcome: { kind: 'unhandled' } as const });
-    const runs = routes.map((r) => runHandler(r.target.handler, r.pattern.source, event, config.handlerTimeoutMs, config.scheduler));
+    const runs = routes.map(({ route }) => runHandler(route.target.handler, route.pattern.source, event, config.handlerTimeoutMs, config.scheduler));
     return forkJoin(runs).pipe(map((results) => ({ event, outcome: outcomeOf(attempt, routes, results, config) })));
+  });
+}
+
+interface IdentifiedRoute {
+  readonly id: string;
+  readonly route: Route<RegisteredHandler>;
+}
+
+// Ids name handlers across processes (a retry may reach another instance of the
+// service), so they come from the pattern and the registration order, not from memory.
+function withIds(routes: readonly Route<RegisteredHandler>[]): IdentifiedRoute[] {
+  const seen = new Map<string, number>();
+  return routes.map((route) => {
+    const occurrence = (seen.get(route.pattern.source) ?? 0) + 1;
+    seen.set(route.pattern.source, occurrence);
+    return { id: handlerIdOf(route.pattern.source, occurrence), route };
   });
 }
 
 function outcomeOf(
   attempt: number,
-  routes: readonly Route<RegisteredHandler>[],
+  routes: readonly IdentifiedRoute[],
   results: readonly (HandlerFailure | null)[],
   config: PipelineConfig,
 ): Outcome {
   const retrying: HandlerFailure[] = [];
+  const pending: string[] = [];
   const exhausted: HandlerFailure[] = [];
   let delayMs = 0;
   results.forEach((failure, index) => {
-    if (failure === null) return;
-    const policy = routes[index]?.target.retry ?? config.retry;
+    const identified = routes[index];
+    if (failure === null || identified === undefined) return;
+    const policy = identified.route.target.retry ?? config.retry;
     if (policy === undefined || attempt >= policy.attempts) return void exhausted.push(failure);
     retrying.push(failure);
+    pending.push(identified.id);
     delayMs = Math.max(delayMs, retryDelayMs(policy, attempt));
   });
   if (retrying.length === 0 && exhausted.length === 0) return { kind: 'ack', handlers: routes.length };
   if (retrying.length === 0) return deadLetter(attempt, exhausted);
   const deadLetterPart = exhausted.length > 0 ? failed(attempt, exhausted) : undefined;
-  return { kind: 'retry', delayMs, deadLetter: deadLetterPart, ...failed(attempt, retrying) };
+  return { kind: 'retry', delayMs, pending, deadLetter: deadLetterPart, ...failed(attempt, retrying) };
 }
 
 function observe(event: Event, config: PipelineConfig): void {

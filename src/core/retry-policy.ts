@@ -38,13 +38,14 @@ export function retryDelayMs(policy: RetryPolicy, retry: number): number {
  * @throws {ConfigError} `INVALID_OPTIONS`, naming the field and the fix.
  */
 export function checkRetryPolicy(value: unknown, where: string): RetryPolicy {
+  // `problem` starts with the field (".attempts must ...") or a space (" must be ...").
   const fail = (problem: string): never => {
-    throw new ConfigError(ErrorCode.INVALID_OPTIONS, `${where} ${problem}, e.g. { attempts: 3, delaysMs: [1000, 5000] }`);
+    throw new ConfigError(ErrorCode.INVALID_OPTIONS, `${where}${problem}, e.g. { attempts: 3, delaysMs: [1000, 5000] }`);
   };
-  if (typeof value !== 'object' || value === null) fail('must be an object { attempts, delaysMs }');
+  if (typeof value !== 'object' || value === null) fail(' must be an object { attempts, delaysMs }');
   const policy = value as Record<string, unknown>;
   for (const key of Object.keys(policy)) {
-    if (!['attempts', 'delaysMs', 'factor', 'maxDelayMs'].includes(key)) fail(`has an unknown field "${key}"`);
+    if (!['attempts', 'delaysMs', 'factor', 'maxDelayMs'].includes(key)) fail(` has an unknown field "${key}"`);
   }
   if (!Number.isSafeInteger(policy.attempts) || (policy.attempts as number) < 1 || (policy.attempts as number) > 1_000) {
     fail(`.attempts must be an integer from 1 to 1000 (got ${show(policy.attempts)})`);
@@ -59,5 +60,6 @@ export function checkRetryPolicy(value: unknown, where: string): RetryPolicy {
   if (policy.maxDelayMs !== undefined && (!Number.isSafeInteger(policy.maxDelayMs) || (policy.maxDelayMs as number) < 1)) {
     fail(`.maxDelayMs must be a positive integer (got ${show(policy.maxDelayMs)})`);
   }
-  return Object.freeze({ ...policy }) as unknown as RetryPolicy;
+  const delaysMs = Array.isArray(policy.delaysMs) ? Object.freeze([...(policy.delaysMs as number[])]) : policy.delaysMs;
+  return Object.freeze({ ...policy, delaysMs }) as unknown as RetryPolicy;
 }

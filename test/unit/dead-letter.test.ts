@@ -81,7 +81,7 @@ describe('deadLetterOf', () => {
       headers: {
         tenant: 'acme',
         [DeadLetterHeader.ERROR]: 'order.*: db down; *.created: smtp down',
-        [DeadLetterHeader.PATTERNS]: 'order.*,*.created',
+        [DeadLetterHeader.PATTERNS]: 'order.* *.created',
         [DeadLetterHeader.ATTEMPTS]: 1,
         [DeadLetterHeader.HISTORY]: '1: order.*: db down; *.created: smtp down',
         [DeadLetterHeader.ROUTING_KEY]: 'order.created',
@@ -198,11 +198,11 @@ describe('retryOf', () => {
         headers: {
           tenant: 'acme',
           [DeadLetterHeader.ERROR]: 'order.*: db down; *.created: smtp down',
-          [DeadLetterHeader.PATTERNS]: 'order.*,*.created',
+          [DeadLetterHeader.PATTERNS]: 'order.* *.created',
           [DeadLetterHeader.ATTEMPTS]: 1,
           [DeadLetterHeader.HISTORY]: '1: order.*: db down; *.created: smtp down',
           [DeadLetterHeader.ROUTING_KEY]: 'order.created',
-          [DeadLetterHeader.PENDING]: 'order.*,*.created',
+          [DeadLetterHeader.PENDING]: '["order.*","*.created"]',
         },
       },
     });
@@ -214,7 +214,7 @@ describe('retryOf', () => {
     const back = delivery(first.properties, first.body, 'q');
     const second = retryOf(back, 'q.retry.2000', failure('r2', 2, [FAILURES[1]!]), ['*.created'], 1000);
     expect(second.properties.headers).toMatchObject({
-      [DeadLetterHeader.PENDING]: '*.created',
+      [DeadLetterHeader.PENDING]: '["*.created"]',
       [DeadLetterHeader.ROUTING_KEY]: 'order.created',
       [DeadLetterHeader.ATTEMPTS]: 2,
       [DeadLetterHeader.HISTORY]: '1: r1\n2: r2',

@@ -97,6 +97,69 @@ describe('errors (amqp)', () => {
     await expect(channel.checkExchange(exchange)).resolves.toBeDefined();
   });
 
+  it('errors - a publish the broker nacks (a full reject-publish queue): PUBLISH_REFUSED, later publishes work', async () => {
+    const { exchange } = names('nack');
+    const bus = await connectBus({ url: amqpUrl(), exchange });
+    const channel = await rawChannel();
+    const full = names('nack-full').queue;
+    registerCleanup(amqpUrl(), undefined, full);
+    await channel.assertQueue(full, { arguments: { 'x-max-length': 1, 'x-overflow': 'reject-publish' } });
+    await channel.bindQueue(full, exchange, 'order.created');
+
+    await bus.publish(orderEvent('created'));
+    const error = await expectRxError(bus.publish(orderEvent('created')), PublishError, ErrorCode.PUBLISH_REFUSED);
+    expect(error.message).toContain('order.created');
+    await bus.publish(orderEvent('paid')); // routed elsewhere (nowhere): confirmed
+    expect(bus.stats().published).toBe(2);
+  });
+
+  it('errors - the logger never sees the password, whatever goes wrong', async () => {
+    const lines: string[] = [];
+    const logger = {
+      debug: (message: string, fields?: object) => void lines.push(`${message} ${JSON.stringify(fields)}`),
+      info: (message: string, fields?: object) => void lines.push(`${message} ${JSON.stringify(fields)}`),
+      warn: (message: string, fields?: object) => void lines.push(`${message} ${JSON.stringify(fields)}`),
+      error: (message: string, fields?: object) => void lines.push(`${message} ${JSON.stringify(fields)}`),
+      child: () => logger,
+    };
+    const unreachable = withUrl((u) => {
+      u.password = 'pw-never-logged-1';
+      u.port = '1';
+    });
+    await expectRxError(EventBus.connect({ url: unreachable, connectTimeoutMs: 500, logger }), ConnectionError, ErrorCode.CONNECTION_FAILED);
+    const refused = withUrl((u) => {
+      u.password = 'pw-never-logged-2';
+    });
+    await expectRxError(EventBus.connect({ url: refused, connectTimeoutMs: 3_000, logger }), ConnectionError, ErrorCode.CONNECTION_FAILED);
+    // And a working bus that connects, fails a handler, reconnects through a cut proxy and closes.
+    const proxy = await tcpProxy(amqpUrl());
+    const { exchange, queue } = names('log');
+    const bus = await connectBus({ url: proxy.url, exchange, queue, logger, reconnectDelayMs: 100 });
+    bus.handle('order.*', () => Promise.reject(new Error('fails')));
+    await bus.ready();
+    await bus.publish(orderEvent());
+    await waitFor(() => bus.stats().deadLettered === 1, { description: 'the dead letter' });
+    proxy.cut();
+    await waitFor(() => lines.some((l) => /connected/.test(l)) && bus.stats().deadLettered === 1, { description: 'logs' });
+    await bus.publish(orderEvent());
+    await bus.close();
+
+    expect(lines.length).toBeGreaterThan(0);
+    const all = lines.join('\n');
+    expect(all).not.toContain('pw-never-logged-1');
+    expect(all).not.toContain('pw-never-logged-2');
+    expect(all).not.toContain(`:${new URL(amqpUrl()).password}@`);
+  });
+
+  it('errors - several URLs: an unreachable first broker is skipped for the next', async () => {
+    const dead = withUrl((u) => {
+      u.port = '1';
+    });
+    const { exchange } = names('multi');
+    const bus = await connectBus({ url: [dead, amqpUrl()], exchange, connectTimeoutMs: 5_000, reconnectDelayMs: 100 });
+    await bus.publish(orderEvent());
+  });
+
   it('errors - no confirm within publishTimeoutMs (network stalled): PublishError PUBLISH_TIMEOUT', async () => {
     const proxy = await tcpProxy(amqpUrl());
     const { exchange } = names('stall');
@@ -126,6 +189,20 @@ describe.each(TRANSPORTS)('errors (%s)', (kind, makeUrl) => {
       MemoryBroker.named(new URL(url).host).declareQueue(queue, { durable: true, exclusive: false, autoDelete: false, arguments: { 'x-max-length': 10 } });
     }
     const error = await expectRxError(EventBus.connect({ url, exchange, queue, connectTimeoutMs: 5_000 }), ConnectionError, ErrorCode.TOPOLOGY_FAILED);
+    expect(error.message).toContain(queue);
+  });
+
+  it('errors - a queue exclusive to another bus: ConnectionError TOPOLOGY_FAILED on connect', async () => {
+    const url = makeUrl();
+    const { exchange, queue } = names('locked');
+    const owner = await connectBus({ url, exchange, queue, queueOptions: { durable: false, exclusive: true, autoDelete: true } });
+    owner.handle('order.*', () => undefined);
+    await owner.ready();
+    const error = await expectRxError(
+      EventBus.connect({ url, exchange, queue, queueOptions: { durable: false, exclusive: true, autoDelete: true }, connectTimeoutMs: 5_000 }),
+      ConnectionError,
+      ErrorCode.TOPOLOGY_FAILED,
+    );
     expect(error.message).toContain(queue);
   });
 

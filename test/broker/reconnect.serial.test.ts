@@ -59,6 +59,8 @@ describe('reconnect (amqp)', () => {
     expect(new Set(events.map((e) => e.id))).toEqual(handled);
 
     expect(bus.stats().published).toBe(200);
+    // Everything may be handled before the second reconnect: wait for it before reading the history.
+    await waitFor(() => states.at(-1) === 'connected', { timeoutMs: 10_000, description: 'the second reconnect' });
     // connected → disconnected → connected, twice.
     expect(states.filter((s) => s !== 'blocked').slice(-4)).toEqual(['disconnected', 'connected', 'disconnected', 'connected']);
   });

@@ -40,8 +40,9 @@ export function names(prefix = 'q'): { exchange: string; queue: string } {
  * finishes, then its queue, `queue.dlq` and exchange are deleted (RabbitMQ)
  * or its memory broker forgotten.
  */
-export async function connectBus(options: EventBusOptions & { url: string }): Promise<EventBus> {
-  registerCleanup(options.url, options.exchange, options.queue);
+export async function connectBus(options: EventBusOptions & { url: string | readonly string[] }): Promise<EventBus> {
+  const urls = typeof options.url === 'string' ? [options.url] : options.url;
+  registerCleanup(urls.find((url) => !url.startsWith('memory://')) ?? urls[0] ?? '', options.exchange, options.queue);
   const bus = await EventBus.connect({ ...TEST_DEFAULTS, ...options });
   teardown(() => bus.close());
   return bus;

@@ -11,6 +11,12 @@ export interface TcpProxy {
    */
   freeze(): void;
   resume(): void;
+  /** Drops every proxied connection at once, as a network fault would. */
+  cut(): void;
+  /** While true, new connections are dropped as soon as they arrive (the broker is unreachable). */
+  refuse(refusing: boolean): void;
+  /** Connections accepted so far. */
+  readonly accepted: number;
 }
 
 /** Starts a proxy to the broker of `brokerUrl`; it stops when the test finishes. */
@@ -19,6 +25,8 @@ export async function tcpProxy(brokerUrl: string): Promise<TcpProxy> {
   const sockets = new Set<net.Socket>();
   const held: (() => void)[] = [];
   let frozen = false;
+  let refusing = false;
+  let accepted = 0;
 
   const forward = (from: net.Socket, to: net.Socket): void => {
     from.on('data', (chunk: Buffer) => {
@@ -27,6 +35,8 @@ export async function tcpProxy(brokerUrl: string): Promise<TcpProxy> {
     });
   };
   const server = net.createServer((client) => {
+    if (refusing) return void client.destroy();
+    accepted++;
     const upstream = net.connect(Number(target.port || 5672), target.hostname);
     for (const socket of [client, upstream]) {
       sockets.add(socket);
@@ -63,5 +73,14 @@ export async function tcpProxy(brokerUrl: string): Promise<TcpProxy> {
       teardown(resume);
     },
     resume,
+    cut: () => {
+      for (const socket of sockets) socket.destroy();
+    },
+    refuse: (value) => {
+      refusing = value;
+    },
+    get accepted() {
+      return accepted;
+    },
   };
 }

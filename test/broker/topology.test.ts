@@ -183,7 +183,16 @@ describe.each(TRANSPORTS)('topology (%s)', (kind, makeUrl) => {
     await bus.ready();
     await bus.publish(orderEvent());
     await waitForCount(handled, 1, 'handled events');
-    if (kind === 'amqp') expect(await amqpQueueFlags(queue)).toMatchObject({ durable: false, exclusive: true, auto_delete: true });
+    if (kind === 'amqp') {
+      // Polled: under load `rabbitmqctl list_queues` can miss a queue for a moment.
+      await waitFor(
+        async () => {
+          const flags = await amqpQueueFlags(queue);
+          return flags?.durable === false && flags.exclusive && flags.auto_delete;
+        },
+        { description: `${queue} listed as non-durable, exclusive, auto-delete` },
+      );
+    }
     await bus.close();
 
     if (kind === 'amqp') {
@@ -197,6 +206,14 @@ describe.each(TRANSPORTS)('topology (%s)', (kind, makeUrl) => {
 });
 
 describe('topology (amqp)', () => {
+  it('topology - the exchange is a durable topic exchange', async () => {
+    const { exchange } = names('exchange');
+    await connectBus({ url: amqpUrl(), exchange });
+    const stdout = await rabbitmqctl('list_exchanges', 'name', 'type', 'durable', 'auto_delete', '--formatter', 'json', '--quiet');
+    const row = (JSON.parse(stdout) as { name: string }[]).find((r) => r.name === exchange);
+    expect(row).toEqual({ name: exchange, type: 'topic', durable: true, auto_delete: false });
+  });
+
   it('topology - queueOptions.arguments reach the broker: x-max-length drops the oldest into Q.dlq', async () => {
     const { exchange, queue } = names('args-q');
     const bus = await connectBus({ url: amqpUrl(), exchange, queue, queueOptions: { arguments: { 'x-max-length': 2 } } });

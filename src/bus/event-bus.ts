@@ -5,6 +5,7 @@ import { checkRetryPolicy, type RetryPolicy } from '../core/retry-policy.js';
 import type { Settlement } from '../core/outcome.js';
 import { processDeliveries } from '../core/process-deliveries.js';
 import { ConfigError, ConnectionError, ErrorCode } from '../errors.js';
+import type { AnyEventDefinition } from '../event/define-event.js';
 import { ensureEvent, type Event, routingKeyOf } from '../event/event.js';
 import { decodeEvent, encodeEvent, wirePropertiesOf } from '../event/serializer.js';
 import { compilePattern, type Pattern } from '../routing/pattern.js';
@@ -16,6 +17,8 @@ import { type EventBusOptions, type ResolvedOptions, resolveOptions } from './op
 import { RedeliveryCounter } from './redelivery-counter.js';
 import { settleDelivery } from './settle-delivery.js';
 import type { Delivery } from '../transport/transport.js';
+import type { CatalogEvent, PublishableEvent } from '../typing/catalog-event.js';
+import type { CatalogPattern, EventsMatching } from '../typing/events-matching.js';
 
 /** Options of one handler. */
 export interface HandleOptions {
@@ -62,8 +65,16 @@ export interface BusStats {
  * await bus.ready();
  * await bus.publish(createEvent({ domain: 'order', action: 'created', data: { order_id: 'A1' } }));
  * await bus.close();
+ *
+ * With an event catalog (`events`), `E` is the union of its event types:
+ * `publish` takes only those, and `handle` and `on$` narrow to the events
+ * their pattern matches (a pattern matching none does not compile).
+ *
+ * @example
+ * const bus = await EventBus.connect({ url: 'memory://demo', queue: 'billing', events: [OrderCreated, OrderPaid, UserRegistered] });
+ * bus.on$('order.*'); // Observable<Event<OrderCreatedData, 'order', 'created'> | Event<OrderPaidData, 'order', 'paid'>>
  */
-export class EventBus {
+export class EventBus<E extends Event<unknown> = Event> {
   private readonly handlers = new Registry<RegisteredHandler>();
   private readonly inFlight = new Set<Delivery>();
   private readonly redeliveries = new RedeliveryCounter();
@@ -91,7 +102,9 @@ export class EventBus {
    *   time or the login is refused; `TOPOLOGY_FAILED` when the exchange or
    *   queue exists with other settings.
    */
-  static async connect(options?: EventBusOptions): Promise<EventBus> {
+  static async connect<const TEvents extends readonly AnyEventDefinition[] = []>(
+    options?: EventBusOptions<TEvents>,
+  ): Promise<EventBus<CatalogEvent<TEvents>>> {
     const config = resolveOptions(options);
     const transport = createTransport(config);
     await transport.connect(config.exchange);
@@ -109,7 +122,7 @@ export class EventBus {
         throw error;
       }
     }
-    return new EventBus(config, transport, consumer);
+    return new EventBus<CatalogEvent<TEvents>>(config, transport, consumer);
   }
 
   private constructor(
@@ -129,13 +142,13 @@ export class EventBus {
    * @throws {ConfigError} `INVALID_PATTERN`, `INVALID_ARGUMENT`, or `INVALID_OPTIONS` when the bus has no `queue`.
    * @throws {ConnectionError} `CLOSED` after `close()`.
    */
-  handle(pattern: string, handler: Handler, options: HandleOptions = {}): Subscription {
+  handle<P extends string>(pattern: CatalogPattern<E, P>, handler: Handler<EventsMatching<E, P>>, options: HandleOptions = {}): Subscription {
     const compiled = this.register(pattern, 'handle');
     if (typeof handler !== 'function' && typeof (handler as { handle?: unknown } | null)?.handle !== 'function') {
       throw new ConfigError(ErrorCode.INVALID_ARGUMENT, `handle("${pattern}", handler): handler must be a function or an object with a handle(event) method`);
     }
     const retry = options.retry === undefined ? undefined : checkRetryPolicy(options.retry, `handle("${pattern}") option retry`);
-    return this.attach(compiled, this.handlers.add(compiled, { handler, retry }));
+    return this.attach(compiled, this.handlers.add(compiled, { handler: handler as Handler, retry }));
   }
 
   /**
@@ -145,12 +158,12 @@ export class EventBus {
    *
    * @throws {ConfigError} `INVALID_PATTERN`, or `INVALID_OPTIONS` when the bus has no `queue`.
    */
-  on$(pattern: string): Observable<Event> {
+  on$<P extends string>(pattern: CatalogPattern<E, P>): Observable<EventsMatching<E, P>> {
     const compiled = this.register(pattern, 'on$');
     return new Observable<Event>((subscriber) => {
       if (this.state !== 'open') return subscriber.complete();
       return this.attach(compiled, this.streams.add(compiled, subscriber));
-    });
+    }) as Observable<EventsMatching<E, P>>;
   }
 
   /** Resolves once the binding and consumer of every handler and stream registered so far are active. */
@@ -165,13 +178,19 @@ export class EventBus {
    * once the broker confirmed it. While the connection is down it waits and
    * goes out on reconnect.
    *
-   * @throws {ConfigError} `INVALID_EVENT` / `INVALID_DATA` for a bad event.
+   * On a bus with a catalog, an event of the catalog must have its
+   * definition's version and `data` passing its schema.
+   *
+   * @throws {ConfigError} `INVALID_EVENT` / `INVALID_DATA` for a bad event;
+   *   `EventValidationError` (`INVALID_DATA`, with `issues`) when `data` fails the schema.
    * @throws {PublishError} `PUBLISH_REFUSED`, `PUBLISH_TIMEOUT`.
    * @throws {ConnectionError} `CLOSED` after `close()`.
    */
-  async publish(event: Event<unknown>): Promise<void> {
+  async publish<T extends PublishableEvent<E>>(event: T): Promise<void> {
     if (this.state === 'closed') throw closedError('publish');
     const checked = ensureEvent(event);
+    const validating = this.config.catalog?.checkOutgoing(checked);
+    if (validating) await validating;
     const routingKey = routingKeyOf(checked);
     await this.transport.publish({
       exchange: this.config.exchange,
@@ -262,8 +281,10 @@ export class EventBus {
       tap((delivery) => this.inFlight.add(delivery)),
     );
     const settled$ = processDeliveries(deliveries$, {
-      decode: (delivery) =>
-        decodeEvent(delivery.body, { routingKey: routingKeyOfDelivery(delivery), contentType: delivery.properties.contentType }),
+      decode: (delivery) => {
+        const event = decodeEvent(delivery.body, { routingKey: routingKeyOfDelivery(delivery), contentType: delivery.properties.contentType });
+        return this.config.catalog ? this.config.catalog.checkIncoming(event) : event;
+      },
       route: (key) => this.handlers.match(key),
       retry: this.config.retry,
       maxRedeliveries: this.config.maxRedeliveries,

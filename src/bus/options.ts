@@ -3,6 +3,8 @@ import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import { redactUrl } from '../redact-url.js';
 import { checkRetryPolicy, type RetryPolicy } from '../core/retry-policy.js';
+import { createCatalog, type EventCatalog } from '../event/catalog.js';
+import type { AnyEventDefinition } from '../event/define-event.js';
 
 /** Options of the service queue. The defaults are those of the Python system's `QueueConfig`. */
 export interface QueueOptions {
@@ -34,7 +36,7 @@ export interface TlsOptions {
 }
 
 /** Options of {@link EventBus.connect}. Every field has a default. */
-export interface EventBusOptions {
+export interface EventBusOptions<TEvents extends readonly AnyEventDefinition[] = readonly AnyEventDefinition[]> {
   /**
    * `amqp://user:pass@host:5672/vhost`, `amqps://...`, or `memory://NAME` for
    * the in-process broker. Several AMQP URLs (a cluster) are tried in turn.
@@ -75,6 +77,14 @@ export interface EventBusOptions {
   readonly tls?: TlsOptions;
   /** Where rx-pubsub logs. @default silent */
   readonly logger?: Logger;
+  /**
+   * The event catalog: definitions made by `defineEvent`. It types `publish`,
+   * `handle` and `on$` with their events, and guards the wire with their
+   * schemas and versions (see `EventCatalog`). Events of other types are
+   * still routed at run time, as plain events, though the types do not show
+   * them. @default none: every event is a plain `Event`
+   */
+  readonly events?: TEvents;
 }
 
 /** Options with every default applied. */
@@ -96,6 +106,7 @@ export interface ResolvedOptions {
   readonly connectionName: string;
   readonly tls: TlsOptions | undefined;
   readonly logger: Logger;
+  readonly catalog: EventCatalog | undefined;
 }
 
 const DEFAULTS = {
@@ -116,7 +127,7 @@ const DEFAULTS = {
 const KNOWN = new Set([
   'url', 'exchange', 'queue', 'queueOptions', 'prefetch', 'handlerTimeoutMs', 'publishTimeoutMs',
   'connectTimeoutMs', 'heartbeatSeconds', 'reconnectDelayMs', 'connectionName', 'tls', 'logger',
-  'retry', 'maxRedeliveries', 'maxPendingPublishes', 'mandatory',
+  'retry', 'maxRedeliveries', 'maxPendingPublishes', 'mandatory', 'events',
 ]);
 const NAME = /^[A-Za-z0-9_.:-]{1,200}$/;
 
@@ -148,6 +159,7 @@ export function resolveOptions(options: EventBusOptions = {}): ResolvedOptions {
     connectionName: string('connectionName', options.connectionName ?? DEFAULTS.connectionName),
     tls: options.tls,
     logger: loggerOf(options.logger),
+    catalog: options.events === undefined ? undefined : createCatalog(options.events),
   };
 }
 

@@ -1,9 +1,32 @@
 import { ConfigError, ErrorCode, show } from '../errors.js';
 import { createEvent, type Event, type EventInit, isWord } from './event.js';
 import type { Json } from './json.js';
+import type { StandardSchemaV1 } from './standard-schema.js';
+import { checkUpcasters, type Upcaster, type Upcasters } from './upcast.js';
 
 /** The optional fields `EventDefinition.create` takes besides `data`. */
 export type EventFields = Omit<EventInit, 'domain' | 'action' | 'data'>;
+
+/** What `defineEvent` takes besides domain and action. */
+export interface EventDefinitionOptions<TSchema extends StandardSchemaV1 | undefined = StandardSchemaV1 | undefined> {
+  /**
+   * Any Standard Schema validator (zod 4, valibot, arktype, ...) for `data`.
+   * It types `data`, and a bus whose `events` list this definition checks
+   * `data` with it when publishing and when a delivery arrives. Describe JSON:
+   * `data` travels as JSON, so a transform to a `Date` would not survive the
+   * wire. @default none: data is any JSON
+   */
+  readonly schema?: TSchema;
+  /** The version of `data` this definition describes, an integer ≥ 1; `create` stamps it. @default 1 */
+  readonly version?: number;
+  /**
+   * How a consumer on this version reads older messages: `upcast[n]` turns
+   * version `n` data into version `n + 1`; the result is then checked by
+   * `schema`. A message newer than `version` is dead-lettered.
+   * @default none: older versions are dead-lettered
+   */
+  readonly upcast?: Upcasters;
+}
 
 /**
  * A typed definition of one event type, made by {@link defineEvent}.
@@ -18,7 +41,17 @@ export interface EventDefinition<TData = Json, TDomain extends string = string, 
   readonly action: TAction;
   /** `domain.action`: the AMQP routing key and the pattern matching exactly this event. */
   readonly routingKey: `${TDomain}.${TAction}`;
-  /** Creates an event of this type; see `createEvent` for defaults and checks. */
+  /** The version of `data` this definition describes. @default 1 */
+  readonly version: number;
+  /** The validator of `data`, if any. */
+  readonly schema: StandardSchemaV1 | undefined;
+  /** Upcasters from older versions, by the version they start from. */
+  readonly upcast: Readonly<Record<number, Upcaster>>;
+  /**
+   * Creates an event of this type at this definition's version; see
+   * `createEvent` for defaults and checks. The schema is not run here: the
+   * bus runs it on publish (and types already check `data`).
+   */
   create(data: TData, fields?: EventFields): Event<TData, TDomain, TAction>;
   /** Whether `event` is of this type (same domain and action). */
   is(event: Event<unknown>): event is Event<TData, TDomain, TAction>;
@@ -26,15 +59,55 @@ export interface EventDefinition<TData = Json, TDomain extends string = string, 
   withData<T>(): EventDefinition<T, TDomain, TAction>;
 }
 
+/** An event definition of any data, domain and action: what a catalog takes. */
+export type AnyEventDefinition = EventDefinition<unknown>;
+
 /**
- * Defines an event type once, for creating, recognising and routing it.
+ * The event type a definition creates and a handler receives.
  *
- * @throws {ConfigError} `INVALID_EVENT` when domain or action is not one word.
+ * @example
+ * type OrderCreatedEvent = EventOf<typeof OrderCreated>;
  */
-export function defineEvent<const TDomain extends string, const TAction extends string>(
-  domain: TDomain,
-  action: TAction,
-): EventDefinition<Json, TDomain, TAction> {
+export type EventOf<D extends AnyEventDefinition> = D extends EventDefinition<infer TData, infer TDomain, infer TAction>
+  ? Event<unknown extends TData ? Json : TData, TDomain, TAction>
+  : never;
+
+/** The `data` type a schema gives: its output type, or `Json` when it has none. */
+export type SchemaData<TSchema extends StandardSchemaV1 | undefined> = TSchema extends StandardSchemaV1
+  ? [StandardSchemaV1.InferOutput<TSchema>] extends [never]
+    ? Json
+    : unknown extends StandardSchemaV1.InferOutput<TSchema>
+      ? Json
+      : StandardSchemaV1.InferOutput<TSchema>
+  : Json;
+
+const definitions = new WeakSet<object>();
+
+/** Whether `value` was made by {@link defineEvent}. */
+export function isEventDefinition(value: unknown): value is AnyEventDefinition {
+  return typeof value === 'object' && value !== null && definitions.has(value);
+}
+
+/**
+ * Defines an event type once, for creating, recognising, routing and — with
+ * a `schema` — validating it. `data` is typed by the schema's output.
+ *
+ * @example
+ * import { z } from 'zod';
+ * const OrderCreated = defineEvent('order', 'created', {
+ *   version: 2,
+ *   schema: z.object({ order_id: z.string(), total: z.object({ amount: z.number(), currency: z.string() }) }),
+ *   upcast: { 1: (v1: { order_id: string; total: number }) => ({ order_id: v1.order_id, total: { amount: v1.total, currency: 'EUR' } }) },
+ * });
+ *
+ * @throws {ConfigError} `INVALID_EVENT` when domain or action is not one
+ *   word; `INVALID_ARGUMENT` for a bad schema, version or upcaster.
+ */
+export function defineEvent<
+  const TDomain extends string,
+  const TAction extends string,
+  TSchema extends StandardSchemaV1 | undefined = undefined,
+>(domain: TDomain, action: TAction, options?: EventDefinitionOptions<TSchema>): EventDefinition<SchemaData<TSchema>, TDomain, TAction> {
   for (const [field, value] of [['domain', domain], ['action', action]] as const) {
     if (!isWord(value)) {
       throw new ConfigError(
@@ -43,14 +116,43 @@ export function defineEvent<const TDomain extends string, const TAction extends 
       );
     }
   }
-  const definition: EventDefinition<Json, TDomain, TAction> = Object.freeze({
+  const where = `defineEvent('${domain}', '${action}'):`;
+  const { schema, version = 1, upcast } = optionsOf(options, where);
+  if (!Number.isSafeInteger(version) || version < 1) {
+    throw new ConfigError(ErrorCode.INVALID_ARGUMENT, `${where} version must be an integer >= 1 (got ${show(version)})`);
+  }
+  if (schema !== undefined && typeof (schema as Partial<StandardSchemaV1> | null)?.['~standard']?.validate !== 'function') {
+    throw new ConfigError(
+      ErrorCode.INVALID_ARGUMENT,
+      `${where} schema must be a Standard Schema validator (zod 4, valibot, arktype...): an object with ['~standard'].validate`,
+    );
+  }
+  type Data = SchemaData<TSchema>;
+  const definition: EventDefinition<Data, TDomain, TAction> = Object.freeze({
     domain,
     action,
     routingKey: `${domain}.${action}` as const,
-    create: (data: Json, fields: EventFields = {}) => createEvent({ ...fields, domain, action, data }),
-    is: (event: Event<unknown>): event is Event<Json, TDomain, TAction> =>
+    version,
+    schema,
+    upcast: checkUpcasters(upcast, version, where),
+    create: (data: Data, fields: EventFields = {}) => createEvent({ version, ...fields, domain, action, data }),
+    is: (event: Event<unknown>): event is Event<Data, TDomain, TAction> =>
       typeof event === 'object' && event !== null && event.domain === domain && event.action === action,
     withData: () => definition as never,
   });
+  definitions.add(definition);
   return definition;
+}
+
+function optionsOf(options: EventDefinitionOptions | undefined, where: string): EventDefinitionOptions {
+  if (options === undefined) return {};
+  if (typeof options !== 'object' || options === null) {
+    throw new ConfigError(ErrorCode.INVALID_ARGUMENT, `${where} options must be an object: { schema, version, upcast }`);
+  }
+  for (const key of Object.keys(options)) {
+    if (key !== 'schema' && key !== 'version' && key !== 'upcast') {
+      throw new ConfigError(ErrorCode.INVALID_ARGUMENT, `${where} ${show(key)} is not an option; use schema, version or upcast`);
+    }
+  }
+  return options;
 }

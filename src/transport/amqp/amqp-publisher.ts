@@ -138,9 +138,12 @@ export class AmqpPublisher {
     const resend: Pending[] = [];
     for (const pending of this.unconfirmed) {
       if (pending.channel !== channel) continue;
-      this.unconfirmed.delete(pending);
-      if (refused && blames(reason, pending.message)) this.fail(pending, refusedError(pending.message, reason));
-      else resend.push(pending);
+      if (refused && blames(reason, pending.message)) {
+        this.fail(pending, refusedError(pending.message, reason));
+      } else {
+        this.unconfirmed.delete(pending);
+        resend.push(pending);
+      }
     }
     this.waiting.unshift(...resend);
   }

@@ -38,7 +38,7 @@ function spec(queue: string, prefetch = 16, options: Partial<QueueSpec> = {}): C
   return {
     exchange: EXCHANGE,
     prefetch,
-    queue: { name: queue, deadLetterQueue: `${queue}.dlq`, durable: true, exclusive: false, autoDelete: false, arguments: {}, ...options },
+    queue: { name: queue, deadLetterQueue: `${queue}.dlq`, type: 'classic', durable: true, exclusive: false, autoDelete: false, arguments: {}, ...options },
   };
 }
 

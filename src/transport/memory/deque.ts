@@ -34,6 +34,11 @@ export class Deque<T> {
     return item;
   }
 
+  /** The head, left in place. */
+  first(): T | undefined {
+    return this.size === 0 ? undefined : this.items[this.head];
+  }
+
   toArray(): T[] {
     const out: T[] = [];
     for (let i = 0; i < this.size; i++) out.push(this.items[(this.head + i) & (this.items.length - 1)] as T);

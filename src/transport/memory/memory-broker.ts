@@ -1,13 +1,18 @@
-import { ConnectionError, ErrorCode } from '../../errors.js';
+import type { SchedulerLike } from 'rxjs';
+import { ConfigError, ConnectionError, ErrorCode } from '../../errors.js';
 import type { MessageProperties } from '../transport.js';
+import { clockOf, type MemoryClock, realClock } from './memory-clock.js';
+import { type ConnectionListener, MemoryConnection } from './memory-connection.js';
 import { MemoryConsumer, MemoryDelivery, type DeliverySink } from './memory-consumer.js';
-import { differencesOf, MemoryQueue, type QueueDeclaration } from './memory-queue.js';
+import { checkDeclaration, differencesOf, MemoryQueue, type QueueDeclaration } from './memory-queue.js';
 import { TopicExchange } from './topic-exchange.js';
 
+export type { ConnectionListener } from './memory-connection.js';
+export { MemoryConnection } from './memory-connection.js';
 export type { QueueDeclaration } from './memory-queue.js';
 
-/** What a publish did: routed to at least one queue, to none, or hit a missing exchange. */
-export type PublishOutcome = 'routed' | 'unroutable' | 'no-exchange';
+/** What a publish did: routed to at least one queue, to none, hit a missing exchange, or was refused (a nack). */
+export type PublishOutcome = 'routed' | 'unroutable' | 'no-exchange' | 'refused';
 
 /** A copy of a message waiting in a queue, for inspection. */
 export interface MemoryMessage {
@@ -24,27 +29,36 @@ export interface MemoryBinding {
   readonly routingKey: string;
 }
 
-/** One client of a broker (a transport); its deliveries die with it. */
-export class MemoryConnection {
-  /** @internal */
-  closed = false;
-  /** @internal Active consumers, and cancelled ones still holding unacked deliveries. */
-  readonly consumers = new Set<MemoryConsumer>();
-  /** @internal */
-  readonly exclusiveQueues = new Set<MemoryQueue>();
+/** A consumer of a queue, as the management UI lists it. */
+export interface MemoryConsumerInfo {
+  readonly tag: string;
+  /** The {@link MemoryConnection.id} it consumes on. */
+  readonly connection: number;
+  /** 0 means no limit. */
+  readonly prefetch: number;
+  /** Deliveries it holds and has not settled. */
+  readonly unacked: number;
 }
 
-// Captured at load so that a test's fake timers cannot freeze the broker: it stands for a network peer.
-const defer = globalThis.setImmediate;
+/** Options of {@link MemoryBroker.named}. */
+export interface MemoryBrokerOptions {
+  /** Runs the broker on this scheduler's time line; see {@link MemoryBroker.setScheduler}. */
+  readonly scheduler?: SchedulerLike | undefined;
+}
+
 /** Deliveries per queue per flush, before yielding to I/O and timers. */
 const BATCH = 8_192;
 const NO_QUEUES: readonly MemoryQueue[] = [];
+/** What `rabbitmqctl close_all_connections` says, by default. */
+const FORCED = 'CONNECTION_FORCED - closed by the memory broker';
 
 /**
  * An in-process AMQP-like broker: durable topic exchanges, the default
- * exchange, FIFO queues with dead-lettering, competing consumers with
- * prefetch, ack/nack/requeue. Deliveries are dispatched in batches on a later
- * turn of the event loop, never inside `publish`, as a network broker would.
+ * exchange, FIFO queues with dead-lettering and message TTLs, quorum queues
+ * that count redeliveries, competing consumers with prefetch,
+ * ack/nack/requeue. Deliveries are dispatched in batches on a later turn of
+ * the event loop (of its clock), never inside `publish`, as a network broker
+ * would.
  *
  * Brokers are process-wide by name: every `memory://NAME` transport of the
  * process shares `MemoryBroker.named(NAME)`.
@@ -54,20 +68,37 @@ const NO_QUEUES: readonly MemoryQueue[] = [];
  * | `ack()`                          | message removed                                     |
  * | `nack(true)`                     | back to the head of the queue, `redelivered: true`  |
  * | `nack(false)`                    | to the queue's dead-letter exchange, or dropped     |
+ * | TTL passed at the head           | to the queue's dead-letter exchange, or dropped     |
  * | consumer cancelled               | its unacked deliveries stay settleable              |
  * | connection closed                | its unacked deliveries requeued, later settles dropped |
  * | queue deleted                    | messages dropped, consumers cancelled, settles dropped |
+ *
+ * A redelivery from a quorum queue carries header `x-delivery-count`, the
+ * number of earlier deliveries of that message (RabbitMQ 3.10+).
+ *
+ * Fault injection, for tests: {@link MemoryBroker.dropConnections},
+ * {@link MemoryBroker.refuseNextPublish}, {@link MemoryBroker.cancelConsumers},
+ * {@link MemoryBroker.block}/{@link MemoryBroker.unblock},
+ * {@link MemoryBroker.delayDeliveries}. Virtual time: {@link MemoryBroker.setScheduler}.
  */
 export class MemoryBroker {
   private static readonly registry = new Map<string, MemoryBroker>();
 
-  /** The broker of `memory://name`, created on first use. */
-  static named(name: string): MemoryBroker {
+  /**
+   * The broker of `memory://name`, created on first use. With
+   * `options.scheduler`, it (also an existing broker) runs on that scheduler.
+   *
+   * @example
+   * const scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+   * const broker = MemoryBroker.named('orders-test', { scheduler });
+   */
+  static named(name: string, options: MemoryBrokerOptions = {}): MemoryBroker {
     let broker = MemoryBroker.registry.get(name);
     if (broker === undefined) {
       broker = new MemoryBroker(name);
       MemoryBroker.registry.set(name, broker);
     }
+    if (options.scheduler !== undefined) broker.setScheduler(options.scheduler);
     return broker;
   }
 
@@ -79,26 +110,145 @@ export class MemoryBroker {
     return MemoryBroker.registry.delete(name);
   }
 
+  /** @internal Dispatch turns, TTLs and the transports' reconnects and publish timeouts run on it. */
+  clock: MemoryClock = realClock;
   private readonly exchanges = new Map<string, TopicExchange>();
   private readonly queues = new Map<string, MemoryQueue>();
+  private readonly connections = new Set<MemoryConnection>();
   private dirty: MemoryQueue[] = [];
   private flushScheduled = false;
+  private dispatchDelay = 0;
+  private readonly refusals: string[] = [];
+  private blockedBy: string | undefined;
+  /** @internal Why the last `'refused'` publish was refused. */
+  lastRefusal = '';
 
   constructor(readonly name: string) {}
 
-  /** Opens a connection, the unit that owns consumers, unacked deliveries and exclusive queues. */
-  connect(): MemoryConnection {
-    return new MemoryConnection();
+  /**
+   * Moves the broker onto an RxJS scheduler's time line, or back to the event
+   * loop with `undefined` (the default: `setImmediate`/`setTimeout` as they
+   * were when this module loaded, so a test's fake timers cannot freeze it).
+   * Dispatch turns, message TTLs, {@link MemoryBroker.delayDeliveries}, and its transports'
+   * reconnects and publish timeouts then run when that scheduler runs them:
+   * with a `TestScheduler`, in virtual time, on its `flush()` (or inside
+   * `run()`). Publishing and settling stay synchronous calls; the Promises
+   * they return still resolve on the microtask queue.
+   *
+   * Set it before use: TTL timers move to the new clock, a dispatch turn
+   * already scheduled on the old one runs there too.
+   */
+  setScheduler(scheduler: SchedulerLike | undefined): void {
+    this.clock = scheduler === undefined ? realClock : clockOf(scheduler);
+    for (const queue of this.queues.values()) queue.clockChanged();
+    if (this.flushScheduled) this.clock.schedule(this.flush, this.dispatchDelay);
+  }
+
+  /**
+   * Opens a connection, the unit that owns consumers, unacked deliveries and
+   * exclusive queues. `listener` hears what the broker does to it.
+   */
+  connect(listener?: ConnectionListener): MemoryConnection {
+    const connection = new MemoryConnection(listener);
+    this.connections.add(connection);
+    return connection;
   }
 
   /** Cancels the connection's consumers, requeues its unacked deliveries and deletes its exclusive queues. */
   disconnect(connection: MemoryConnection): void {
     if (connection.closed) return;
     connection.closed = true;
+    this.connections.delete(connection);
     const consumers = [...connection.consumers];
     connection.consumers.clear();
     for (const consumer of consumers) consumer.connectionClosed();
     for (const queue of [...connection.exclusiveQueues]) if (this.queues.get(queue.name) === queue) this.deleteQueue(queue.name);
+  }
+
+  /**
+   * Fault: closes every connection from the broker's side, like
+   * `rabbitmqctl close_all_connections`. Their unacked deliveries are
+   * requeued (redelivered, counted on quorum queues) and later settles of
+   * them dropped; their exclusive queues are deleted. A `MemoryTransport`
+   * then emits `disconnected` with `reason`, reconnects on the next turn of
+   * the broker's clock, declares its topology again and consumes again.
+   *
+   * @returns the number of connections closed.
+   */
+  dropConnections(reason: string = FORCED): number {
+    const dropped = [...this.connections];
+    for (const connection of dropped) this.disconnect(connection);
+    for (const connection of dropped) connection.listener?.closedByBroker(reason);
+    return dropped.length;
+  }
+
+  /**
+   * Fault: the next publish that reaches the broker (any exchange, any
+   * connection) is refused, as a `basic.nack` of its confirm would: a
+   * transport rejects it with `PublishError` `PUBLISH_REFUSED` naming
+   * `reason`, and the message is not routed. Calls add up: two calls refuse
+   * the next two publishes.
+   */
+  refuseNextPublish(reason = 'the broker nacked it'): void {
+    this.refusals.push(reason);
+  }
+
+  /**
+   * Fault: the broker cancels every consumer of `queue` and keeps the queue
+   * and its messages (RabbitMQ's `basic.cancel`, as on a quorum leader
+   * failover). Their unacked deliveries stay settleable. A transport consumes
+   * again on the next turn, as it does after a deleted queue.
+   *
+   * @returns the number of consumers cancelled; 0 for an unknown queue.
+   */
+  cancelConsumers(queue: string): number {
+    const source = this.queues.get(queue);
+    if (source === undefined) return 0;
+    const consumers = source.consumers;
+    source.consumers = [];
+    for (const consumer of consumers) consumer.cancelledByBroker('cancelled');
+    return consumers.length;
+  }
+
+  /**
+   * Fault: a resource alarm (RabbitMQ's memory or disk alarm, as
+   * `set_vm_memory_high_watermark` triggers). Every connection hears
+   * `connection.blocked`: a transport emits `{ status: 'blocked', reason }`
+   * and holds its publishes (their Promises stay pending, each bounded by its
+   * `timeoutMs`) until {@link MemoryBroker.unblock}. Consuming and settling go on.
+   * Connections opened meanwhile start blocked.
+   */
+  block(reason = 'low on memory'): void {
+    this.blockedBy = reason;
+    for (const connection of [...this.connections]) connection.listener?.blocked(reason);
+  }
+
+  /** Ends {@link MemoryBroker.block}: transports emit `connected` again and send what they held, in order. */
+  unblock(): void {
+    if (this.blockedBy === undefined) return;
+    this.blockedBy = undefined;
+    for (const connection of [...this.connections]) connection.listener?.unblocked();
+  }
+
+  /** Why the broker is blocked, or `undefined` when it is not. */
+  get blockReason(): string | undefined {
+    return this.blockedBy;
+  }
+
+  /**
+   * Fault: from now on each dispatch turn runs `ms` (on the broker's clock)
+   * after something asked for it (a publish, an ack that freed prefetch, a
+   * requeue), as if the broker were `ms` away. Messages that become
+   * deliverable while a turn is pending go out in that turn, so they wait
+   * less. `0` restores dispatch on the next turn.
+   *
+   * @throws {ConfigError} `INVALID_ARGUMENT` unless `ms` is a finite number, 0 or more.
+   */
+  delayDeliveries(ms: number): void {
+    if (!(Number.isFinite(ms) && ms >= 0)) {
+      throw new ConfigError(ErrorCode.INVALID_ARGUMENT, `delayDeliveries(ms): ms must be a finite number of milliseconds, 0 or more (got ${String(ms)})`);
+    }
+    this.dispatchDelay = ms;
   }
 
   /** Declares a durable topic exchange; idempotent. */
@@ -114,6 +264,7 @@ export class MemoryBroker {
    */
   declareQueue(name: string, declaration: QueueDeclaration, connection?: MemoryConnection): void {
     if (connection?.closed) throw closed();
+    checkDeclaration(name, declaration);
     const existing = this.queues.get(name);
     if (existing !== undefined) {
       checkExclusive(existing, connection);
@@ -153,6 +304,10 @@ export class MemoryBroker {
    * (a copy per message halves throughput), so neither side may mutate it.
    */
   publish(exchange: string, routingKey: string, body: Buffer, properties: MessageProperties): PublishOutcome {
+    if (this.refusals.length !== 0) {
+      this.lastRefusal = this.refusals.shift() as string;
+      return 'refused';
+    }
     const queues = this.match(exchange, routingKey);
     if (queues === undefined) return 'no-exchange';
     if (queues.length === 0) return 'unroutable';
@@ -194,11 +349,12 @@ export class MemoryBroker {
     this.queues.delete(name);
     queue.deleted = true;
     queue.ready.clear();
+    queue.dispose();
     queue.owner?.exclusiveQueues.delete(queue);
     for (const exchange of this.exchanges.values()) exchange.removeQueue(queue);
     const consumers = queue.consumers;
     queue.consumers = [];
-    for (const consumer of consumers) consumer.queueDeleted();
+    for (const consumer of consumers) consumer.cancelledByBroker('deleted');
     return true;
   }
 
@@ -239,6 +395,22 @@ export class MemoryBroker {
     return out;
   }
 
+  /** Open connections: one per open transport. */
+  connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** The active consumers of a queue, in the order they are served; empty for an unknown queue. */
+  consumers(queue: string): MemoryConsumerInfo[] {
+    return (this.queues.get(queue)?.consumers ?? []).map(({ tag, connection, prefetch, unacked }) => ({ tag, connection: connection.id, prefetch, unacked }));
+  }
+
+  /** How the queue was declared (flags and arguments, copied), or `undefined` when it does not exist. */
+  queueDeclaration(name: string): QueueDeclaration | undefined {
+    const declaration = this.queues.get(name)?.declaration;
+    return declaration === undefined ? undefined : { ...declaration, arguments: { ...declaration.arguments } };
+  }
+
   /** Copies of the waiting messages, head first. */
   peek(name: string): MemoryMessage[] {
     const queue = this.queues.get(name);
@@ -259,7 +431,7 @@ export class MemoryBroker {
     this.dirty.push(queue);
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      defer(this.flush);
+      this.clock.schedule(this.flush, this.dispatchDelay);
     }
   }
 

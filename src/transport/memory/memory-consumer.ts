@@ -1,17 +1,20 @@
 import type { Delivery, MessageProperties } from '../transport.js';
-import type { MemoryConnection } from './memory-broker.js';
+import type { MemoryConnection } from './memory-connection.js';
 import type { MemoryQueue } from './memory-queue.js';
 
 /** Where a {@link MemoryConsumer} hands its deliveries. It must not throw. */
 export interface DeliverySink {
   deliver(delivery: MemoryDelivery): void;
   /**
-   * The broker cancelled the consumer: its connection closed, or its queue was
-   * deleted (by `deleteQueue` or auto-delete). Not called when the owner
-   * cancels it itself.
+   * The broker cancelled the consumer: its connection closed, its queue was
+   * deleted (by `deleteQueue` or auto-delete), or the broker cancelled it and
+   * kept the queue (`cancelConsumers`, RabbitMQ's `basic.cancel`). Not called
+   * when the owner cancels it itself.
    */
-  cancelled(reason: 'closed' | 'deleted'): void;
+  cancelled(reason: 'closed' | 'deleted' | 'cancelled'): void;
 }
+
+let nextTag = 0;
 
 const ACK = 0;
 const REQUEUE = 1;
@@ -49,9 +52,21 @@ export class MemoryDelivery implements Delivery {
     return this.consumer !== undefined && this.consumer.settle(this, requeue ? REQUEUE : DEAD_LETTER);
   }
 
-  /** @internal The copy that goes back to the head of the queue. */
-  redeliver(): MemoryDelivery {
-    return new MemoryDelivery(this.exchange, this.routingKey, this.body, this.properties, true);
+  /**
+   * @internal The copy that goes back to the head of the queue. A quorum
+   * queue counts deliveries in `x-delivery-count`, on a copy of the
+   * properties (other queues may share them). No field of its own holds the
+   * count: one more field on every message costs throughput.
+   */
+  redeliver(countDeliveries: boolean): MemoryDelivery {
+    const properties = countDeliveries ? withDeliveryCount(this.properties, this.deliveryCount() + 1) : this.properties;
+    return new MemoryDelivery(this.exchange, this.routingKey, this.body, properties, true);
+  }
+
+  /** @internal How often a quorum queue delivered this message before; 0 on a first delivery. */
+  deliveryCount(): number {
+    const count = this.redelivered ? this.properties.headers?.['x-delivery-count'] : undefined;
+    return typeof count === 'number' ? count : 0;
   }
 }
 
@@ -61,7 +76,9 @@ export class MemoryDelivery implements Delivery {
  * closes; closing the connection requeues them and drops later settles.
  */
 export class MemoryConsumer {
-  /** @internal False once cancelled by its owner, its queue or its connection. */
+  /** Unique in the process, as RabbitMQ's server-generated tags are per connection. */
+  readonly tag = `amq.ctag-${++nextTag}`;
+  /** @internal False once cancelled by its owner, its queue, its connection or the broker. */
   active = true;
   /** @internal Unacked deliveries held. */
   unacked = 0;
@@ -132,11 +149,14 @@ export class MemoryConsumer {
     }
   }
 
-  /** @internal Its queue was deleted: no more deliveries, and its unacked ones settle as dropped. */
-  queueDeleted(): void {
+  /**
+   * @internal The broker took it off its queue: the queue was deleted (its
+   * unacked deliveries then settle as dropped) or kept (they stay settleable).
+   */
+  cancelledByBroker(reason: 'deleted' | 'cancelled'): void {
     this.active = false;
     if (this.unacked === 0) this.connection.consumers.delete(this);
-    this.sink.cancelled('deleted');
+    this.sink.cancelled(reason);
   }
 
   /** @internal */
@@ -163,4 +183,8 @@ export class MemoryConsumer {
     delivery.previous = delivery.next = undefined;
     this.unacked--;
   }
+}
+
+function withDeliveryCount(properties: MessageProperties, count: number): MessageProperties {
+  return { ...properties, headers: { ...properties.headers, 'x-delivery-count': count } };
 }

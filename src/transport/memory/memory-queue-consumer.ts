@@ -1,31 +1,56 @@
 import { Observable } from 'rxjs';
-import { ConnectionError, ErrorCode, isRxPubsubError, messageOf, type RxPubsubError } from '../../errors.js';
+import { ConfigError, ConnectionError, ErrorCode, isRxPubsubError, messageOf, type RxPubsubError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { ConsumerSpec, Delivery, QueueConsumer } from '../transport.js';
-import type { MemoryBroker, MemoryConnection } from './memory-broker.js';
+import type { MemoryBroker } from './memory-broker.js';
+import type { MemoryConnection } from './memory-connection.js';
 import type { DeliverySink, MemoryConsumer } from './memory-consumer.js';
 
+/** @internal What a queue consumer shares with its transport. */
+export interface ConnectionLink {
+  readonly broker: MemoryBroker;
+  /** Replaced by a new one after the broker dropped it. */
+  readonly connection: MemoryConnection;
+  /** Closed by its transport, for good (a dropped connection is not). */
+  readonly closed: boolean;
+  /** Resolves once the connection is up (at once when it is). */
+  whenConnected(): Promise<void>;
+}
+
+/** One subscription to `deliveries$`: a broker consumer, started again after every loss. */
+interface Subscription {
+  start(): void;
+  complete(): void;
+}
+
 const RESOLVED = Promise.resolve();
-// Captured at load for the same reason as the broker's: fake timers must not freeze it.
-const defer = globalThis.setImmediate;
 
 /**
  * The {@link QueueConsumer} of a memory transport. The queue and its
  * dead-letter queue are declared at construction; a declaration failure is
  * reported by `ready()`, `bind()` and `deliveries$`.
  *
- * Each subscription to `deliveries$` is a broker consumer of its own. When the
- * broker deletes the queue under it, it declares the queue again, re-applies
- * the bindings and consumes again on the next turn, as the AMQP transport
- * does after a `basic.cancel`. When the transport closes, it completes.
+ * Each subscription to `deliveries$` is a broker consumer of its own, and
+ * stays open across broker-side losses, as on the AMQP transport:
+ *
+ * | the broker...                       | the consumer...                                     |
+ * |-------------------------------------|-----------------------------------------------------|
+ * | deletes the queue                   | declares it again, re-binds, consumes (next turn)   |
+ * | cancels the consumer (`basic.cancel`) | consumes again (next turn)                        |
+ * | drops the connection                | on reconnect: declares, re-binds, consumes again    |
+ * | - (the transport closes)            | completes `deliveries$`                             |
+ *
+ * While the connection is down, `bind`, `unbind`, `ready` and `retryQueue`
+ * wait for the reconnect.
  */
 export class MemoryQueueConsumer implements QueueConsumer {
   private readonly keys = new Set<string>();
+  private readonly retryDelays = new Set<number>();
+  private readonly subscriptions = new Set<Subscription>();
   private failure: RxPubsubError | undefined;
 
   constructor(
-    private readonly broker: MemoryBroker,
-    private readonly connection: MemoryConnection,
+    private readonly link: ConnectionLink,
     private readonly spec: ConsumerSpec,
     private readonly logger: Logger,
   ) {
@@ -33,78 +58,135 @@ export class MemoryQueueConsumer implements QueueConsumer {
   }
 
   readonly deliveries$: Observable<Delivery> = new Observable<Delivery>((subscriber) => {
-    const { broker, connection, spec, logger } = this;
+    const { link, spec, logger } = this;
+    const queue = spec.queue.name;
     let consumer: MemoryConsumer | undefined;
-    const start = (): void => {
-      const failure = this.failure ?? (connection.closed ? closedError() : undefined);
-      if (failure !== undefined) return subscriber.error(failure);
-      try {
-        consumer = broker.consume(spec.queue.name, connection, spec.prefetch, sink);
-      } catch (error) {
-        subscriber.error(toRxPubsubError(error, `consume from queue "${spec.queue.name}"`));
-      }
-    };
     const sink: DeliverySink = {
       deliver: (delivery) => subscriber.next(delivery),
       cancelled: (reason) => {
         consumer = undefined;
-        if (reason === 'closed') return subscriber.complete();
-        logger.warn('the queue was deleted; declaring it again and consuming', { queue: spec.queue.name });
-        defer(() => {
-          if (subscriber.closed || connection.closed) return;
+        // Closed by the transport: done. Dropped by the broker: the transport reconnects and calls start().
+        if (reason === 'closed') {
+          if (link.closed) subscriber.complete();
+          return;
+        }
+        logger.warn(reason === 'deleted' ? 'the queue was deleted; declaring it again and consuming' : 'the broker cancelled the consumer; consuming again', {
+          queue,
+        });
+        link.broker.clock.schedule(() => {
+          if (subscriber.closed || link.closed || link.connection.closed) return;
           this.failure = this.declare();
           start();
-        });
+        }, 0);
       },
     };
+    const start = (): void => {
+      if (consumer !== undefined || subscriber.closed) return;
+      const failure = this.failure ?? (link.closed ? closedError() : undefined);
+      if (failure !== undefined) return subscriber.error(failure);
+      if (link.connection.closed) return;
+      try {
+        consumer = link.broker.consume(queue, link.connection, spec.prefetch, sink);
+      } catch (error) {
+        subscriber.error(toRxPubsubError(error, `consume from queue "${queue}"`));
+      }
+    };
+    const subscription: Subscription = { start, complete: () => subscriber.complete() };
+    this.subscriptions.add(subscription);
     start();
-    return () => consumer?.cancel();
+    return () => {
+      this.subscriptions.delete(subscription);
+      consumer?.cancel();
+      consumer = undefined;
+    };
   });
 
   bind(key: string): Promise<void> {
     this.keys.add(key);
-    return this.apply(() => this.broker.bind(this.spec.exchange, this.spec.queue.name, key));
+    return this.apply(() => this.link.broker.bind(this.spec.exchange, this.spec.queue.name, key), `bind "${key}" to queue`);
   }
 
   /** A binding, queue or exchange that is already gone is not an error. */
   unbind(key: string): Promise<void> {
     this.keys.delete(key);
-    return this.apply(() => this.broker.unbind(this.spec.exchange, this.spec.queue.name, key));
+    return this.apply(() => this.link.broker.unbind(this.spec.exchange, this.spec.queue.name, key), `unbind "${key}" from queue`);
   }
 
-  /** Declaration, bindings and consume are synchronous here, so only a failure or a close can be pending. */
+  /** Declaration, bindings and consume are synchronous here, so only a failure, a reconnect or a close can be pending. */
   ready(): Promise<void> {
-    return this.apply(() => undefined);
+    return this.apply(() => undefined, 'declare queue');
   }
 
-  private apply(operation: () => unknown): Promise<void> {
-    if (this.connection.closed) return Promise.reject(closedError());
+  /**
+   * Declares `<queue>.retry.<delayMs>` (idempotent; again after every
+   * reconnect): durable, messages expire after `delayMs` and are
+   * dead-lettered through the default exchange back to the service queue.
+   *
+   * @throws {ConfigError} `INVALID_ARGUMENT` (as a rejection) unless `delayMs` is a whole number, 0 or more.
+   */
+  retryQueue(delayMs: number): Promise<string> {
+    if (!(Number.isSafeInteger(delayMs) && delayMs >= 0)) {
+      return Promise.reject(
+        new ConfigError(ErrorCode.INVALID_ARGUMENT, `retryQueue(delayMs): delayMs must be a whole number of milliseconds, 0 or more (got ${String(delayMs)})`),
+      );
+    }
+    const name = retryQueueName(this.spec.queue.name, delayMs);
+    return this.apply(() => {
+      this.declareRetryQueue(delayMs);
+      this.retryDelays.add(delayMs);
+    }, `declare retry queue "${name}" for queue`).then(() => name);
+  }
+
+  /** @internal The transport has a new connection: declare everything again and consume again. */
+  reconnected(): void {
+    this.failure = this.declare();
+    for (const subscription of [...this.subscriptions]) subscription.start();
+  }
+
+  /** @internal The transport closed: complete every subscription, waiting ones included. */
+  transportClosed(): void {
+    for (const subscription of [...this.subscriptions]) subscription.complete();
+  }
+
+  private apply(operation: () => unknown, what: string): Promise<void> {
+    const { link } = this;
+    if (link.closed) return Promise.reject(closedError());
+    if (link.connection.closed) return link.whenConnected().then(() => this.apply(operation, what));
     if (this.failure !== undefined) return Promise.reject(this.failure);
     try {
       operation();
       return RESOLVED;
     } catch (error) {
-      return Promise.reject(toRxPubsubError(error, `update the bindings of queue "${this.spec.queue.name}"`));
+      return Promise.reject(toRxPubsubError(error, `${what} "${this.spec.queue.name}"`));
     }
   }
 
   // The exchange too, so that consuming before connect() works as on RabbitMQ, where setup asserts it.
+  // While the connection is down there is nothing to do: the reconnect declares everything.
   private declare(): RxPubsubError | undefined {
     const { exchange, queue } = this.spec;
+    const { broker, connection } = this.link;
+    if (connection.closed) return undefined;
     try {
-      this.broker.declareExchange(exchange);
-      this.broker.declareQueue(queue.deadLetterQueue, { durable: true, exclusive: false, autoDelete: false, arguments: {} }, this.connection);
-      this.broker.declareQueue(
+      broker.declareExchange(exchange);
+      broker.declareQueue(queue.deadLetterQueue, { durable: true, exclusive: false, autoDelete: false, arguments: {} }, connection);
+      broker.declareQueue(
         queue.name,
         {
           durable: queue.durable,
           exclusive: queue.exclusive,
           autoDelete: queue.autoDelete,
-          arguments: { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': queue.deadLetterQueue, ...queue.arguments },
+          arguments: {
+            'x-dead-letter-exchange': '',
+            'x-dead-letter-routing-key': queue.deadLetterQueue,
+            ...(queue.type === 'quorum' ? { 'x-queue-type': 'quorum' } : {}),
+            ...queue.arguments,
+          },
         },
-        this.connection,
+        connection,
       );
-      for (const key of this.keys) this.broker.bind(exchange, queue.name, key);
+      for (const key of this.keys) broker.bind(exchange, queue.name, key);
+      for (const delayMs of this.retryDelays) this.declareRetryQueue(delayMs);
       return undefined;
     } catch (error) {
       const failure = toRxPubsubError(error, `declare queue "${queue.name}"`);
@@ -112,6 +194,24 @@ export class MemoryQueueConsumer implements QueueConsumer {
       return failure;
     }
   }
+
+  private declareRetryQueue(delayMs: number): void {
+    const queue = this.spec.queue.name;
+    this.link.broker.declareQueue(
+      retryQueueName(queue, delayMs),
+      {
+        durable: true,
+        exclusive: false,
+        autoDelete: false,
+        arguments: { 'x-message-ttl': delayMs, 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': queue },
+      },
+      this.link.connection,
+    );
+  }
+}
+
+function retryQueueName(queue: string, delayMs: number): string {
+  return `${queue}.retry.${delayMs}`;
 }
 
 function closedError(): ConnectionError {

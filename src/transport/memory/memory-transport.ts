@@ -2,8 +2,11 @@ import { BehaviorSubject, type Observable } from 'rxjs';
 import { ConfigError, ConnectionError, ErrorCode, PublishError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { ConnectionState, ConsumerSpec, OutboundMessage, QueueConsumer, Transport } from '../transport.js';
-import { MemoryBroker, type MemoryConnection } from './memory-broker.js';
-import { MemoryQueueConsumer } from './memory-queue-consumer.js';
+import { Deque } from './deque.js';
+import { MemoryBroker, type PublishOutcome } from './memory-broker.js';
+import type { CancelTimer } from './memory-clock.js';
+import type { ConnectionListener, MemoryConnection } from './memory-connection.js';
+import { type ConnectionLink, MemoryQueueConsumer } from './memory-queue-consumer.js';
 
 /** Options of {@link MemoryTransport}. */
 export interface MemoryTransportOptions {
@@ -12,15 +15,31 @@ export interface MemoryTransportOptions {
   readonly logger: Logger;
 }
 
+/** A publish waiting for the connection to come back or the alarm to end. */
+interface HeldPublish {
+  readonly message: OutboundMessage;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+  cancelTimeout: CancelTimer | undefined;
+  settled: boolean;
+}
+
 // One shared settled Promise: a memory publish is confirmed once routed, and a fresh Promise per message costs throughput.
 const RESOLVED = Promise.resolve();
 
 /**
  * A {@link Transport} over the in-process {@link MemoryBroker} named by the
  * URL's host. It behaves like RabbitMQ wherever a bus can observe it: topic
- * routing, confirms, prefetch, redelivery, dead-lettering, exclusive and
- * auto-delete queues. Each transport is one connection: closing it requeues
- * its unacked deliveries and drops their later settles.
+ * routing, confirms, prefetch, redelivery, dead-lettering, TTLs, quorum and
+ * exclusive and auto-delete queues, and the faults the broker injects.
+ *
+ * | the broker...                  | the transport...                                              |
+ * |--------------------------------|---------------------------------------------------------------|
+ * | drops the connection           | `disconnected`, then on the next turn a new connection: `connected`, topology declared again, consumers consume again, held publishes sent |
+ * | blocks (`block`)               | `blocked`; publishes held, in order, until `unblock` (`connected`) |
+ * | refuses a publish              | rejects it with `PublishError` `PUBLISH_REFUSED`              |
+ *
+ * A held publish rejects with `PUBLISH_TIMEOUT` after its `timeoutMs`.
  *
  * | call after `close()`    | result                         |
  * |-------------------------|--------------------------------|
@@ -36,55 +55,182 @@ const RESOLVED = Promise.resolve();
  * @throws {ConfigError} `INVALID_OPTIONS` when the URL is not `memory://NAME`.
  */
 export class MemoryTransport implements Transport {
-  /** The broker this transport is connected to, for inspection in tests. */
+  /** The broker this transport is connected to, for inspection and fault injection in tests. */
   readonly broker: MemoryBroker;
   private readonly state = new BehaviorSubject<ConnectionState>({ status: 'connecting' });
   readonly state$: Observable<ConnectionState> = this.state.asObservable();
-  private readonly connection: MemoryConnection;
   private readonly url: string;
   private readonly logger: Logger;
+  private readonly link: ConnectionLink & { connection: MemoryConnection; closed: boolean };
+  private readonly exchanges = new Set<string>();
+  private readonly consumers = new Set<MemoryQueueConsumer>();
+  private readonly held = new Deque<HeldPublish>();
+  private reconnectWaiters: (() => void)[] = [];
+  /** Publishes wait: the connection is down or blocked. */
+  private holding = false;
+  /** `close()` was called: new publishes reject; held ones still go out. */
+  private closing = false;
+  private unsettled = 0;
+  private drained: (() => void) | undefined;
+  private closed$: Promise<void> | undefined;
 
   constructor(options: MemoryTransportOptions) {
     this.url = options.url;
     this.broker = MemoryBroker.named(brokerNameOf(options.url));
-    this.connection = this.broker.connect();
     this.logger = options.logger.child({ broker: this.broker.name });
+    this.link = {
+      broker: this.broker,
+      connection: this.broker.connect(this.listener),
+      closed: false,
+      whenConnected: () => (this.link.connection.closed ? new Promise((resolve) => this.reconnectWaiters.push(resolve)) : RESOLVED),
+    };
+    this.holding = this.broker.blockReason !== undefined;
   }
 
   connect(exchange: string): Promise<void> {
-    if (this.connection.closed) return Promise.reject(closedError());
+    if (this.closing) return Promise.reject(closedError());
+    this.exchanges.add(exchange);
+    if (this.link.connection.closed) return this.link.whenConnected();
     this.broker.declareExchange(exchange);
-    if (this.state.value.status !== 'connected') {
+    if (this.state.value.status === 'connecting') {
       this.state.next({ status: 'connected', url: this.url });
       this.logger.debug('connected', { exchange });
+      const blocked = this.broker.blockReason;
+      if (blocked !== undefined) this.state.next({ status: 'blocked', reason: blocked });
     }
     return RESOLVED;
   }
 
-  /** Confirmed as soon as routed; `timeoutMs` never applies. */
+  /** Confirmed as soon as routed; while disconnected or blocked, held (at most `timeoutMs`). */
   publish(message: OutboundMessage): Promise<void> {
-    if (this.connection.closed) return Promise.reject(closedError());
+    if (this.holding || this.closing) return this.hold(message);
     const outcome = this.broker.publish(message.exchange, message.routingKey, message.body, message.properties);
     if (outcome === 'routed' || (outcome === 'unroutable' && message.mandatory !== true)) return RESOLVED;
-    const reason =
-      outcome === 'no-exchange'
-        ? `exchange "${message.exchange}" does not exist (NOT_FOUND)`
-        : `no queue is bound for routing key "${message.routingKey}" and the message is mandatory (NO_ROUTE)`;
-    return Promise.reject(new PublishError(ErrorCode.PUBLISH_REFUSED, `The broker refused the publish: ${reason}`));
+    return Promise.reject(this.refused(message, outcome));
   }
 
   consumer(spec: ConsumerSpec): QueueConsumer {
-    return new MemoryQueueConsumer(this.broker, this.connection, spec, this.logger.child({ queue: spec.queue.name }));
+    const consumer = new MemoryQueueConsumer(this.link, spec, this.logger.child({ queue: spec.queue.name }));
+    if (!this.link.closed) this.consumers.add(consumer);
+    return consumer;
   }
 
-  /** Nothing is ever unconfirmed here, so closing is immediate. Idempotent. */
+  /** Waits for held publishes (each bounded by its timeout), then closes. Idempotent. */
   close(): Promise<void> {
-    if (this.connection.closed) return RESOLVED;
-    this.broker.disconnect(this.connection);
+    if (this.closed$ !== undefined) return this.closed$;
+    this.closing = true;
+    if (this.unsettled === 0) {
+      this.finish();
+      this.closed$ = RESOLVED;
+    } else {
+      this.closed$ = new Promise<void>((resolve) => (this.drained = resolve)).then(() => this.finish());
+    }
+    return this.closed$;
+  }
+
+  private finish(): void {
+    this.link.closed = true;
+    this.broker.disconnect(this.link.connection);
+    for (const consumer of this.consumers) consumer.transportClosed();
+    this.consumers.clear();
+    this.wakeReconnectWaiters();
     this.state.next({ status: 'closed' });
     this.state.complete();
     this.logger.debug('closed');
-    return RESOLVED;
+  }
+
+  /** Routes a held message; returns why the broker refused it, if it did. */
+  private send(message: OutboundMessage): PublishError | undefined {
+    const outcome = this.broker.publish(message.exchange, message.routingKey, message.body, message.properties);
+    return outcome === 'routed' || (outcome === 'unroutable' && message.mandatory !== true) ? undefined : this.refused(message, outcome);
+  }
+
+  private refused(message: OutboundMessage, outcome: PublishOutcome): PublishError {
+    const reason =
+      outcome === 'refused'
+        ? this.broker.lastRefusal
+        : outcome === 'no-exchange'
+          ? `exchange "${message.exchange}" does not exist (NOT_FOUND)`
+          : `no queue is bound for routing key "${message.routingKey}" and the message is mandatory (NO_ROUTE)`;
+    return new PublishError(
+      ErrorCode.PUBLISH_REFUSED,
+      `The broker refused the publish of "${message.routingKey}" to exchange "${message.exchange}": ${reason}`,
+      { retriable: outcome === 'refused' },
+    );
+  }
+
+  private hold(message: OutboundMessage): Promise<void> {
+    if (this.closing) return Promise.reject(closedError());
+    return new Promise<void>((resolve, reject) => {
+      const held: HeldPublish = { message, resolve, reject, cancelTimeout: undefined, settled: false };
+      held.cancelTimeout = this.broker.clock.timer(() => this.settle(held, timeoutError(message)), message.timeoutMs);
+      this.held.push(held);
+      this.unsettled++;
+    });
+  }
+
+  private settle(held: HeldPublish, error: PublishError | undefined): void {
+    if (held.settled) return;
+    held.settled = true;
+    held.cancelTimeout?.();
+    if (error === undefined) held.resolve();
+    else held.reject(error);
+    if (--this.unsettled === 0) this.drained?.();
+  }
+
+  /** Sends the held publishes in order, until the connection holds again. */
+  private release(): void {
+    while (!this.holding && this.held.length > 0) {
+      const held = this.held.shift() as HeldPublish;
+      if (!held.settled) this.settle(held, this.send(held.message));
+    }
+  }
+
+  private readonly listener: ConnectionListener = {
+    closedByBroker: (reason) => {
+      if (this.link.closed) return;
+      this.holding = true;
+      this.logger.warn('the broker closed the connection; reconnecting', { reason });
+      this.state.next({ status: 'disconnected', reason });
+      this.broker.clock.schedule(this.reconnect, 0);
+    },
+    // Before connect(), only the holding changes: connect() reports `connected`, then `blocked` if it still is.
+    blocked: (reason) => {
+      if (this.link.closed) return;
+      this.holding = true;
+      this.logger.warn('the broker blocked the connection; holding publishes', { reason });
+      if (this.state.value.status !== 'connecting') this.state.next({ status: 'blocked', reason });
+    },
+    unblocked: () => {
+      if (this.link.closed) return;
+      this.holding = false;
+      this.logger.info('the broker unblocked the connection');
+      if (this.state.value.status !== 'connecting') this.state.next({ status: 'connected', url: this.url });
+      this.release();
+    },
+  };
+
+  private readonly reconnect = (): void => {
+    if (this.link.closed) return this.wakeReconnectWaiters();
+    this.link.connection = this.broker.connect(this.listener);
+    for (const exchange of this.exchanges) this.broker.declareExchange(exchange);
+    this.logger.info('reconnected');
+    this.state.next({ status: 'connected', url: this.url });
+    for (const consumer of this.consumers) consumer.reconnected();
+    const blocked = this.broker.blockReason;
+    if (blocked === undefined) {
+      this.holding = false;
+      this.release();
+    } else {
+      this.state.next({ status: 'blocked', reason: blocked });
+    }
+    this.wakeReconnectWaiters();
+  };
+
+  private wakeReconnectWaiters(): void {
+    const waiters = this.reconnectWaiters;
+    this.reconnectWaiters = [];
+    for (const wake of waiters) wake();
   }
 }
 
@@ -102,4 +248,12 @@ function brokerNameOf(url: string): string {
 
 function closedError(): ConnectionError {
   return new ConnectionError(ErrorCode.CLOSED, 'The transport is closed: connect a new bus to publish');
+}
+
+function timeoutError(message: OutboundMessage): PublishError {
+  return new PublishError(
+    ErrorCode.PUBLISH_TIMEOUT,
+    `No confirm for "${message.routingKey}" within ${message.timeoutMs} ms: the memory broker was disconnected or blocked all that time`,
+    { retriable: true },
+  );
 }

@@ -1,0 +1,61 @@
+import type { SchedulerLike } from 'rxjs';
+
+/** Cancels a timer armed by {@link MemoryClock.timer}; harmless once it fired. */
+export type CancelTimer = () => void;
+
+/**
+ * Where a memory broker takes its time from: dispatch turns, message TTLs,
+ * delayed deliveries, reconnects and publish timeouts all go through one
+ * clock, so that swapping it (for an RxJS `TestScheduler`) moves all of them
+ * into virtual time together.
+ */
+export interface MemoryClock {
+  /** Milliseconds on this clock's own time line (only differences matter). */
+  now(): number;
+  /** Runs `work` after `delayMs`; 0 means on a later turn, never synchronously. */
+  schedule(work: () => void, delayMs: number): void;
+  /** Like `schedule`, and returns a cancel function. */
+  timer(work: () => void, delayMs: number): CancelTimer;
+}
+
+// Captured at load so that a test's fake timers cannot freeze the broker: it stands for a network peer.
+const setImmediateAtLoad = globalThis.setImmediate;
+const clearImmediateAtLoad = globalThis.clearImmediate;
+const setTimeoutAtLoad = globalThis.setTimeout;
+const clearTimeoutAtLoad = globalThis.clearTimeout;
+const nowAtLoad = performance.now.bind(performance);
+
+/** The event loop's own timers, as they were when this module loaded. */
+export const realClock: MemoryClock = {
+  now: nowAtLoad,
+  schedule(work, delayMs) {
+    if (delayMs > 0) setTimeoutAtLoad(work, delayMs);
+    else setImmediateAtLoad(work);
+  },
+  timer(work, delayMs) {
+    if (delayMs > 0) {
+      const timeout = setTimeoutAtLoad(work, delayMs);
+      return () => clearTimeoutAtLoad(timeout);
+    }
+    const immediate = setImmediateAtLoad(work);
+    return () => clearImmediateAtLoad(immediate);
+  },
+};
+
+/**
+ * A clock over an RxJS scheduler: a `TestScheduler` (virtual time, advanced by
+ * its `flush()` or inside `run()`), or `asyncScheduler`. Its `now()` and the
+ * delays share the scheduler's units (milliseconds, or frames in `run()`).
+ */
+export function clockOf(scheduler: SchedulerLike): MemoryClock {
+  return {
+    now: () => scheduler.now(),
+    schedule(work, delayMs) {
+      scheduler.schedule(work, delayMs);
+    },
+    timer(work, delayMs) {
+      const subscription = scheduler.schedule(work, delayMs);
+      return () => subscription.unsubscribe();
+    },
+  };
+}

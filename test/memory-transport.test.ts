@@ -329,11 +329,11 @@ describe('MemoryTransport', () => {
     expect(states).toEqual(['connecting', 'connected', 'closed']);
   });
 
-  it('memory transport - a mandatory unroutable publish rejects PUBLISH_REFUSED', async () => {
+  it('memory transport - a mandatory unroutable publish rejects PUBLISH_UNROUTABLE, a missing exchange PUBLISH_REFUSED', async () => {
     const transport = await open(brokerName());
 
     await expect(transport.publish(message('nobody.listens', { mandatory: true }))).rejects.toSatisfy((error) =>
-      isRxPubsubError(error, ErrorCode.PUBLISH_REFUSED),
+      isRxPubsubError(error, ErrorCode.PUBLISH_UNROUTABLE),
     );
     await expect(transport.publish(message('nobody.listens'))).resolves.toBeUndefined();
     await expect(transport.publish(message('order.created', { exchange: 'missing' }))).rejects.toSatisfy((error) =>

@@ -7,7 +7,7 @@ import type { ResolvedOptions } from './options.js';
 export function createTransport(options: ResolvedOptions): Transport {
   const [first = ''] = options.urls;
   const logger = options.logger.child({ transport: first.startsWith('memory://') ? 'memory' : 'amqp' });
-  if (first.startsWith('memory://')) return new MemoryTransport({ url: first, logger });
+  if (first.startsWith('memory://')) return new MemoryTransport({ url: first, logger, maxPendingPublishes: options.maxPendingPublishes });
   return new AmqpTransport({
     urls: options.urls,
     heartbeatSeconds: options.heartbeatSeconds,

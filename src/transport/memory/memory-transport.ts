@@ -13,6 +13,8 @@ export interface MemoryTransportOptions {
   /** `memory://NAME`: transports with the same NAME share one in-process broker. */
   readonly url: string;
   readonly logger: Logger;
+  /** Publishes that may be held while disconnected or blocked before `publish` rejects. @default 10000 */
+  readonly maxPendingPublishes?: number;
 }
 
 /** A publish waiting for the connection to come back or the alarm to end. */
@@ -65,6 +67,7 @@ export class MemoryTransport implements Transport {
   private readonly exchanges = new Set<string>();
   private readonly consumers = new Set<MemoryQueueConsumer>();
   private readonly held = new Deque<HeldPublish>();
+  private readonly maxPending: number;
   private reconnectWaiters: (() => void)[] = [];
   /** Publishes wait: the connection is down or blocked. */
   private holding = false;
@@ -76,6 +79,7 @@ export class MemoryTransport implements Transport {
 
   constructor(options: MemoryTransportOptions) {
     this.url = options.url;
+    this.maxPending = options.maxPendingPublishes ?? 10_000;
     this.broker = MemoryBroker.named(brokerNameOf(options.url));
     this.logger = options.logger.child({ broker: this.broker.name });
     this.link = {
@@ -146,6 +150,12 @@ export class MemoryTransport implements Transport {
   }
 
   private refused(message: OutboundMessage, outcome: PublishOutcome): PublishError {
+    if (outcome === 'unroutable') {
+      return new PublishError(
+        ErrorCode.PUBLISH_UNROUTABLE,
+        `No queue is bound to exchange "${message.exchange}" for "${message.routingKey}": bind a queue (start the consuming service) or publish without mandatory`,
+      );
+    }
     const reason =
       outcome === 'refused'
         ? this.broker.lastRefusal
@@ -161,6 +171,7 @@ export class MemoryTransport implements Transport {
 
   private hold(message: OutboundMessage): Promise<void> {
     if (this.closing) return Promise.reject(closedError());
+    if (this.held.length >= this.maxPending) return Promise.reject(bufferFullError(this.maxPending));
     return new Promise<void>((resolve, reject) => {
       const held: HeldPublish = { message, resolve, reject, cancelTimeout: undefined, settled: false };
       held.cancelTimeout = this.broker.clock.timer(() => this.settle(held, timeoutError(message)), message.timeoutMs);
@@ -254,6 +265,14 @@ function timeoutError(message: OutboundMessage): PublishError {
   return new PublishError(
     ErrorCode.PUBLISH_TIMEOUT,
     `No confirm for "${message.routingKey}" within ${message.timeoutMs} ms: the memory broker was disconnected or blocked all that time`,
+    { retriable: true },
+  );
+}
+
+function bufferFullError(maxPending: number): PublishError {
+  return new PublishError(
+    ErrorCode.PUBLISH_BUFFER_FULL,
+    `${maxPending} publishes already wait for the broker (disconnected or blocked): retry later, or raise maxPendingPublishes`,
     { retriable: true },
   );
 }

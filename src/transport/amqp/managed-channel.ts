@@ -65,7 +65,7 @@ export class ManagedChannel<C extends Channel> {
     const channel = this.channel;
     this.channel = undefined;
     if (channel) channel.close().catch(() => undefined);
-    else this.scheduleReopen();
+    this.scheduleReopen();
   }
 
   async close(): Promise<void> {
@@ -113,8 +113,9 @@ export class ManagedChannel<C extends Channel> {
   private onClose(event: ChannelClosed<C>, model: ChannelModel): void {
     if (this.channel === event.channel) this.channel = undefined;
     this.closed$.next(event);
-    // Reopen only if the connection that owned this channel is still the live one.
-    if (!this.closed && this.connection.connection === model) {
+    // Only a close by the broker (it carries a reply code) is ours to repair: without one, the
+    // connection is going down (or we closed the channel), and the next connect reopens it.
+    if (!this.closed && event.code !== undefined && this.connection.connection === model) {
       this.options.logger.warn('channel closed by the broker; reopening', { channel: this.options.name, code: event.code, reason: event.reason });
       this.scheduleReopen();
     }

@@ -102,6 +102,7 @@ export class ManagedChannel<C extends Channel> {
       logger.error('channel setup failed', { channel: name, reason: messageOf(error) });
       this.settleWaiters(error);
       channel.close().catch(() => undefined);
+      if (this.connection.connection === model) this.scheduleReopen();
       return;
     }
     if (this.closed) return void channel.close().catch(() => undefined);

@@ -163,14 +163,14 @@ describe('errors (amqp)', () => {
   it('errors - no confirm within publishTimeoutMs (network stalled): PublishError PUBLISH_TIMEOUT', async () => {
     const proxy = await tcpProxy(amqpUrl());
     const { exchange } = names('stall');
-    const bus = await connectBus({ url: proxy.url, exchange, publishTimeoutMs: 300 });
+    const bus = await connectBus({ url: proxy.url, exchange, publishTimeoutMs: 1_000 });
     await bus.publish(orderEvent()); // the path works before the stall
 
     proxy.freeze();
     const started = Date.now();
     const error = await expectRxError(bus.publish(orderEvent()), PublishError, ErrorCode.PUBLISH_TIMEOUT);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(280);
-    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    expect(Date.now() - started).toBeLessThan(5_000);
     expect(error.retriable).toBe(true);
     proxy.resume();
     await bus.publish(orderEvent('paid'));

@@ -109,7 +109,6 @@ describe('network faults (amqp)', () => {
     await bus.publish(paid);
     await waitForCount(later, 1, 'events after the reconnect');
     expect(later[0]?.id).toBe(paid.id);
-    expect(proxy.accepted).toBe(2); // one reconnect, no channel-error churn
 
     await bus.close();
     const view = await brokerView(amqpUrl());

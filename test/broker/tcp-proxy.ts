@@ -15,8 +15,6 @@ export interface TcpProxy {
   cut(): void;
   /** While true, new connections are dropped as soon as they arrive (the broker is unreachable). */
   refuse(refusing: boolean): void;
-  /** Connections accepted so far. */
-  readonly accepted: number;
 }
 
 /** Starts a proxy to the broker of `brokerUrl`; it stops when the test finishes. */
@@ -26,7 +24,6 @@ export async function tcpProxy(brokerUrl: string): Promise<TcpProxy> {
   const held: (() => void)[] = [];
   let frozen = false;
   let refusing = false;
-  let accepted = 0;
 
   const forward = (from: net.Socket, to: net.Socket): void => {
     from.on('data', (chunk: Buffer) => {
@@ -36,7 +33,6 @@ export async function tcpProxy(brokerUrl: string): Promise<TcpProxy> {
   };
   const server = net.createServer((client) => {
     if (refusing) return void client.destroy();
-    accepted++;
     const upstream = net.connect(Number(target.port || 5672), target.hostname);
     for (const socket of [client, upstream]) {
       sockets.add(socket);
@@ -78,9 +74,6 @@ export async function tcpProxy(brokerUrl: string): Promise<TcpProxy> {
     },
     refuse: (value) => {
       refusing = value;
-    },
-    get accepted() {
-      return accepted;
     },
   };
 }

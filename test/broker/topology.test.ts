@@ -36,10 +36,10 @@ interface QueueFlags {
   auto_delete: boolean;
 }
 
-/** The queue's flags from `rabbitmqctl list_queues`; undefined when it does not exist. */
-async function amqpQueueFlags(queue: string): Promise<QueueFlags | undefined> {
+/** Every queue's flags, by name, from one `rabbitmqctl list_queues`. */
+async function amqpQueueFlags(): Promise<Map<string, QueueFlags>> {
   const stdout = await rabbitmqctl('list_queues', 'name', 'durable', 'exclusive', 'auto_delete', '--formatter', 'json', '--quiet');
-  return (JSON.parse(stdout) as (QueueFlags & { name: string })[]).find((row) => row.name === queue);
+  return new Map((JSON.parse(stdout) as (QueueFlags & { name: string })[]).map(({ name, ...flags }) => [name, flags]));
 }
 
 describe.each(TRANSPORTS)('topology (%s)', (kind, makeUrl) => {
@@ -150,8 +150,9 @@ describe.each(TRANSPORTS)('topology (%s)', (kind, makeUrl) => {
     first.handle('order.*', () => undefined);
     await first.ready();
     if (kind === 'amqp') {
-      expect(await amqpQueueFlags(queue)).toMatchObject({ durable: true, exclusive: false, auto_delete: false });
-      expect(await amqpQueueFlags(`${queue}.dlq`)).toMatchObject({ durable: true, exclusive: false, auto_delete: false });
+      const queues = await amqpQueueFlags();
+      expect(queues.get(queue)).toMatchObject({ durable: true, exclusive: false, auto_delete: false });
+      expect(queues.get(`${queue}.dlq`)).toMatchObject({ durable: true, exclusive: false, auto_delete: false });
     } else {
       // Re-declaring with the expected flags and arguments is accepted only if they match.
       const broker = MemoryBroker.named(new URL(url).host);
@@ -187,7 +188,7 @@ describe.each(TRANSPORTS)('topology (%s)', (kind, makeUrl) => {
       // Polled: under load `rabbitmqctl list_queues` can miss a queue for a moment.
       await waitFor(
         async () => {
-          const flags = await amqpQueueFlags(queue);
+          const flags = (await amqpQueueFlags()).get(queue);
           return flags?.durable === false && flags.exclusive && flags.auto_delete;
         },
         { description: `${queue} listed as non-durable, exclusive, auto-delete` },
@@ -196,7 +197,7 @@ describe.each(TRANSPORTS)('topology (%s)', (kind, makeUrl) => {
     await bus.close();
 
     if (kind === 'amqp') {
-      await waitFor(async () => (await amqpQueueFlags(queue)) === undefined, { description: `${queue} to be deleted` });
+      await waitFor(async () => !(await amqpQueueFlags()).has(queue), { description: `${queue} to be deleted` });
       const channel = await rawChannel();
       await expect(channel.checkQueue(queue)).rejects.toThrow(/NOT_FOUND/);
     } else {

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { AmqpAdmin } from './lib/amqp-admin.js';
 import { type BenchConfig, readConfig } from './lib/config.js';
-import { type ChildMessage, publishWarmup, type Result, RESULT_PREFIX } from './lib/job.js';
+import { type ChildMessage, CLOSED_PREFIX, publishWarmup, type Result, RESULT_PREFIX } from './lib/job.js';
 import { type Case, plan } from './lib/plan.js';
 import { markdownTable, type Row, type Run, summarize, textTable } from './lib/report.js';
 
@@ -67,9 +67,13 @@ async function runCase(child: string, c: Case, round: number, admin: AmqpAdmin |
       proc.on('error', reject);
       proc.on('exit', (code, signal) => {
         clearTimeout(timer);
-        const line = stdout.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
-        if (line) resolve(JSON.parse(line.slice(RESULT_PREFIX.length)) as Result);
-        else reject(new Error(`exited with ${signal ?? `code ${code}`} and no result`));
+        const lines = stdout.split('\n');
+        const line = lines.find((l) => l.startsWith(RESULT_PREFIX));
+        if (!line) return reject(new Error(`exited with ${signal ?? `code ${code}`} and no result`));
+        const measured = JSON.parse(line.slice(RESULT_PREFIX.length)) as Result;
+        const closed = lines.find((l) => l.startsWith(CLOSED_PREFIX));
+        const closeError = closed ? (JSON.parse(closed.slice(CLOSED_PREFIX.length)) as { error?: string }).error : `exited with ${signal ?? `code ${code}`} while closing`;
+        resolve(closeError ? { ...measured, note: [measured.note, closeError].filter(Boolean).join('; ') } : measured);
       });
     });
   } catch (e) {
@@ -104,6 +108,7 @@ function machine(admin: AmqpAdmin | undefined) {
     os: `${os.type()} ${os.release()}`,
     node: process.version,
     rabbitmq: admin ? admin.version : 'not used',
+    broker: config.url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@'),
     /** Other work on the machine skews every figure: a 1-minute load above ~1.5 on 2 cores means noisy results. */
     loadAverageAtStart: os.loadavg().map((load) => Math.round(load * 100) / 100),
   };
@@ -113,7 +118,7 @@ function markdown(rows: readonly Row[], info: ReturnType<typeof machine>, cfg: B
   return [
     `# rx-pubsub benchmark — ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
     '',
-    `Machine: ${info.nproc} cores (${info.cpu}), ${info.memoryGb} GB, ${info.os}; Node ${info.node}; RabbitMQ ${info.rabbitmq} on the same machine; load average at start ${info.loadAverageAtStart.join(' / ')}.`,
+    `Machine: ${info.nproc} cores (${info.cpu}), ${info.memoryGb} GB, ${info.os}; Node ${info.node}; RabbitMQ ${info.rabbitmq} on the same machine (${info.broker}); load average at start ${info.loadAverageAtStart.join(' / ')}.`,
     `Command: \`npm run bench\`${cfg.quick ? ' (BENCH_QUICK=1)' : ''}; ${cfg.rounds} round(s), medians; took ${Math.round(seconds)} s.`,
     `Sizes: publish ${cfg.publishCount.toLocaleString('en-US')} events (window ${cfg.window}); consume ${cfg.consumeCount.toLocaleString('en-US')} (prefetch ${cfg.prefetch}); latency ${cfg.latencyRate}/s for ${cfg.latencySeconds} s; memory:// ${cfg.memoryCount.toLocaleString('en-US')} deliveries; RSS over time ${cfg.rssMemoryCount.toLocaleString('en-US')} (memory://) and ${cfg.rssAmqpCount.toLocaleString('en-US')} (RabbitMQ) deliveries, ${cfg.handlerMs} ms handler.`,
     '',
@@ -153,7 +158,8 @@ async function main(): Promise<void> {
   console.log(`×raw: throughput ÷ raw amqplib's in the same round; latency rows: p50 ÷ raw amqplib noDelay's. Took ${Math.round(seconds)} s.`);
   const results = join(here, 'results');
   await mkdir(results, { recursive: true });
-  const json = { started: started.toISOString(), seconds: Math.round(seconds), machine: info, config, rows, runs };
+  const perRound = runs.map(({ round, case: c, result, error }) => ({ round, scenario: c.scenario, client: c.client, variant: c.variant, result, error }));
+  const json = { started: started.toISOString(), seconds: Math.round(seconds), machine: info, config, rows, runs: perRound };
   await writeFile(join(results, 'latest.json'), `${JSON.stringify(json, null, 2)}\n`);
   await writeFile(join(results, 'latest.md'), markdown(rows, info, config, seconds, started));
   console.log(`Wrote ${join('bench', 'results', 'latest.json')} and latest.md`);

@@ -43,6 +43,14 @@ export interface Result {
 }
 
 export const RESULT_PREFIX = 'BENCH_RESULT ';
+/** Printed after the result once the client closed: `BENCH_CLOSED {"error"?: string}`. */
+export const CLOSED_PREFIX = 'BENCH_CLOSED ';
+
+/** A scenario's figures, and how to close what it opened (reported apart: a crash in close() keeps the figures). */
+export interface Measured {
+  readonly result: Result;
+  close(): Promise<void>;
+}
 
 /** Messages between the runner and a child over the IPC channel. */
 export type ChildMessage = { readonly type: 'ready' };

@@ -28,6 +28,8 @@ export interface Row {
   /** rss-over-time: the first sample, then min/max/last once warmed up (from the 2 s sample on). */
   readonly rss?: { readonly startMb: number; readonly minMb: number; readonly maxMb: number; readonly lastMb: number; readonly spreadMb: number; readonly flat: boolean };
   readonly note?: string;
+  /** Why the failed rounds failed. */
+  readonly errors?: readonly string[];
 }
 
 export const FLAT_MB = 30;
@@ -90,7 +92,8 @@ export function summarize(cases: readonly Case[], runs: readonly Run[]): Row[] {
       maxMs: pick((r) => r.maxMs),
       peakRssMb: pick((r) => r.peakRssMb),
       rss,
-      note: ok[0]?.result.note,
+      note: [...new Set(ok.map((run) => run.result.note).filter(Boolean))].join('; ') || undefined,
+      errors: [...new Set(mine.flatMap((run) => (run.error ? [run.error] : [])))],
     };
   });
 }
@@ -104,7 +107,7 @@ function cells(row: Row): string[] {
   const notes = [
     row.rss && `RSS at start ${n(row.rss.startMb)} MB, from 2 s on ${n(row.rss.minMb)}–${n(row.rss.maxMb)} MB (last ${n(row.rss.lastMb)}): spread ${n(row.rss.spreadMb, 1)} MB, ${row.rss.flat ? 'flat' : 'NOT flat'} (limit ${FLAT_MB})`,
     row.note,
-    row.failed > 0 && `${row.failed} of ${row.rounds + row.failed} rounds failed`,
+    row.failed > 0 && `${row.failed} of ${row.rounds + row.failed} rounds FAILED: ${row.errors?.join(' / ')}`,
   ].filter(Boolean);
   return [
     row.scenario,

@@ -1,6 +1,6 @@
 import type { BenchClient } from '../clients/client.js';
 import { readyThenWaitForGo } from '../lib/ipc.js';
-import type { Job, Result } from '../lib/job.js';
+import type { Job, Measured } from '../lib/job.js';
 import { peakRssMb, startTimer } from '../lib/measure.js';
 
 /**
@@ -8,7 +8,7 @@ import { peakRssMb, startTimer } from '../lib/measure.js';
  * queue with `count` events (untimed); then the clock runs from the start of
  * consuming until every delivery was decoded, handled and acked.
  */
-export async function consume(client: BenchClient, job: Job): Promise<Result> {
+export async function consume(client: BenchClient, job: Job): Promise<Measured> {
   await client.connect();
   await readyThenWaitForGo();
   let handled = 0;
@@ -25,7 +25,6 @@ export async function consume(client: BenchClient, job: Job): Promise<Result> {
       .catch(reject);
   });
   const measured = stop(job.count);
-  await client.close();
   if (handled !== job.count) throw new Error(`handled ${handled} of ${job.count} deliveries`);
-  return { ...measured, peakRssMb: peakRssMb() };
+  return { result: { ...measured, peakRssMb: peakRssMb() }, close: () => client.close() };
 }

@@ -1,6 +1,6 @@
 import type { BenchClient } from '../clients/client.js';
 import type { BenchData } from '../lib/bench-event.js';
-import type { Job, Result } from '../lib/job.js';
+import type { Job, Measured } from '../lib/job.js';
 import { peakRssMb, percentiles, startTimer } from '../lib/measure.js';
 import { sleep } from '../lib/window.js';
 
@@ -11,7 +11,7 @@ import { sleep } from '../lib/window.js';
  * handler records now − sentAt. The first second is warm-up and not counted.
  * CPU per message covers both sides (publish + consume).
  */
-export async function latency(client: BenchClient, job: Job): Promise<Result> {
+export async function latency(client: BenchClient, job: Job): Promise<Measured> {
   const total = Math.round(job.rate * job.seconds);
   const warmup = Math.min(job.rate, Math.floor(total / 5));
   const samples = new Float64Array(total - warmup);
@@ -44,9 +44,8 @@ export async function latency(client: BenchClient, job: Job): Promise<Result> {
   });
   for (let waited = 0; received < total && waited < 10_000 && !failure; waited += 5) await sleep(5);
   const measured = stop(received);
-  await client.close();
   if (failure) throw failure;
   if (received !== total) throw new Error(`received ${received} of ${total} events`);
   const { p50, p99, max } = percentiles(samples);
-  return { ...measured, p50Ms: p50, p99Ms: p99, maxMs: max, peakRssMb: peakRssMb() };
+  return { result: { ...measured, p50Ms: p50, p99Ms: p99, maxMs: max, peakRssMb: peakRssMb() }, close: () => client.close() };
 }

@@ -1,6 +1,6 @@
-import { createEvent, encodeEvent, EventBus, MemoryTransport, silentLogger } from 'rx-pubsub';
-import { ACTION, benchData, DOMAIN, ROUTING_KEY } from '../lib/bench-event.js';
-import type { Job, Result } from '../lib/job.js';
+import { EventBus, MemoryTransport, silentLogger } from 'rx-pubsub';
+import { benchEvent, ROUTING_KEY } from '../lib/bench-event.js';
+import type { Job, Measured } from '../lib/job.js';
 import { peakRssMb, startTimer } from '../lib/measure.js';
 
 /**
@@ -11,7 +11,7 @@ import { peakRssMb, startTimer } from '../lib/measure.js';
  * delivery is routed, handled and acked. Peak RSS includes the backlog,
  * which lives in this process.
  */
-export async function memoryRouting(job: Job): Promise<Result> {
+export async function memoryRouting(job: Job): Promise<Measured> {
   const bus = await EventBus.connect({ url: job.url, exchange: job.exchange, queue: job.queue, prefetch: job.prefetch });
   await prefill(job);
 
@@ -27,8 +27,7 @@ export async function memoryRouting(job: Job): Promise<Result> {
   const stop = startTimer();
   await done;
   const measured = stop(job.count);
-  await bus.close();
-  return { ...measured, peakRssMb: peakRssMb() };
+  return { result: { ...measured, peakRssMb: peakRssMb() }, close: () => bus.close() };
 }
 
 async function prefill(job: Job): Promise<void> {
@@ -36,11 +35,11 @@ async function prefill(job: Job): Promise<void> {
   await transport.connect(job.exchange);
   transport.broker.bind(job.exchange, job.queue, ROUTING_KEY);
   for (let seq = 0; seq < job.count; seq++) {
-    const event = createEvent({ domain: DOMAIN, action: ACTION, data: benchData(seq) });
+    const event = benchEvent(seq);
     await transport.publish({
       exchange: job.exchange,
       routingKey: ROUTING_KEY,
-      body: encodeEvent(event),
+      body: Buffer.from(JSON.stringify(event)),
       properties: { contentType: 'application/json', deliveryMode: 2, messageId: event.id, type: ROUTING_KEY },
       timeoutMs: 30_000,
     });

@@ -1,6 +1,6 @@
 import { createEvent, EventBus } from 'rx-pubsub';
 import { ACTION, benchData, DOMAIN } from '../lib/bench-event.js';
-import type { Job, Result } from '../lib/job.js';
+import type { Job, Measured } from '../lib/job.js';
 import { peakRssMb, sampleRss, startTimer } from '../lib/measure.js';
 import { sleep } from '../lib/window.js';
 
@@ -13,7 +13,7 @@ import { sleep } from '../lib/window.js';
  * publisher stays at most `backlog` events ahead of the handler. Either way
  * the bus holds at most `prefetch` deliveries, and RSS should stay flat.
  */
-export async function rssOverTime(job: Job): Promise<Result> {
+export async function rssOverTime(job: Job): Promise<Measured> {
   const memory = job.url.startsWith('memory:');
   const bus = await EventBus.connect({ url: job.url, exchange: job.exchange, queue: job.queue, prefetch: job.prefetch });
   let handled = 0;
@@ -48,12 +48,12 @@ export async function rssOverTime(job: Job): Promise<Result> {
   await done;
   const measured = stop(job.count);
   const samples = stopSampling();
-  await bus.close();
   if (failure) throw failure;
-  return {
+  const result = {
     ...measured,
     peakRssMb: peakRssMb(),
     rssSamplesMb: samples.map((mb) => Math.round(mb * 10) / 10),
     note: `handler ${job.handlerMs} ms, prefetch ${job.prefetch}${memory ? `, publisher at most ${job.backlog} ahead` : `, publisher window ${job.window}`}`,
   };
+  return { result, close: () => bus.close() };
 }

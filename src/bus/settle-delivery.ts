@@ -1,8 +1,8 @@
 import { defer, type Observable } from 'rxjs';
 import type { Outcome } from '../core/outcome.js';
-import { messageOf } from '../errors.js';
+import { ErrorCode, isRxPubsubError, messageOf } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { Delivery, QueueConsumer, Transport } from '../transport/transport.js';
+import type { Delivery, OutboundMessage, QueueConsumer, Transport } from '../transport/transport.js';
 import { deadLetterOf, retryOf } from './dead-letter.js';
 
 export interface SettleConfig {
@@ -21,16 +21,31 @@ export interface SettleConfig {
  */
 export function settleDelivery(config: SettleConfig): (delivery: Delivery, outcome: Outcome) => Observable<void> {
   const { transport, consumer, deadLetterQueue, publishTimeoutMs: timeoutMs, logger } = config;
+
+  const copiesOf = async (delivery: Delivery, outcome: Outcome): Promise<OutboundMessage[]> => {
+    if (outcome.kind === 'dead-letter') return [deadLetterOf(delivery, deadLetterQueue, outcome, timeoutMs)];
+    if (outcome.kind !== 'retry') return [];
+    const retry = retryOf(delivery, await consumer.retryQueue(outcome.delayMs), outcome, outcome.pending, timeoutMs);
+    return outcome.deadLetter ? [deadLetterOf(delivery, deadLetterQueue, outcome.deadLetter, timeoutMs), retry] : [retry];
+  };
+
+  // Copies are mandatory: one that reaches no queue (Q.dlq or a delay queue was deleted under us)
+  // is sent again once the topology is declared again, rather than confirmed into the void.
+  const publishCopy = async (copy: OutboundMessage): Promise<void> => {
+    try {
+      await transport.publish(copy);
+    } catch (error) {
+      if (!isRxPubsubError(error, ErrorCode.PUBLISH_UNROUTABLE)) throw error;
+      logger.warn('a queue for failed deliveries is gone; declaring it again', { queue: copy.routingKey });
+      await consumer.redeclare();
+      await transport.publish(copy);
+    }
+  };
+
   return (delivery, outcome) =>
     defer(async () => {
       try {
-        if (outcome.kind === 'dead-letter') {
-          await transport.publish(deadLetterOf(delivery, deadLetterQueue, outcome, timeoutMs));
-        } else if (outcome.kind === 'retry') {
-          if (outcome.deadLetter) await transport.publish(deadLetterOf(delivery, deadLetterQueue, outcome.deadLetter, timeoutMs));
-          const queue = await consumer.retryQueue(outcome.delayMs);
-          await transport.publish(retryOf(delivery, queue, outcome, outcome.pending, timeoutMs));
-        }
+        for (const copy of await copiesOf(delivery, outcome)) await publishCopy(copy);
       } catch (error) {
         logger.error('could not copy a failed delivery; rejecting it to the broker, which dead-letters it', {
           routingKey: delivery.routingKey,

@@ -91,6 +91,11 @@ export interface QueueConsumer {
    * back to the service queue through the default exchange. Resolves with its name.
    */
   retryQueue(delayMs: number): Promise<string>;
+  /**
+   * Declares the queue, its dead-letter queue, the delay queues and the
+   * bindings again, now: for when something deleted them under a running bus.
+   */
+  redeclare(): Promise<void>;
 }
 
 /**

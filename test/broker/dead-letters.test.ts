@@ -221,10 +221,8 @@ describe.each(TRANSPORTS)('dead letters (%s)', (kind, makeUrl) => {
     expect(await view.depth(`${queue}.dlq`)).toBe(0);
   });
 
-  // BUG: the dead-letter copy goes to the default exchange without `mandatory`, so when Q.dlq is gone
-  // the broker confirms an unroutable message, the bus acks the original and counts it deadLettered:
-  // the message is lost. Expected: Q.dlq declared again (or the original kept), never silently dropped.
-  it.fails('dead letters - a failed delivery is not lost when Q.dlq was deleted under the running bus', async () => {
+  // The copy is mandatory: when Q.dlq is gone it comes back unroutable, the bus declares Q.dlq again and resends.
+  it('dead letters - a failed delivery is not lost when Q.dlq was deleted under the running bus', async () => {
     const url = makeUrl();
     const { exchange, queue } = names('dl-gone');
     const bus = await connectBus({ url, exchange, queue });

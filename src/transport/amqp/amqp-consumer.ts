@@ -92,9 +92,19 @@ export class AmqpConsumer implements QueueConsumer {
     return this.channel.close();
   }
 
+  redeclare(): Promise<void> {
+    return this.apply((channel) => this.declareTopology(channel), 'declare again');
+  }
+
   private async setup(channel: Channel): Promise<void> {
     channel.on('close', () => this.dead.add(channel));
-    const { exchange, queue, prefetch } = this.spec;
+    await this.declareTopology(channel);
+    await channel.prefetch(this.spec.prefetch, false);
+    if (this.consuming) await this.consumeOn(channel);
+  }
+
+  private async declareTopology(channel: Channel): Promise<void> {
+    const { exchange, queue } = this.spec;
     await channel.assertExchange(exchange, 'topic', { durable: true });
     await channel.assertQueue(queue.deadLetterQueue, { durable: true });
     await channel.assertQueue(queue.name, {
@@ -110,8 +120,6 @@ export class AmqpConsumer implements QueueConsumer {
     });
     await Promise.all([...this.retryQueues.keys()].map((delayMs) => this.declareRetryQueue(channel, delayMs)));
     await Promise.all([...this.keys].map((key) => channel.bindQueue(queue.name, exchange, key)));
-    await channel.prefetch(prefetch, false);
-    if (this.consuming) await this.consumeOn(channel);
   }
 
   // A delay queue: nobody consumes it; when a message's TTL ends the broker dead-letters it back to the service queue.

@@ -21,6 +21,8 @@ export interface AmqpPublisherOptions {
   /** Publishes that may wait for the connection before `publish` rejects. */
   readonly maxPending: number;
   readonly logger: Logger;
+  /** Called when a channel the broker had closed (a refused publish) is open and set up again. */
+  readonly onRepaired?: () => void;
 }
 
 /** Reply codes with which the broker closes a channel because of one publish. */
@@ -58,8 +60,16 @@ export class AmqpPublisher {
       reopenDelayMs: 50,
       logger: options.logger,
     });
-    this.channel.opened$.subscribe(() => this.flush());
-    this.channel.closed$.subscribe((closed) => this.onChannelClosed(closed));
+    let brokerClosed = false;
+    this.channel.opened$.subscribe(() => {
+      if (brokerClosed) options.onRepaired?.();
+      brokerClosed = false;
+      this.flush();
+    });
+    this.channel.closed$.subscribe((closed) => {
+      brokerClosed ||= closed.code !== undefined;
+      this.onChannelClosed(closed);
+    });
     connection.state$.subscribe((state) => state.status === 'connected' && this.flush());
   }
 

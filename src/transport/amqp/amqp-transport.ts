@@ -46,6 +46,8 @@ export class AmqpTransport implements Transport {
       setup: async (channel) => void (await channel.assertExchange(exchange, 'topic', { durable: true })),
       maxPending: this.config.maxPendingPublishes,
       logger: this.config.logger.child({ channel: 'publish' }),
+      // A refusal may mean the exchange was deleted, and the queues' bindings with it.
+      onRepaired: () => this.redeclareConsumers(),
     });
     this.publisher = publisher;
     try {
@@ -81,6 +83,12 @@ export class AmqpTransport implements Transport {
     await this.publisher?.close();
     await Promise.all([this.publishing.close(), this.consuming?.connection.close()]);
     this.connections.complete();
+  }
+
+  private redeclareConsumers(): void {
+    for (const consumer of this.consumers) {
+      consumer.redeclare().catch((error: unknown) => this.config.logger.error('could not declare the queues again', { reason: messageOf(error) }));
+    }
   }
 
   // Opened on the first consumer: a publish-only bus holds one connection.

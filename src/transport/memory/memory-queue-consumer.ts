@@ -137,6 +137,13 @@ export class MemoryQueueConsumer implements QueueConsumer {
     }, `declare retry queue "${name}" for queue`).then(() => name);
   }
 
+  redeclare(): Promise<void> {
+    return this.apply(() => {
+      const failure = this.declare();
+      if (failure !== undefined) throw failure;
+    }, 'declare again queue');
+  }
+
   /** @internal The transport has a new connection: declare everything again and consume again. */
   reconnected(): void {
     this.failure = this.declare();

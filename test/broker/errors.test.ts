@@ -97,6 +97,24 @@ describe('errors (amqp)', () => {
     await expect(channel.checkExchange(exchange)).resolves.toBeDefined();
   });
 
+  it('errors - after an exchange deleted under a consuming bus, its queue is bound again and events are handled', async () => {
+    const { exchange, queue } = names('gone-bound');
+    const bus = await connectBus({ url: amqpUrl(), exchange, queue });
+    const handled: string[] = [];
+    bus.handle('order.*', (event) => void handled.push(event.action));
+    await bus.ready();
+    await deleteExchange(exchange); // the bindings go with it
+
+    await expectRxError(bus.publish(orderEvent('created')), PublishError, ErrorCode.PUBLISH_REFUSED);
+    await waitFor(
+      async () => {
+        await bus.publish(orderEvent('paid'));
+        return handled.includes('paid');
+      },
+      { timeoutMs: 10_000, intervalMs: 200, description: 'an event published after the refusal to reach the handler' },
+    );
+  });
+
   it('errors - a publish the broker nacks (a full reject-publish queue): PUBLISH_REFUSED, later publishes work', async () => {
     const { exchange } = names('nack');
     const bus = await connectBus({ url: amqpUrl(), exchange });

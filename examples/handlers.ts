@@ -3,19 +3,25 @@
  * `UpdateInventoryHandler`, `LogAnalyticsHandler`) as object handlers, one
  * per kind of result a handler may return:
  *
- * | handler           | returns              | fails (→ dead letter) when          |
- * |-------------------|----------------------|-------------------------------------|
- * | `SendEmail`       | a Promise (async)    | never, in this example              |
- * | `UpdateInventory` | nothing (sync)       | an order asks for more than in stock |
- * | `LogAnalytics`    | an Observable        | never, in this example              |
+ * | handler           | takes                          | returns           | fails (→ dead letter) when           |
+ * |-------------------|--------------------------------|-------------------|--------------------------------------|
+ * | `SendEmail`       | any event of the catalog       | a Promise (async) | never, in this example               |
+ * | `UpdateInventory` | order.{created,shipped,cancelled} | nothing (sync) | an order asks for more than in stock |
+ * | `LogAnalytics`    | any event at all               | an Observable     | never, in this example               |
+ *
+ * Their parameter types come from the catalog (`ExampleEvent`, or what a
+ * pattern matches: `EventsMatching<ExampleEvent, 'order.{created,shipped,cancelled}'>`),
+ * so `bus.handle(pattern, handler)` checks that the handler takes what the
+ * pattern delivers.
  *
  * Each writes one line per call through the injected `log`, and keeps what it
  * did in public fields, so tests and demos can look.
  */
 import { map, type Observable, tap, timer } from 'rxjs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Event, type HandlerObject, routingKeyOf } from '../src/index.js';
+import { type Event, type EventsMatching, type HandlerObject, routingKeyOf } from '../src/index.js';
 import {
+  type ExampleEvent,
   OrderCancelled,
   OrderCreated,
   type OrderItem,
@@ -48,7 +54,7 @@ export interface SendEmailOptions {
  * Sends the customer an email for each order and user event: an async
  * handler, acked once its Promise resolves.
  */
-export class SendEmail implements HandlerObject {
+export class SendEmail implements HandlerObject<ExampleEvent> {
   readonly sent: Email[] = [];
   private readonly latencyMs: number;
 
@@ -59,7 +65,7 @@ export class SendEmail implements HandlerObject {
     this.latencyMs = options.latencyMs ?? 20;
   }
 
-  async handle(event: Event): Promise<void> {
+  async handle(event: ExampleEvent): Promise<void> {
     const key = routingKeyOf(event);
     const email = emailFor(event);
     if (email === undefined) {
@@ -72,7 +78,7 @@ export class SendEmail implements HandlerObject {
   }
 }
 
-function emailFor(event: Event): { to: string; subject: string } | undefined {
+function emailFor(event: ExampleEvent): { to: string; subject: string } | undefined {
   if (OrderCreated.is(event)) {
     const { order_id, user_id, total, currency } = event.data;
     return { to: user_id, subject: `Order ${order_id} confirmed (${money(total, currency)})` };
@@ -95,7 +101,7 @@ function emailFor(event: Event): { to: string; subject: string } | undefined {
   if (UserUpdated.is(event)) {
     return { to: event.data.email, subject: `Your profile was updated (${event.data.changed.join(', ')})` };
   }
-  return undefined;
+  return undefined; // an event outside the catalog: the bus still routes those, untyped
 }
 
 /** Stock on hand per SKU when an `UpdateInventory` starts. */
@@ -106,6 +112,9 @@ export const DEFAULT_STOCK: Readonly<Record<string, number>> = {
   'SKU-CABLE': 500,
 };
 
+/** The events `UpdateInventory` is registered for. */
+export type InventoryEvent = EventsMatching<ExampleEvent, 'order.{created,shipped,cancelled}'>;
+
 /**
  * Keeps stock: reserves it when an order is created, puts it back when the
  * order is cancelled, lets it leave the warehouse when the order ships. A
@@ -113,7 +122,7 @@ export const DEFAULT_STOCK: Readonly<Record<string, number>> = {
  * Reservations are idempotent per order, so a redelivered `order.created`
  * (delivery is at-least-once) does not reserve twice.
  */
-export class UpdateInventory implements HandlerObject {
+export class UpdateInventory implements HandlerObject<InventoryEvent> {
   private readonly stock: Map<string, number>;
   private readonly reservations = new Map<string, readonly OrderItem[]>();
   /** Units shipped per SKU. */
@@ -126,12 +135,19 @@ export class UpdateInventory implements HandlerObject {
     this.stock = new Map(Object.entries(initialStock));
   }
 
-  handle(event: Event): void {
+  handle(event: InventoryEvent): void {
     const key = routingKeyOf(event);
-    if (OrderCreated.is(event)) return this.reserve(key, event.data.order_id, event.data.items);
-    if (OrderCancelled.is(event)) return this.release(key, event.data.order_id);
-    if (OrderShipped.is(event)) return this.ship(key, event.data.order_id);
-    this.log(`[UpdateInventory] ${key}: nothing to do`);
+    // `action` tells the three apart, and narrows `data` with it.
+    switch (event.action) {
+      case 'created':
+        return this.reserve(key, event.data.order_id, event.data.items);
+      case 'cancelled':
+        return this.release(key, event.data.order_id);
+      case 'shipped':
+        return this.ship(key, event.data.order_id);
+      default:
+        this.log(`[UpdateInventory] ${key}: nothing to do`);
+    }
   }
 
   /** Units available (not reserved) per SKU. */
@@ -204,9 +220,10 @@ export interface LogAnalyticsOptions {
 
 /**
  * Records every event for analytics: a handler returning an Observable,
- * which succeeds when it completes (its values are ignored).
+ * which succeeds when it completes (its values are ignored). It reads only
+ * the fields every event has, so it takes any event, of a catalog or not.
  */
-export class LogAnalytics implements HandlerObject {
+export class LogAnalytics implements HandlerObject<Event<unknown>> {
   readonly records: AnalyticsRecord[] = [];
   private readonly latencyMs: number;
 
@@ -217,7 +234,7 @@ export class LogAnalytics implements HandlerObject {
     this.latencyMs = options.latencyMs ?? 5;
   }
 
-  handle(event: Event): Observable<AnalyticsRecord> {
+  handle(event: Event<unknown>): Observable<AnalyticsRecord> {
     return timer(this.latencyMs).pipe(
       map(() => ({
         eventId: event.id,

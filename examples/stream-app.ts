@@ -1,9 +1,16 @@
 /**
  * A reactive app on `bus.on$`: while the example handlers do the work (emails,
- * inventory, analytics), two live views watch the same deliveries:
+ * inventory, analytics), three live views watch the same deliveries:
  *
  * - revenue per time window: `on$('order.paid')` → `bufferTime` → sum
+ * - the order funnel:        `on$('order.*')` → `scan` → created/paid/shipped/cancelled
  * - events per type so far:  `on$('*')` → `scan`
+ *
+ * The bus is connected with the example catalog (`events: ALL_EVENTS`), so
+ * each stream is typed by its pattern: `on$('order.paid')` emits
+ * `Event<OrderPaid data, 'order', 'paid'>` and needs no `filter(OrderPaid.is)`;
+ * `on$('order.*')` emits the union of the four order events, which a
+ * `switch (event.action)` tells apart.
  *
  * It publishes a burst of orders spread over a few seconds, prints each
  * window as it closes, then closes the bus, which completes the streams.
@@ -13,9 +20,21 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { bufferTime, filter, firstValueFrom, lastValueFrom, map, type Observable, scan, shareReplay, startWith, toArray, withLatestFrom } from 'rxjs';
-import { type BusStats, type Event, EventBus, routingKeyOf } from '../src/index.js';
-import { OrderCancelled, OrderCreated, type OrderItem, OrderPaid, OrderShipped, orderTotal, type PaymentMethod, UserRegistered } from './events.js';
+import { bufferTime, firstValueFrom, lastValueFrom, map, type Observable, scan, shareReplay, startWith, toArray, withLatestFrom } from 'rxjs';
+import { type BusStats, EventBus, routingKeyOf } from '../src/index.js';
+import {
+  ALL_EVENTS,
+  type ExampleEvent,
+  OrderCancelled,
+  OrderCreated,
+  type OrderEvent,
+  type OrderItem,
+  OrderPaid,
+  OrderShipped,
+  orderTotal,
+  PAYMENT_METHODS,
+  UserRegistered,
+} from './events.js';
 import { type Log, LogAnalytics, SendEmail, UpdateInventory } from './handlers.js';
 import { isEntryPoint, runAsScript, settled } from './support.js';
 
@@ -40,6 +59,8 @@ export interface StreamAppOptions {
   readonly seed?: number;
   /** Fail when the burst did not all settle within this time. @default 15000 */
   readonly settleTimeoutMs?: number;
+  /** When stopped early, how long closing may wait for handlers still running; past it their deliveries are requeued. @default 5000 */
+  readonly closeTimeoutMs?: number;
   /** Stop early (the bus is still closed). */
   readonly signal?: AbortSignal;
 }
@@ -55,10 +76,15 @@ export interface RevenueWindow {
   readonly eventsSoFar: number;
 }
 
+/** Orders per stage, from `on$('order.*')`. */
+export type Funnel = Readonly<Record<OrderEvent['action'], number>>;
+
 export interface StreamAppResult {
   readonly runId: string;
-  readonly published: readonly Event<unknown>[];
+  readonly published: readonly ExampleEvent[];
   readonly windows: readonly RevenueWindow[];
+  /** The last value of the funnel's `scan`. */
+  readonly funnel: Funnel;
   /** The last value of the `scan`: events seen per routing key. */
   readonly counts: Readonly<Record<string, number>>;
   readonly stats: BusStats;
@@ -67,26 +93,26 @@ export interface StreamAppResult {
   readonly analytics: LogAnalytics;
 }
 
-const CATALOG = [
+const PRODUCTS = [
   { sku: 'SKU-KEYBOARD', name: 'Mechanical keyboard', unit_price: 89.9 },
   { sku: 'SKU-MOUSE', name: 'Wireless mouse', unit_price: 24.5 },
   { sku: 'SKU-MONITOR', name: '27" monitor', unit_price: 249 },
   { sku: 'SKU-CABLE', name: 'USB-C cable', unit_price: 9.99 },
 ] as const;
-const PAYMENT_METHODS: readonly PaymentMethod[] = ['card', 'paypal', 'bank_transfer'];
 /** Enough stock that no order of the burst fails. */
-const WAREHOUSE = Object.fromEntries(CATALOG.map((product) => [product.sku, 100_000]));
+const WAREHOUSE = Object.fromEntries(PRODUCTS.map((product) => [product.sku, 100_000]));
+const NO_ORDERS: Funnel = { created: 0, paid: 0, shipped: 0, cancelled: 0 };
 
 /**
  * A burst of `orders` orders from a handful of customers, each order its own
  * business transaction (correlationId) and every event tagged with
  * `metadata.run`: created, then paid and mostly shipped, or cancelled.
  */
-export function burstEvents(runId: string, orders: number, seed = 42): Event<unknown>[] {
+export function burstEvents(runId: string, orders: number, seed = 42): ExampleEvent[] {
   const random = mulberry32(seed);
   const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)] as T;
   const metadata = { run: runId, source: 'stream-app' };
-  const events: Event<unknown>[] = [];
+  const events: ExampleEvent[] = [];
   const customers = new Set<string>();
   for (let n = 1; n <= orders; n++) {
     const user_id = `u-${100 + Math.floor(random() * 8)}`;
@@ -96,7 +122,7 @@ export function burstEvents(runId: string, orders: number, seed = 42): Event<unk
     }
     const order_id = `B-${String(n).padStart(4, '0')}`;
     const correlationId = randomUUID();
-    const lines = [...CATALOG].sort(() => random() - 0.5).slice(0, 1 + Math.floor(random() * 3));
+    const lines = [...PRODUCTS].sort(() => random() - 0.5).slice(0, 1 + Math.floor(random() * 3));
     const items: OrderItem[] = lines.map((product) => ({ ...product, quantity: 1 + Math.floor(random() * 2) }));
     const created = OrderCreated.create({ order_id, user_id, items, total: orderTotal(items), currency: 'EUR' }, { correlationId, metadata });
     events.push(created);
@@ -127,7 +153,7 @@ export async function main(options: StreamAppOptions = {}): Promise<StreamAppRes
   const events = burstEvents(runId, options.orders ?? 40, options.seed);
 
   log('rx-pubsub stream app');
-  const bus = await EventBus.connect({ url, exchange: options.exchange ?? 'events', queue });
+  const bus = await EventBus.connect({ url, exchange: options.exchange ?? 'events', queue, events: ALL_EVENTS });
   try {
     // The handlers do the work and decide the acks...
     const handlerLog: Log = options.verbose ? (line) => log(`    ${line}`) : () => {};
@@ -140,17 +166,17 @@ export async function main(options: StreamAppOptions = {}): Promise<StreamAppRes
     bus.handle('*', analytics);
 
     // ...while the streams only watch. Subscribing binds the queue, so do it before ready().
-    const counts$: Observable<Record<string, number>> = bus.on$('*').pipe(
-      scan((counts, event) => {
+    const counts$ = bus.on$('*').pipe(
+      scan((counts: Readonly<Record<string, number>>, event) => {
         const key = routingKeyOf(event);
         return { ...counts, [key]: (counts[key] ?? 0) + 1 };
-      }, {} as Record<string, number>),
+      }, {}),
       startWith({}),
       // State, shared by the window report and the final table.
       shareReplay({ bufferSize: 1, refCount: false }),
     );
-    const windows$: Observable<RevenueWindow> = bus.on$(OrderPaid.routingKey).pipe(
-      filter(OrderPaid.is),
+    // on$('order.paid') emits order.paid events only, typed: event.data.amount is a number.
+    const windows$: Observable<RevenueWindow> = bus.on$('order.paid').pipe(
       bufferTime(windowMs),
       withLatestFrom(counts$),
       map(([paid, counts], index) => ({
@@ -168,13 +194,15 @@ export async function main(options: StreamAppOptions = {}): Promise<StreamAppRes
       toArray(),
     ));
     const counts = lastValueFrom(counts$);
+    // on$('order.*') emits the four order events; `action` narrows each one.
+    const funnel = lastValueFrom(bus.on$('order.*').pipe(scan(countStage, NO_ORDERS), startWith(NO_ORDERS)));
     await bus.ready();
 
     const state = await firstValueFrom(bus.state$);
     const where = state.status === 'connected' ? state.url : state.status;
     log(`  connected  ${where}${where.startsWith('memory://') ? ' (in-process broker; set AMQP_URL for RabbitMQ)' : ''}`);
     log('  handlers   SendEmail on order.* and user.*, UpdateInventory on order.{created,shipped,cancelled}, LogAnalytics on *');
-    log(`  streams    on$('order.paid') → bufferTime(${windowMs}) → sum     on$('*') → scan → counts`);
+    log(`  streams    on$('order.paid') → bufferTime(${windowMs}) → sum;  on$('order.*') → scan → funnel;  on$('*') → scan → counts`);
     log('');
     const orders = events.filter((event) => OrderCreated.is(event)).length;
     log(`Publishing ${events.length} events (${orders} orders) over ${(durationMs / 1000).toFixed(1)} s; revenue per ${windowMs} ms window:`);
@@ -195,12 +223,16 @@ export async function main(options: StreamAppOptions = {}): Promise<StreamAppRes
     log('');
     log('Closing: the streams complete and flush their last window...');
     await bus.close();
-    const result = { windows: await windows, counts: await counts };
+    const result = { windows: await windows, funnel: await funnel, counts: await counts };
 
     const revenueCents = result.windows.reduce((sum, w) => sum + w.revenueCents, 0);
     log('');
     log('Events per type (the scan\'s last value)');
     for (const [key, n] of Object.entries(result.counts).sort()) log(`  ${key.padEnd(16)} ${String(n).padStart(4)}`);
+    log('');
+    log('Order funnel (on$(\'order.*\') → scan)');
+    const { created, paid, shipped, cancelled } = result.funnel;
+    log(`  ${created} created → ${paid} paid → ${shipped} shipped;  ${cancelled} cancelled, ${created - shipped - cancelled} still open`);
     log('');
     log('Summary');
     log(`  revenue          ${money(revenueCents)} in ${result.windows.reduce((n, w) => n + w.payments, 0)} payments`);
@@ -211,7 +243,28 @@ export async function main(options: StreamAppOptions = {}): Promise<StreamAppRes
     log('Closed.');
     return { runId, published: events, ...result, stats: bus.stats(), email, inventory, analytics };
   } finally {
-    await bus.close(); // already closed on success; here for the failure paths
+    // Already closed on success; on failure or SIGINT/SIGTERM, a bounded close: unfinished deliveries go back to the queue.
+    await bus.close({ timeoutMs: options.closeTimeoutMs ?? 5_000 });
+  }
+}
+
+/**
+ * One order event moves the funnel. `event.action` is the union of the
+ * actions `order.*` matches in the catalog, so each case knows its event.
+ */
+function countStage(funnel: Funnel, event: OrderEvent): Funnel {
+  switch (event.action) {
+    case 'created':
+      return { ...funnel, created: funnel.created + 1 };
+    case 'paid':
+      return { ...funnel, paid: funnel.paid + 1 };
+    case 'shipped':
+      return { ...funnel, shipped: funnel.shipped + 1 };
+    case 'cancelled':
+      return { ...funnel, cancelled: funnel.cancelled + 1 };
+    default:
+      // An order event outside the catalog (order.refunded from a newer service): the bus routes it untyped.
+      return funnel;
   }
 }
 

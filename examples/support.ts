@@ -18,6 +18,11 @@ export class Aborted extends Error {
   override readonly name = 'Aborted';
 }
 
+/** Throws {@link Aborted} when `signal` has aborted: a check between steps of a demo. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new Aborted(`aborted (${String(signal.reason)})`);
+}
+
 export interface SettledOptions {
   /** How many matching settlements to wait for. */
   readonly count: number;

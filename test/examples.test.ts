@@ -3,14 +3,15 @@
  * memory broker of its own (and once against RabbitMQ), and `npm start`'s
  * script as a child process.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
-import { EventBus, routingKeyOf, type Settlement } from '../src/index.js';
-import { OrderCreated, OrderPaid, UserRegistered, orderTotal } from '../examples/events.js';
+import { EventBus, EventValidationError, routingKeyOf, type Settlement } from '../src/index.js';
+import { ALL_EVENTS, OrderCreated, OrderCreatedV1, OrderPaid, UserRegistered, orderTotal } from '../examples/events.js';
 import { LogAnalytics, SendEmail, UpdateInventory } from '../examples/handlers.js';
-import { demoEvents, main as runDemo } from '../examples/main.js';
+import { demoStory, main as runDemo } from '../examples/main.js';
 import { burstEvents, main as runStreamApp } from '../examples/stream-app.js';
 import { Aborted, settled } from '../examples/support.js';
 import { amqpUrl, deleteExchange, deleteQueues, teardown, uniqueName } from './support/broker.js';
@@ -43,20 +44,56 @@ it('examples - the event definitions create typed events and refuse non-JSON dat
   const event = OrderCreated.create({ order_id: 'A1', user_id: 'u1', items, total: orderTotal(items), currency: 'EUR' });
   expect(OrderCreated.routingKey).toBe('order.created');
   expect(routingKeyOf(event)).toBe('order.created');
+  expect(event.version).toBe(2);
   expect(event.data.total).toBe(49);
   expect(OrderCreated.is(event)).toBe(true);
   expect(OrderPaid.is(event)).toBe(false);
   expect(Object.isFrozen(event.data.items)).toBe(true);
+  expect(OrderCreatedV1.create({ order_id: 'A1', user_id: 'u1', items, total: 49 }).version).toBe(1);
 
   const bad = { user_id: 'u1', email: 'a@example.com', name: 'A', at: new Date() };
   expect(() => UserRegistered.create(bad)).toThrow(/data\.at .*Date/);
+});
+
+it('examples - a catalog bus refuses data its schema refuses, naming the issues, and sends nothing', async () => {
+  const bus = await EventBus.connect({ url: memoryUrl('catalog'), queue: 'catalog-service', events: ALL_EVENTS });
+  teardown(() => bus.close());
+  const items = [{ sku: 'SKU-MOUSE', name: 'Mouse', quantity: 0, unit_price: 24.5 }];
+  const order = OrderCreated.create({ order_id: 'A1', user_id: 'u1', items, total: 0, currency: 'euro' });
+  const refused = await bus.publish(order).then(() => undefined, (error: unknown) => error);
+  expect(refused).toBeInstanceOf(EventValidationError);
+  expect((refused as EventValidationError).issues.map((issue) => issue.path)).toEqual([['items', 0, 'quantity'], ['currency']]);
+  expect((refused as Error).message).toMatch(/^order\.created version 2: data does not match the schema: data\.items\[0\]\.quantity: .*; data\.currency: expected an ISO 4217 code such as EUR$/);
+  expect(bus.stats().published).toBe(0);
+});
+
+it('examples - a version 1 order.created from a legacy publisher is upcast to version 2 before the handlers run', async () => {
+  const url = memoryUrl('upcast');
+  const bus = await EventBus.connect({ url, queue: 'upcast-service', events: ALL_EVENTS });
+  teardown(() => bus.close());
+  const legacy = await EventBus.connect({ url, events: [OrderCreatedV1] });
+  teardown(() => legacy.close());
+  const seen: unknown[] = [];
+  bus.handle('order.created', (event) => {
+    seen.push({ version: event.version, currency: event.data.currency });
+  });
+  await bus.ready();
+
+  const items = [{ sku: 'SKU-CABLE', name: 'Cable', quantity: 1, unit_price: 9.99 }];
+  const done = settled(bus, { count: 1, where: () => true, timeoutMs: 5_000 });
+  await legacy.publish(OrderCreatedV1.create({ order_id: 'L-1', user_id: 'u1', items, total: 9.99 }));
+  const [settlement] = await done;
+
+  expect(seen).toEqual([{ version: 2, currency: 'EUR' }]);
+  expect(settlement?.outcome).toEqual({ kind: 'ack', handlers: 1 });
 });
 
 it('examples - main routes every demo event to the handlers its patterns select, and acks them all', async () => {
   const { log, lines } = collector();
   const result = await runDemo({ url: memoryUrl('demo'), log });
 
-  expect(result.stats).toEqual({ published: 7, acked: 7, unhandled: 0, retried: 0, deadLettered: 0 });
+  // One of the 7 comes from the legacy checkout's bus, not this one.
+  expect(result.stats).toEqual({ published: 6, acked: 7, unhandled: 0, retried: 0, deadLettered: 0 });
   expect(result.settlements.every((s) => s.event?.correlationId === result.correlationId)).toBe(true);
   // order.* / user.* → SendEmail; order.{created,shipped,cancelled} → UpdateInventory; * → LogAnalytics; *.created → audit
   expect(handlersPerKey(result.settlements)).toEqual({
@@ -71,8 +108,17 @@ it('examples - main routes every demo event to the handlers its patterns select,
   const publishedIds = result.published.map((e) => e.id).sort();
   expect(result.email.sent.map((e) => e.eventId).sort()).toEqual(publishedIds);
   expect(result.analytics.records.map((r) => r.eventId).sort()).toEqual(publishedIds);
-  expect(result.created).toEqual(['order.created', 'order.created']);
+  expect(result.created).toEqual(['A-1001', 'A-1002']);
   expect(result.email.sent.find((e) => e.routingKey === 'user.registered')).toMatchObject({ to: 'alice@example.com', subject: 'Welcome, Alice!' });
+  // A-1002 was published at version 1, without a currency: the handlers saw it upcast.
+  expect(result.email.sent.map((e) => e.subject)).toContain('Order A-1002 confirmed (249.00 EUR)');
+  const legacy = result.settlements.find((s) => s.event?.id === result.published[4]?.id);
+  expect(legacy?.event).toMatchObject({ version: 2, data: { order_id: 'A-1002', currency: 'EUR' } });
+
+  // The refund with a negative amount never left: refused with the schema's issue.
+  expect(result.refused).toBeInstanceOf(EventValidationError);
+  expect(result.refused?.issues.map((issue) => issue.path)).toEqual([['amount']]);
+  expect(lines).toContainEqual(expect.stringMatching(/✗ order\.paid +refused before it left \(EventValidationError\): order\.paid version 1: .*data\.amount/));
 
   // A-1001 shipped (its stock left), A-1002 cancelled (its stock came back).
   expect(result.inventory.reserved().size).toBe(0);
@@ -109,7 +155,7 @@ it('examples - main fails with a bounded wait when the events do not all settle'
 });
 
 it('examples - an order UpdateInventory cannot fill is dead-lettered, and the other handlers still run', async () => {
-  const bus = await EventBus.connect({ url: memoryUrl('inventory'), queue: 'inventory-service' });
+  const bus = await EventBus.connect({ url: memoryUrl('inventory'), queue: 'inventory-service', events: ALL_EVENTS });
   teardown(() => bus.close());
   const lines: string[] = [];
   const email = new SendEmail((line) => lines.push(line), { latencyMs: 1 });
@@ -150,6 +196,9 @@ it('examples - the stream app windows add up to the payments published, and the 
   const expected: Record<string, number> = {};
   for (const e of result.published) expected[routingKeyOf(e)] = (expected[routingKeyOf(e)] ?? 0) + 1;
   expect(result.counts).toEqual(expected);
+  const orders = (action: string) => result.published.filter((e) => e.domain === 'order' && e.action === action).length;
+  expect(result.funnel).toEqual({ created: orders('created'), paid: orders('paid'), shipped: orders('shipped'), cancelled: orders('cancelled') });
+  expect(lines).toContain(`  ${orders('created')} created → ${orders('paid')} paid → ${orders('shipped')} shipped;  ${orders('cancelled')} cancelled, ${orders('created') - orders('shipped') - orders('cancelled')} still open`);
   expect(result.stats).toEqual({ published: result.published.length, acked: result.published.length, unhandled: 0, retried: 0, deadLettered: 0 });
   expect(result.email.sent).toHaveLength(result.published.length);
   expect(result.analytics.records).toHaveLength(result.published.length);
@@ -176,15 +225,20 @@ it('examples - main runs the same on RabbitMQ', async () => {
   });
   const { log, lines } = collector();
   const result = await runDemo({ url: amqpUrl(), exchange, queue, log });
-  expect(result.stats).toEqual({ published: 7, acked: 7, unhandled: 0, retried: 0, deadLettered: 0 });
+  expect(result.stats).toEqual({ published: 6, acked: 7, unhandled: 0, retried: 0, deadLettered: 0 });
   expect(lines).toContainEqual(expect.stringMatching(/^ {2}connected {3}amqps?:\/\//));
   expect(lines.join('\n')).not.toMatch(/:guest@/);
 });
 
-it('examples - demoEvents tie the story together with one correlationId and causation links', () => {
-  const events = demoEvents('corr-1');
+it('examples - demoStory ties the story together with one correlationId and causation links', () => {
+  const story = demoStory('corr-1');
+  const events = story.map((step) => step.event);
   expect(events.map(routingKeyOf)).toEqual([
     'user.registered', 'order.created', 'order.paid', 'order.shipped', 'order.created', 'order.cancelled', 'user.updated',
+  ]);
+  // The second order is the legacy checkout's, at version 1.
+  expect(story.map((step) => `${step.publisher} v${step.event.version}`)).toEqual([
+    'service v1', 'service v2', 'service v1', 'service v1', 'legacy v1', 'service v1', 'service v1',
   ]);
   expect(events.every((e) => e.correlationId === 'corr-1')).toBe(true);
   const ids = new Set(events.map((e) => e.id));
@@ -198,9 +252,37 @@ it('examples - npm start runs the demo on the memory broker and exits 0', async 
   const { stdout } = await run('npx', ['tsx', 'examples/main.ts'], { cwd: REPO_ROOT, env, timeout: 60_000 });
   expect(stdout).toContain('connected   memory://demo');
   expect(stdout).toContain('→ user.registered  u-1001: Alice <alice@example.com>');
+  expect(stdout).toContain('→ order.created    A-1002 by u-1001: 1 item, 249.00 (version 1, by the legacy checkout: no currency)');
+  expect(stdout).toContain('[SendEmail]       order.created: "Order A-1002 confirmed (249.00 EUR)" to u-1001');
   expect(stdout).toContain('[SendEmail]       order.created: "Order A-1001 confirmed (138.90 EUR)" to u-1001');
   expect(stdout).toContain('✓ order.created acked (4 handlers succeeded)');
   expect(stdout).toContain('7 published, 7 settled: 7 acked, 0 unhandled, 0 dead-lettered');
-  expect(stdout).toContain('bus.stats()      {"published":7,"acked":7,"unhandled":0,"retried":0,"deadLettered":0}');
+  expect(stdout).toContain('bus.stats()      {"published":6,"acked":7,"unhandled":0,"retried":0,"deadLettered":0} (+1 published by the legacy checkout)');
   expect(stdout.trimEnd().endsWith('Closed.')).toBe(true);
+}, 60_000);
+
+it('examples - npm run stream closes the bus on SIGTERM and exits 143', async () => {
+  const env = { ...process.env };
+  delete env.AMQP_URL;
+  // Its own process group, signalled as a whole, as a terminal or a container runtime does.
+  const child = spawn(join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), ['examples/stream-app.ts'], { cwd: REPO_ROOT, env, detached: true });
+  teardown(() => {
+    if (child.exitCode === null && child.signalCode === null) process.kill(-(child.pid as number), 'SIGKILL');
+  });
+  let output = '';
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      if (output.includes('Publishing')) resolve();
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    void exited.then(() => reject(new Error(`the stream app exited before publishing:\n${output}`)));
+  });
+  process.kill(-(child.pid as number), 'SIGTERM');
+  const code = await exited;
+  expect(output).toContain('SIGTERM received: closing the bus');
+  expect(output).not.toContain('Failed:');
+  expect(code).toBe(143);
 }, 60_000);

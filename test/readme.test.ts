@@ -68,7 +68,7 @@ function writeSnippets(found: Omit<Snippet, 'file'>[]): Snippet[] {
       noEmit: true,
       // A snippet without import or export is still a module of its own.
       moduleDetection: 'force',
-      paths: { 'rx-pubsub': ['../../src/index.ts'] },
+      paths: { 'rx-pubsub': ['../../src/index.ts'], 'rx-pubsub/testing': ['../../src/testing/index.ts'] },
     },
     include: ['snippet-*.ts'],
   };

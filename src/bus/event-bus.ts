@@ -301,6 +301,7 @@ export class EventBus<E extends Event<unknown> = Event> {
         ),
       concurrency: this.config.prefetch,
       handlerTimeoutMs: this.config.handlerTimeoutMs,
+      ...(this.config.scheduler ? { scheduler: this.config.scheduler } : {}),
     }).pipe(
       tap((settlement) => this.count(settlement)),
     );

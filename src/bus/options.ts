@@ -1,3 +1,4 @@
+import type { SchedulerLike } from 'rxjs';
 import { ConfigError, ErrorCode, show } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
@@ -85,6 +86,13 @@ export interface EventBusOptions<TEvents extends readonly AnyEventDefinition[] =
    * them. @default none: every event is a plain `Event`
    */
   readonly events?: TEvents;
+  /**
+   * For tests: the RxJS scheduler handler timeouts (`handlerTimeoutMs`) run
+   * on, e.g. a `TestScheduler` for virtual time. On `memory://`, pair it with
+   * the broker's (`testBus({ scheduler })` from `rx-pubsub/testing` sets both).
+   * @default the event loop's timers (asyncScheduler)
+   */
+  readonly scheduler?: SchedulerLike;
 }
 
 /** Options with every default applied. */
@@ -107,6 +115,8 @@ export interface ResolvedOptions {
   readonly tls: TlsOptions | undefined;
   readonly logger: Logger;
   readonly catalog: EventCatalog | undefined;
+  /** Only present when given. */
+  readonly scheduler?: SchedulerLike;
 }
 
 const DEFAULTS = {
@@ -127,7 +137,7 @@ const DEFAULTS = {
 const KNOWN = new Set([
   'url', 'exchange', 'queue', 'queueOptions', 'prefetch', 'handlerTimeoutMs', 'publishTimeoutMs',
   'connectTimeoutMs', 'heartbeatSeconds', 'reconnectDelayMs', 'connectionName', 'tls', 'logger',
-  'retry', 'maxRedeliveries', 'maxPendingPublishes', 'mandatory', 'events',
+  'retry', 'maxRedeliveries', 'maxPendingPublishes', 'mandatory', 'events', 'scheduler',
 ]);
 const NAME = /^[A-Za-z0-9_.:-]{1,200}$/;
 
@@ -160,6 +170,7 @@ export function resolveOptions(options: EventBusOptions = {}): ResolvedOptions {
     tls: options.tls,
     logger: loggerOf(options.logger),
     catalog: options.events === undefined ? undefined : createCatalog(options.events),
+    ...(options.scheduler === undefined ? {} : { scheduler: schedulerOf(options.scheduler) }),
   };
 }
 
@@ -228,6 +239,13 @@ function loggerOf(value: Logger | undefined): Logger {
   if (value === undefined) return silentLogger;
   for (const method of ['debug', 'info', 'warn', 'error', 'child'] as const) {
     if (typeof value?.[method] !== 'function') fail('logger', `must have a ${method}() method (pino and consoleLogger() do)`);
+  }
+  return value;
+}
+
+function schedulerOf(value: SchedulerLike): SchedulerLike {
+  if (typeof value?.now !== 'function' || typeof value?.schedule !== 'function') {
+    fail('scheduler', 'must be an RxJS scheduler (with now() and schedule()), e.g. a TestScheduler');
   }
   return value;
 }

@@ -212,7 +212,7 @@ export async function main(options: DemoOptions = {}): Promise<DemoResult> {
     log(`  SendEmail        ${email.sent.length} emails sent`);
     log(`  UpdateInventory  ${inventory.reserved().size} orders holding stock; available ${JSON.stringify(inventory.available())}`);
     log(`  LogAnalytics     ${analytics.records.length} events recorded ${JSON.stringify(analytics.countsByType())}`);
-    log(`  audit            ${created.length} orders created (${created.join(', ')})`);
+    log(`  audit            ${created.length} orders created${created.length <= 4 ? ` (${created.join(', ')})` : ''}`);
     return { correlationId, published: events, settlements, stats, refused, email, inventory, analytics, created };
   } finally {
     log('');

@@ -39,35 +39,38 @@ describe.each(FAULT_TRANSPORTS)('faults (%s)', (kind, makeFaults) => {
     expect(states).toEqual(['connected']);
   });
 
-  // Differs on memory: a cancelled memory consumer keeps its unacked deliveries settleable, so the
-  // ack goes through and the handler runs once. The AMQP transport answers basic.cancel by closing
-  // its channel, so RabbitMQ requeues the delivery and the handler runs again, on a redelivery.
-  (kind === 'memory' ? it.fails : it)(
-    'faults - a consumer cancelled with a delivery in flight: the delivery is redelivered, flagged, and handled again',
-    async () => {
-      const faults = makeFaults();
-      const { exchange, queue } = names('cancel-flight');
-      const bus = await connectBus({ url: faults.url, exchange, queue, prefetch: 1, reconnectDelayMs: 200 });
-      const settlements = collectSettlements(bus);
-      const release = gate();
-      let calls = 0;
-      bus.handle('order.*', async () => {
-        if (++calls === 1) await release.promise;
-      });
-      await bus.ready();
-      await bus.publish(orderEvent('created'));
-      await waitFor(() => calls === 1, { description: 'the handler running' });
+  // RabbitMQ keeps a cancelled consumer's deliveries settleable on their channel, and the AMQP transport
+  // consumes again on that same channel: the delivery in flight is acked once, as on memory.
+  it('faults - a consumer cancelled with a delivery in flight: that delivery is acked once, and consuming resumes', async () => {
+    const faults = makeFaults();
+    const { exchange, queue } = names('cancel-flight');
+    const bus = await connectBus({ url: faults.url, exchange, queue, prefetch: 1, reconnectDelayMs: 200 });
+    const settlements = collectSettlements(bus);
+    const release = gate();
+    let calls = 0;
+    bus.handle('order.*', async () => {
+      if (++calls === 1) await release.promise;
+    });
+    await bus.ready();
+    await bus.publish(orderEvent('created'));
+    await waitFor(() => calls === 1, { description: 'the handler running' });
 
-      await faults.cancelConsumers(queue);
-      release.open();
+    await faults.cancelConsumers(queue);
+    release.open();
+    await waitFor(() => settlements.length === 1, { timeoutMs: 2_500, description: 'the delivery in flight settled' });
+    await bus.publish(orderEvent('paid'));
 
-      await waitFor(() => settlements.length === 2, { timeoutMs: 2_500, description: 'a second settlement (the redelivery)' });
-      expect(settlements.map((s) => [s.outcome.kind, s.delivery.redelivered])).toEqual([
-        ['ack', false],
-        ['ack', true],
-      ]);
-    },
-  );
+    await waitFor(() => settlements.length === 2, { timeoutMs: 5_000, description: 'an event published after the cancel handled' });
+    expect(settlements.map((s) => [s.outcome.kind, s.event?.action])).toEqual([
+      ['ack', 'created'],
+      ['ack', 'paid'],
+    ]);
+    expect(settlements[0]?.delivery.redelivered).toBe(false);
+    expect(calls).toBe(2);
+    // Not compared: whether 'paid' comes redelivered. On RabbitMQ the cancel here is the `rabbitmqctl eval`
+    // stand-in, which leaves the old consumer registered on the server: the broker may hand 'paid' to it
+    // first. A real cancel (queue deleted, failover) removes it, as memory does.
+  });
 
   it('faults - the service queue is deleted with a delivery in flight: its messages are gone, the bus declares, binds and consumes again; state$ stays connected', async () => {
     const faults = makeFaults();

@@ -150,9 +150,12 @@ export class AmqpConsumer implements QueueConsumer {
       return;
     }
     // basic.cancel from the broker (queue deleted, failover): the connection is fine but nobody consumes.
+    // Consume again on the same channel, so deliveries in flight can still be acked; reopen if that fails.
     this.logger.warn('the broker cancelled the consumer; consuming again', { queue: this.spec.queue.name });
     this.consumers.delete(channel);
-    this.channel.reopen();
+    this.declareTopology(channel)
+      .then(() => (this.consuming && !this.dead.has(channel) ? this.consumeOn(channel) : undefined))
+      .catch(() => this.channel.reopen());
   }
 
   private acksOf(channel: Channel): AckBatcher {

@@ -67,22 +67,22 @@ export class RxPubsubError extends Error {
 
 /** Wrong arguments or options: fix the call; retrying cannot help. */
 export class ConfigError extends RxPubsubError {
-  override readonly name = 'ConfigError';
+  override readonly name: string = 'ConfigError';
 }
 
 /** The broker is unreachable, refused the login, or the bus is closed. */
 export class ConnectionError extends RxPubsubError {
-  override readonly name = 'ConnectionError';
+  override readonly name: string = 'ConnectionError';
 }
 
 /** A publish was refused by the broker or was not confirmed in time. */
 export class PublishError extends RxPubsubError {
-  override readonly name = 'PublishError';
+  override readonly name: string = 'PublishError';
 }
 
 /** A delivery could not be decoded or its handlers failed. */
 export class DeliveryError extends RxPubsubError {
-  override readonly name = 'DeliveryError';
+  override readonly name: string = 'DeliveryError';
 }
 
 /** Type guard for errors thrown by rx-pubsub, optionally of one code. */

@@ -56,7 +56,6 @@ function copyOf(
       ...kept,
       [Header.ERROR]: failure.reason,
       // Patterns hold no whitespace, but braces hold commas.
-      // Patterns hold no whitespace, but braces hold commas.
       [Header.PATTERNS]: patterns.join(' '),
       [Header.ATTEMPTS]: failure.attempt,
       [Header.HISTORY]: historyOf(headers[Header.HISTORY], failure),

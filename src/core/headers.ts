@@ -8,7 +8,7 @@ import type { Delivery, MessageProperties } from '../transport/transport.js';
 export const DeadLetterHeader = {
   /** The error messages of the last attempt. */
   ERROR: 'rx-pubsub-error',
-  /** Patterns of the handlers that failed, comma-separated (empty for a bad message). */
+  /** Patterns of the handlers that failed, space-separated (patterns hold no whitespace; empty for a bad message). */
   PATTERNS: 'rx-pubsub-patterns',
   /** Attempts made so far, the failed one included. */
   ATTEMPTS: 'rx-pubsub-attempts',

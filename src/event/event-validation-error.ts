@@ -14,6 +14,7 @@ const MAX_LISTED = 10;
  * `DeliveryError` (`BAD_MESSAGE`) has this error as `cause`.
  */
 export class EventValidationError extends ConfigError {
+  override readonly name: string = 'EventValidationError';
   /** The event type, `domain.action`. */
   readonly routingKey: string;
   /** The version of the definition whose schema refused the data. */

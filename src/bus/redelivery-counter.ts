@@ -12,9 +12,10 @@ export class RedeliveryCounter {
   private readonly counts = new Map<string, number>();
 
   count(delivery: Delivery): number {
+    // A publisher may send any header: the broker's count means something only on a redelivery.
+    if (!delivery.redelivered) return 0;
     const counted = brokerDeliveryCountOf(delivery.properties);
     if (counted !== undefined) return counted;
-    if (!delivery.redelivered) return 0;
     const id = delivery.properties.messageId;
     if (id === undefined) return 1;
     const count = (this.counts.get(id) ?? 0) + 1;

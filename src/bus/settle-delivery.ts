@@ -1,4 +1,4 @@
-import { defer, type Observable } from 'rxjs';
+import { defer, EMPTY, type Observable } from 'rxjs';
 import type { Outcome } from '../core/outcome.js';
 import { ErrorCode, isRxPubsubError, messageOf } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -43,7 +43,9 @@ export function settleDelivery(config: SettleConfig): (delivery: Delivery, outco
   };
 
   return (delivery, outcome) =>
-    defer(async () => {
+    outcome.kind === 'ack' || outcome.kind === 'unhandled' ? ackNow(delivery, logger) : defer(async () => {
+      // The broker already gave it to someone again: a copy now would duplicate it.
+      if (delivery.stale) return void logger.debug('failed delivery is stale; the broker redelivers it', { routingKey: delivery.routingKey });
       try {
         for (const copy of await copiesOf(delivery, outcome)) await publishCopy(copy);
       } catch (error) {
@@ -59,4 +61,14 @@ export function settleDelivery(config: SettleConfig): (delivery: Delivery, outco
         logger.debug('ack dropped: the delivery belongs to a closed channel and will be redelivered', { routingKey: delivery.routingKey });
       }
     });
+}
+
+// The common case stays synchronous: no Promise per delivery.
+function ackNow(delivery: Delivery, logger: Logger): Observable<void> {
+  return defer(() => {
+    if (!delivery.ack()) {
+      logger.debug('ack dropped: the delivery belongs to a closed channel and will be redelivered', { routingKey: delivery.routingKey });
+    }
+    return EMPTY;
+  });
 }

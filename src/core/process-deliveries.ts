@@ -1,4 +1,4 @@
-import { catchError, concatMap, defer, EMPTY, endWith, forkJoin, ignoreElements, map, mergeMap, type Observable, of, type SchedulerLike } from 'rxjs';
+import { concatMap, forkJoin, isObservable, map, mergeMap, Observable, type SchedulerLike, tap } from 'rxjs';
 import { DeliveryError, ErrorCode, messageOf } from '../errors.js';
 import type { Event } from '../event/event.js';
 import type { Route } from '../routing/registry.js';
@@ -7,7 +7,7 @@ import type { RegisteredHandler } from './handler.js';
 import { attemptsOf, handlerIdOf, pendingPatternsOf, routingKeyOfDelivery } from './headers.js';
 import type { Failed, HandlerFailure, Outcome, Settlement } from './outcome.js';
 import { type RetryPolicy, retryDelayMs } from './retry-policy.js';
-import { runHandler } from './run-handler.js';
+import { startHandler } from './run-handler.js';
 
 /** What the pipeline needs; all I/O is behind `settle`, so marble tests run it in virtual time. */
 export interface PipelineConfig {
@@ -40,21 +40,26 @@ const MAX_REASON = 1_000;
  */
 export function processDeliveries(deliveries$: Observable<Delivery>, config: PipelineConfig): Observable<Settlement> {
   return deliveries$.pipe(
-    mergeMap(
-      (delivery) =>
-        decideOutcome(delivery, config).pipe(
-          concatMap(({ event, outcome }) =>
-            config.settle(delivery, outcome, event).pipe(
-              ignoreElements(),
-              // settle must not error; if it does, the settlement is still reported and the stream goes on.
-              catchError(() => EMPTY),
-              endWith({ delivery, event, outcome }),
-            ),
-          ),
-        ),
-      config.concurrency,
-    ),
+    mergeMap((delivery) => {
+      const decided = decideOutcome(delivery, config);
+      return isObservable(decided) ? decided.pipe(concatMap((d) => settled(delivery, d, config))) : settled(delivery, decided, config);
+    }, config.concurrency),
   );
+}
+
+/**
+ * Carries out the decision and emits the settlement once done. One subscriber
+ * rather than a chain of operators: this runs once per delivery. settle must
+ * not error; if it does, the settlement is still reported and the stream goes on.
+ */
+function settled(delivery: Delivery, { event, outcome }: Decision, config: PipelineConfig): Observable<Settlement> {
+  return new Observable<Settlement>((subscriber) => {
+    const done = (): void => {
+      subscriber.next({ delivery, event, outcome });
+      subscriber.complete();
+    };
+    return config.settle(delivery, outcome, event).subscribe({ error: done, complete: done });
+  });
 }
 
 interface Decision {
@@ -62,31 +67,46 @@ interface Decision {
   readonly outcome: Outcome;
 }
 
-function decideOutcome(delivery: Delivery, config: PipelineConfig): Observable<Decision> {
-  return defer(() => {
-    const attempt = attemptsOf(delivery.properties) + 1;
-    let event: Event;
-    try {
-      event = config.decode(delivery);
-    } catch (error) {
-      return of({ event: undefined, outcome: deadLetter(attempt, [{ pattern: '', error }]) });
-    }
-    const redeliveries = config.redeliveries?.(delivery) ?? 0;
-    if (config.maxRedeliveries !== undefined && redeliveries > config.maxRedeliveries) {
-      const error = new DeliveryError(
-        ErrorCode.POISON_MESSAGE,
-        `poison message: delivered ${redeliveries + 1} times without being settled (maxRedeliveries ${config.maxRedeliveries})`,
-      );
-      return of({ event, outcome: deadLetter(attempt, [{ pattern: '', error }]) });
-    }
-    const pending = pendingPatternsOf(delivery.properties);
-    if (pending === undefined) observe(event, config);
-    const matched = withIds(config.route(routingKeyOfDelivery(delivery)));
-    const routes = pending === undefined ? matched : matched.filter((r) => pending.has(r.id));
-    if (routes.length === 0) return of({ event, outcome: { kind: 'unhandled' } as const });
-    const runs = routes.map(({ route }) => runHandler(route.target.handler, route.pattern.source, event, config.handlerTimeoutMs, config.scheduler));
-    return forkJoin(runs).pipe(map((results) => ({ event, outcome: outcomeOf(attempt, routes, results, config) })));
+/**
+ * Decodes, routes and starts the handlers. When they all finished at once
+ * (synchronous handlers), the decision is a plain value: no Observable is
+ * built on the hot path; otherwise the Observable of it.
+ */
+function decideOutcome(delivery: Delivery, config: PipelineConfig): Decision | Observable<Decision> {
+  const attempt = attemptsOf(delivery.properties) + 1;
+  try {
+    return decideFor(delivery, attempt, config);
+  } catch (error) {
+    // decode throws for a bad message; anything else is a bug, and still must not stop the stream.
+    return { event: undefined, outcome: deadLetter(attempt, [{ pattern: '', error }]) };
+  }
+}
+
+function decideFor(delivery: Delivery, attempt: number, config: PipelineConfig): Decision | Observable<Decision> {
+  const event = config.decode(delivery);
+  const redeliveries = config.redeliveries?.(delivery) ?? 0;
+  if (config.maxRedeliveries !== undefined && redeliveries > config.maxRedeliveries) {
+    const error = new DeliveryError(
+      ErrorCode.POISON_MESSAGE,
+      `poison message: delivered ${redeliveries + 1} times without being settled (maxRedeliveries ${config.maxRedeliveries})`,
+    );
+    return { event, outcome: deadLetter(attempt, [{ pattern: '', error }]) };
+  }
+  const pending = pendingPatternsOf(delivery.properties);
+  if (pending === undefined) observe(event, config);
+  const matched = withIds(config.route(routingKeyOfDelivery(delivery)));
+  const routes = pending === undefined ? matched : matched.filter((r) => pending.has(r.id));
+  if (routes.length === 0) return { event, outcome: { kind: 'unhandled' } };
+  // Every handler starts now, in registration order; only those still running need Observables.
+  const results: (HandlerFailure | null)[] = [];
+  const running: Observable<unknown>[] = [];
+  routes.forEach(({ route }, index) => {
+    const started = startHandler(route.target.handler, route.pattern.source, event, config.handlerTimeoutMs, config.scheduler);
+    if (started === null || !isObservable(started)) results[index] = started;
+    else running.push(started.pipe(tap((result) => (results[index] = result))));
   });
+  const decide = () => ({ event, outcome: outcomeOf(attempt, routes, results, config) });
+  return running.length === 0 ? decide() : forkJoin(running).pipe(map(decide));
 }
 
 interface IdentifiedRoute {

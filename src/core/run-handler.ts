@@ -1,5 +1,5 @@
 import {
-  catchError, defer, EMPTY, endWith, from, ignoreElements, map, type Observable, of, type SchedulerLike, throwError, timeout,
+  catchError, defer, endWith, from, ignoreElements, isObservable, map, type Observable, of, type SchedulerLike, throwError, timeout,
 } from 'rxjs';
 import { DeliveryError, ErrorCode, show } from '../errors.js';
 import type { Event } from '../event/event.js';
@@ -14,7 +14,37 @@ export function runHandler(
   timeoutMs: number,
   scheduler?: SchedulerLike,
 ): Observable<HandlerFailure | null> {
-  return defer(() => resultOf(typeof handler === 'function' ? handler(event) : handler.handle(event))).pipe(
+  return defer(() => {
+    const started = startHandler(handler, pattern, event, timeoutMs, scheduler);
+    return started === null || !isObservable(started) ? of(started) : started;
+  });
+}
+
+/**
+ * Calls the handler now. A handler that returned nothing (or threw) is done:
+ * its outcome comes back as a value, with no Observable, timer or Promise on
+ * the hot path. One that returned a Promise or an Observable comes back as
+ * the Observable of its outcome, bounded by `timeoutMs`.
+ */
+export function startHandler(
+  handler: Handler,
+  pattern: string,
+  event: Event,
+  timeoutMs: number,
+  scheduler?: SchedulerLike,
+): HandlerFailure | null | Observable<HandlerFailure | null> {
+  let result: HandlerResult;
+  try {
+    result = typeof handler === 'function' ? handler(event) : handler.handle(event);
+  } catch (error) {
+    return failureOf(pattern, error);
+  }
+  if (result === undefined || result === null || typeof result !== 'object' || !isObservableInput(result)) return null;
+  return watch(from(result), pattern, timeoutMs, scheduler);
+}
+
+function watch(result$: Observable<unknown>, pattern: string, timeoutMs: number, scheduler?: SchedulerLike): Observable<HandlerFailure | null> {
+  return result$.pipe(
     // Completion is what counts, so the timeout bounds the whole run, not the first value.
     ignoreElements(),
     endWith(null),
@@ -24,19 +54,17 @@ export function runHandler(
       with: () => throwError(() => new DeliveryError(ErrorCode.HANDLER_TIMEOUT, `handler for "${pattern}" timed out after ${timeoutMs} ms`)),
     }),
     map(() => null),
-    catchError((error: unknown) => of({ pattern, error: error instanceof Error ? error : notAnError(pattern, error) })),
+    catchError((error: unknown) => of(failureOf(pattern, error))),
   );
+}
+
+function failureOf(pattern: string, error: unknown): HandlerFailure {
+  return { pattern, error: error instanceof Error ? error : notAnError(pattern, error) };
 }
 
 // `throw 'oops'` or `throwError(() => 42)`: keep the value, but give the failure a message and a code.
 function notAnError(pattern: string, value: unknown): DeliveryError {
   return new DeliveryError(ErrorCode.HANDLER_FAILED, `handler for "${pattern}" failed with ${show(value)}`, { cause: value });
-}
-
-function resultOf(result: HandlerResult): Observable<unknown> {
-  if (result === undefined || result === null || typeof result !== 'object') return EMPTY;
-  if (isObservableInput(result)) return from(result);
-  return EMPTY;
 }
 
 // `from` understands Promises, Observables of any rxjs copy (Symbol.observable),

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ConfigError, ErrorCode, show } from '../errors.js';
-import { type Json, toFrozenJson } from './json.js';
+import { deepFreeze, type Json, toFrozenJson } from './json.js';
 
 /**
  * A domain event: plain, frozen data that travels as JSON.
@@ -70,11 +70,12 @@ export function createEvent<TData, TDomain extends string, TAction extends strin
 
 /**
  * Checks that `value` is a complete event and returns a frozen copy.
- * Used for events arriving from the wire as well as for `createEvent`.
+ * Used for events arriving from the wire as well as for `createEvent`;
+ * `parsed` says `value` comes fresh from `JSON.parse`, so its data is frozen, not copied.
  *
  * @throws {ConfigError} `INVALID_EVENT` or `INVALID_DATA`, naming the field.
  */
-export function toEvent(value: unknown): Event {
+export function toEvent(value: unknown, parsed = false): Event {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) invalid('an event must be a JSON object');
   const input = value as Record<string, unknown>;
   for (const key of Object.keys(input)) {
@@ -84,7 +85,7 @@ export function toEvent(value: unknown): Event {
     id: nonEmptyString(input.id, 'id'),
     domain: word(input.domain, 'domain'),
     action: word(input.action, 'action'),
-    data: dataOf(input),
+    data: dataOf(input, parsed),
     version: version(input.version),
     timestamp: timestamp(input.timestamp),
   };
@@ -114,9 +115,10 @@ export function isWord(value: unknown): value is string {
   return typeof value === 'string' && WORD.test(value);
 }
 
-function dataOf(input: Record<string, unknown>): Json {
+// What JSON.parse made is JSON by construction and ours alone: freezing it in place is enough.
+function dataOf(input: Record<string, unknown>, parsed: boolean): Json {
   if (!('data' in input) || input.data === undefined) invalid('data is missing; pass data: {} for an event without payload');
-  return toFrozenJson(input.data);
+  return parsed ? deepFreeze(input.data as Json) : toFrozenJson(input.data);
 }
 
 function word(value: unknown, field: string): string {

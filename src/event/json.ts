@@ -78,3 +78,12 @@ function describe(value: unknown): string {
 function refuse(path: string, why: string): never {
   throw new ConfigError(ErrorCode.INVALID_DATA, `${path} ${why}: event data must be plain JSON`);
 }
+
+/** Freezes a JSON value and everything in it, in place. */
+export function deepFreeze(value: Json): Json {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) deepFreeze(child as Json);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -27,9 +27,18 @@ export function wirePropertiesOf(event: Event, appId?: string): MessagePropertie
   };
 }
 
+/**
+ * Bodies this process encoded, with their events. The in-memory broker hands
+ * the very same Buffer to consumers, so decoding it is a lookup: serialization
+ * happens once. A body from the network is a new Buffer and is parsed.
+ */
+const encoded = new WeakMap<Buffer, Event>();
+
 /** The AMQP body of an event: the event as UTF-8 JSON. */
 export function encodeEvent(event: Event): Buffer {
-  return Buffer.from(JSON.stringify(event), 'utf8');
+  const body = Buffer.from(JSON.stringify(event), 'utf8');
+  encoded.set(body, event);
+  return body;
 }
 
 /**
@@ -42,21 +51,24 @@ export function decodeEvent(body: Buffer, info: WireInfo): Event {
   if (contentType && contentType !== JSON_CONTENT_TYPE) {
     bad(`content type "${info.contentType}" is not ${JSON_CONTENT_TYPE}`);
   }
+  const event = encoded.get(body) ?? parse(body);
+  const key = routingKeyOf(event);
+  if (key !== info.routingKey) bad(`event ${key} arrived with routing key "${info.routingKey}"`);
+  return event;
+}
+
+function parse(body: Buffer): Event {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body.toString('utf8'));
   } catch (error) {
     bad(`body is not JSON (${messageOf(error)})`, error);
   }
-  let event: Event;
   try {
-    event = toEvent(parsed);
+    return toEvent(parsed, true);
   } catch (error) {
     bad(`body is not an event: ${messageOf(error)}`, error);
   }
-  const key = routingKeyOf(event);
-  if (key !== info.routingKey) bad(`event ${key} arrived with routing key "${info.routingKey}"`);
-  return event;
 }
 
 function bad(reason: string, cause?: unknown): never {

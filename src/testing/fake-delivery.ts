@@ -41,5 +41,5 @@ function settleable(fields: {
   properties: MessageProperties;
   redelivered: boolean;
 }): Delivery {
-  return { ...fields, ack: () => true, nack: () => true };
+  return { ...fields, stale: false, ack: () => true, nack: () => true };
 }

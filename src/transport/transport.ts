@@ -39,6 +39,8 @@ export interface Delivery {
   readonly body: Buffer;
   readonly properties: MessageProperties;
   readonly redelivered: boolean;
+  /** Settled already, or its channel (connection) is gone: the broker redelivers it, and settling it is dropped. */
+  readonly stale: boolean;
   /** Acknowledges; returns false when the ack was dropped (already settled, or stale). */
   ack(): boolean;
   /** Rejects; without requeue the broker dead-letters it through the queue's DLX. */

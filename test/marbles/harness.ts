@@ -60,10 +60,11 @@ export function comeBack(copy: OutboundMessage, queue = 'orders'): FakeDelivery 
   return recording({ exchange: '', routingKey: queue, body: copy.body, properties: copy.properties, redelivered: false });
 }
 
-function recording(fields: Omit<Delivery, 'ack' | 'nack'>): FakeDelivery {
+function recording(fields: Omit<Delivery, 'ack' | 'nack' | 'stale'>): FakeDelivery {
   const settledWith: string[] = [];
   return {
     ...fields,
+    stale: false,
     settledWith,
     ack: () => {
       settledWith.push('ack');

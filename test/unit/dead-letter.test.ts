@@ -15,6 +15,7 @@ function delivery(
     body,
     properties,
     redelivered: false,
+    stale: false,
     ack: () => expect.unreachable('a copy must not ack'),
     nack: () => expect.unreachable('a copy must not nack'),
   };

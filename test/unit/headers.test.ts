@@ -18,6 +18,7 @@ function delivery(routingKey: string, headers?: Record<string, unknown>): Delive
     body: Buffer.from('{}'),
     properties: headers === undefined ? {} : { headers },
     redelivered: false,
+    stale: false,
     ack: () => expect.unreachable('the headers readers must not ack'),
     nack: () => expect.unreachable('the headers readers must not nack'),
   };

@@ -34,12 +34,19 @@ describe('serializer', () => {
     expect(JSON.parse(encodeEvent(EVENT).toString('utf8'))).toStrictEqual({ ...EVENT });
   });
 
-  it('serializer - decode(encode(event)) gives the same event, frozen', () => {
-    const decoded = decodeEvent(encodeEvent(EVENT), WIRE);
+  it('serializer - decode of a copy of encode(event) gives an equal event, frozen', () => {
+    const decoded = decodeEvent(Buffer.from(encodeEvent(EVENT)), WIRE);
     expect(decoded).toStrictEqual(EVENT);
     expect(decoded).not.toBe(EVENT);
     expect(Object.isFrozen(decoded)).toBe(true);
     expect(Object.isFrozen(decoded.data)).toBe(true);
+  });
+
+  it('serializer - decode of the very body encode made (the in-memory broker) is the event itself: serialized once', () => {
+    const body = encodeEvent(EVENT);
+    expect(decodeEvent(body, WIRE)).toBe(EVENT);
+    // The routing key is still checked.
+    expect(() => decodeEvent(body, { ...WIRE, routingKey: 'user.created' })).toThrow(/arrived with routing key/);
   });
 
   it('serializer - decodes a minimal event published by another client', () => {

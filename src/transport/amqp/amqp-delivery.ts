@@ -38,6 +38,10 @@ export class AmqpDelivery implements Delivery {
     return this.message.fields.redelivered;
   }
 
+  get stale(): boolean {
+    return this.settled || !this.isOpen();
+  }
+
   ack(): boolean {
     return this.settle(() => this.acks.ack(this.message.fields.deliveryTag));
   }

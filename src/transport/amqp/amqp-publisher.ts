@@ -76,7 +76,8 @@ export class AmqpPublisher {
   /** Resolves once the broker confirmed the message. */
   publish(message: OutboundMessage): Promise<void> {
     if (this.closed) return Promise.reject(closedError());
-    if (this.waiting.length >= this.options.maxPending) return Promise.reject(bufferFullError(this.options.maxPending));
+    // Unconfirmed ones count too: on a stalled (half-open) connection they pile up just the same.
+    if (this.waiting.length + this.unconfirmed.size >= this.options.maxPending) return Promise.reject(bufferFullError(this.options.maxPending));
     const confirmed = new Promise<void>((resolve, reject) => {
       const deadline = Date.now() + message.timeoutMs;
       this.waiting.push({ message, resolve, reject, deadline, channel: undefined, returned: false });

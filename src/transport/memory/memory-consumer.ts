@@ -44,6 +44,10 @@ export class MemoryDelivery implements Delivery {
     readonly redelivered: boolean,
   ) {}
 
+  get stale(): boolean {
+    return this.settled || this.consumer === undefined || this.consumer.connection.closed;
+  }
+
   ack(): boolean {
     return this.consumer !== undefined && this.consumer.settle(this, ACK);
   }

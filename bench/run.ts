@@ -3,7 +3,7 @@
  * own, interleaved round by round, and prints and writes the medians with
  * the ratio to raw amqplib measured in the same round. See README.md.
  */
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
@@ -108,10 +108,22 @@ function machine(admin: AmqpAdmin | undefined) {
     os: `${os.type()} ${os.release()}`,
     node: process.version,
     rabbitmq: admin ? admin.version : 'not used',
+    rxPubsub: revision(),
     broker: config.url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@'),
     /** Other work on the machine skews every figure: a 1-minute load above ~1.5 on 2 cores means noisy results. */
     loadAverageAtStart: os.loadavg().map((load) => Math.round(load * 100) / 100),
   };
+}
+
+/** The library's commit, and whether src/ had uncommitted changes when it was built. */
+function revision(): string {
+  try {
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: join(here, '..'), encoding: 'utf8' }).trim();
+    const dirty = git('status', '--porcelain', '--', 'src') !== '';
+    return `${git('rev-parse', '--short', 'HEAD')}${dirty ? ' + uncommitted changes in src/' : ''}`;
+  } catch {
+    return 'unknown (not a git checkout)';
+  }
 }
 
 function markdown(rows: readonly Row[], info: ReturnType<typeof machine>, cfg: BenchConfig, seconds: number, started: Date): string {
@@ -119,6 +131,7 @@ function markdown(rows: readonly Row[], info: ReturnType<typeof machine>, cfg: B
     `# rx-pubsub benchmark — ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
     '',
     `Machine: ${info.nproc} cores (${info.cpu}), ${info.memoryGb} GB, ${info.os}; Node ${info.node}; RabbitMQ ${info.rabbitmq} on the same machine (${info.broker}); load average at start ${info.loadAverageAtStart.join(' / ')}.`,
+    `rx-pubsub: ${info.rxPubsub}.`,
     `Command: \`npm run bench\`${cfg.quick ? ' (BENCH_QUICK=1)' : ''}; ${cfg.rounds} round(s), medians; took ${Math.round(seconds)} s.`,
     `Sizes: publish ${cfg.publishCount.toLocaleString('en-US')} events (window ${cfg.window}); consume ${cfg.consumeCount.toLocaleString('en-US')} (prefetch ${cfg.prefetch}); latency ${cfg.latencyRate}/s for ${cfg.latencySeconds} s; memory:// ${cfg.memoryCount.toLocaleString('en-US')} deliveries; RSS over time ${cfg.rssMemoryCount.toLocaleString('en-US')} (memory://) and ${cfg.rssAmqpCount.toLocaleString('en-US')} (RabbitMQ) deliveries, ${cfg.handlerMs} ms handler.`,
     '',

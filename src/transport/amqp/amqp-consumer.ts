@@ -4,6 +4,7 @@ import { ConnectionError, ErrorCode, messageOf } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { ConsumerSpec, Delivery, QueueConsumer } from '../transport.js';
 import type { AmqpConnection } from './amqp-connection.js';
+import { DEAD_LETTER_QUEUE, retryQueueName, retryQueueOf, serviceQueueOf } from '../queue-topology.js';
 import { AckBatcher } from './ack-batcher.js';
 import { AmqpDelivery } from './amqp-delivery.js';
 import { ManagedChannel } from './managed-channel.js';
@@ -70,7 +71,7 @@ export class AmqpConsumer implements QueueConsumer {
   retryQueue(delayMs: number): Promise<string> {
     let declared = this.retryQueues.get(delayMs);
     if (!declared) {
-      const name = `${this.spec.queue.name}.retry.${delayMs}`;
+      const name = retryQueueName(this.spec.queue.name, delayMs);
       declared = this.apply((channel) => this.declareRetryQueue(channel, delayMs), `declare "${name}"`).then(() => name);
       declared.catch(() => this.retryQueues.delete(delayMs));
       this.retryQueues.set(delayMs, declared);
@@ -106,28 +107,15 @@ export class AmqpConsumer implements QueueConsumer {
   private async declareTopology(channel: Channel): Promise<void> {
     const { exchange, queue } = this.spec;
     await channel.assertExchange(exchange, 'topic', { durable: true });
-    await channel.assertQueue(queue.deadLetterQueue, { durable: true });
-    await channel.assertQueue(queue.name, {
-      durable: queue.durable,
-      exclusive: queue.exclusive,
-      autoDelete: queue.autoDelete,
-      arguments: {
-        'x-dead-letter-exchange': '',
-        'x-dead-letter-routing-key': queue.deadLetterQueue,
-        ...(queue.type === 'quorum' ? { 'x-queue-type': 'quorum' } : {}),
-        ...queue.arguments,
-      },
-    });
+    await channel.assertQueue(queue.deadLetterQueue, DEAD_LETTER_QUEUE);
+    await channel.assertQueue(queue.name, serviceQueueOf(queue));
     await Promise.all([...this.retryQueues.keys()].map((delayMs) => this.declareRetryQueue(channel, delayMs)));
     await Promise.all([...this.keys].map((key) => channel.bindQueue(queue.name, exchange, key)));
   }
 
-  // A delay queue: nobody consumes it; when a message's TTL ends the broker dead-letters it back to the service queue.
   private async declareRetryQueue(channel: Channel, delayMs: number): Promise<void> {
-    await channel.assertQueue(`${this.spec.queue.name}.retry.${delayMs}`, {
-      durable: true,
-      arguments: { 'x-message-ttl': delayMs, 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': this.spec.queue.name },
-    });
+    const queue = this.spec.queue.name;
+    await channel.assertQueue(retryQueueName(queue, delayMs), retryQueueOf(queue, delayMs));
   }
 
   /** Starts (once per channel) the consumer; resolves with its tag. */

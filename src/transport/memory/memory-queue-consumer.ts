@@ -1,6 +1,7 @@
 import { Observable } from 'rxjs';
 import { ConfigError, ConnectionError, ErrorCode, isRxPubsubError, messageOf, type RxPubsubError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
+import { DEAD_LETTER_QUEUE, retryQueueName, retryQueueOf, serviceQueueOf } from '../queue-topology.js';
 import type { ConsumerSpec, Delivery, QueueConsumer } from '../transport.js';
 import type { MemoryBroker } from './memory-broker.js';
 import type { MemoryConnection } from './memory-connection.js';
@@ -176,22 +177,8 @@ export class MemoryQueueConsumer implements QueueConsumer {
     if (connection.closed) return undefined;
     try {
       broker.declareExchange(exchange);
-      broker.declareQueue(queue.deadLetterQueue, { durable: true, exclusive: false, autoDelete: false, arguments: {} }, connection);
-      broker.declareQueue(
-        queue.name,
-        {
-          durable: queue.durable,
-          exclusive: queue.exclusive,
-          autoDelete: queue.autoDelete,
-          arguments: {
-            'x-dead-letter-exchange': '',
-            'x-dead-letter-routing-key': queue.deadLetterQueue,
-            ...(queue.type === 'quorum' ? { 'x-queue-type': 'quorum' } : {}),
-            ...queue.arguments,
-          },
-        },
-        connection,
-      );
+      broker.declareQueue(queue.deadLetterQueue, DEAD_LETTER_QUEUE, connection);
+      broker.declareQueue(queue.name, serviceQueueOf(queue), connection);
       for (const key of this.keys) broker.bind(exchange, queue.name, key);
       for (const delayMs of this.retryDelays) this.declareRetryQueue(delayMs);
       return undefined;
@@ -206,20 +193,12 @@ export class MemoryQueueConsumer implements QueueConsumer {
     const queue = this.spec.queue.name;
     this.link.broker.declareQueue(
       retryQueueName(queue, delayMs),
-      {
-        durable: true,
-        exclusive: false,
-        autoDelete: false,
-        arguments: { 'x-message-ttl': delayMs, 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': queue },
-      },
+      retryQueueOf(queue, delayMs),
       this.link.connection,
     );
   }
 }
 
-function retryQueueName(queue: string, delayMs: number): string {
-  return `${queue}.retry.${delayMs}`;
-}
 
 function closedError(): ConnectionError {
   return new ConnectionError(ErrorCode.CLOSED, 'The transport is closed: connect a new bus to consume');

@@ -10,7 +10,54 @@ export type Json = null | boolean | number | string | readonly Json[] | { readon
  * `undefined` (an array slot, the root) is refused because it would not round-trip.
  */
 export function toFrozenJson(value: unknown, path = 'data'): Json {
-  return copy(value, path, new Set());
+  try {
+    return copyFast(value, 0);
+  } catch (error) {
+    if (error !== NOT_PLAIN) throw error;
+    // Something is off: walk again, slowly, to name what and where.
+    return copy(value, path, new Set());
+  }
+}
+
+/** Thrown by the fast walk; never escapes. */
+const NOT_PLAIN = Symbol('not plain JSON');
+/** Deeper than this, the fast walk hands over (a cycle looks like endless depth). */
+const FAST_DEPTH = 64;
+
+// The common case, valid data, without building a path string per key or tracking ancestors.
+function copyFast(value: unknown, depth: number): Json {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'number':
+      if (Number.isFinite(value)) return value;
+      throw NOT_PLAIN;
+    case 'object': {
+      if (value === null) return null;
+      if (depth > FAST_DEPTH) throw NOT_PLAIN;
+      if (Array.isArray(value)) {
+        const out = new Array<Json>(value.length);
+        for (let i = 0; i < value.length; i++) {
+          if (value[i] === undefined) throw NOT_PLAIN; // also a hole
+          out[i] = copyFast(value[i], depth + 1);
+        }
+        return Object.freeze(out);
+      }
+      const proto: unknown = Object.getPrototypeOf(value);
+      if ((proto !== Object.prototype && proto !== null) || Object.getOwnPropertySymbols(value).length > 0) throw NOT_PLAIN;
+      const out: Record<string, Json> = {};
+      for (const key of Object.keys(value)) {
+        const child = (value as Record<string, unknown>)[key];
+        if (child === undefined) continue;
+        if (key === '__proto__') Object.defineProperty(out, key, { value: copyFast(child, depth + 1), enumerable: true, writable: true, configurable: true });
+        else out[key] = copyFast(child, depth + 1);
+      }
+      return Object.freeze(out);
+    }
+    default:
+      throw NOT_PLAIN;
+  }
 }
 
 function copy(value: unknown, path: string, ancestors: Set<object>): Json {

@@ -42,7 +42,9 @@ export class AmqpPublisher {
   private readonly channel: ManagedChannel<ConfirmChannel>;
   private readonly waiting: Pending[] = [];
   private readonly unconfirmed = new Set<Pending>();
-  private readonly outstanding = new Set<Promise<void>>();
+  /** Publishes not yet settled; `close()` waits for it to reach 0. */
+  private outstanding = 0;
+  private idle: (() => void) | undefined;
   private sweeper: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -78,19 +80,13 @@ export class AmqpPublisher {
     if (this.closed) return Promise.reject(closedError());
     // Unconfirmed ones count too: on a stalled (half-open) connection they pile up just the same.
     if (this.waiting.length + this.unconfirmed.size >= this.options.maxPending) return Promise.reject(bufferFullError(this.options.maxPending));
-    const confirmed = new Promise<void>((resolve, reject) => {
+    this.outstanding++;
+    this.sweeper ??= setInterval(() => this.sweep(), SWEEP_MS).unref();
+    return new Promise<void>((resolve, reject) => {
       const deadline = Date.now() + message.timeoutMs;
       this.waiting.push({ message, resolve, reject, deadline, channel: undefined, returned: false });
       if (this.waiting.length === 1) this.flush();
     });
-    this.outstanding.add(confirmed);
-    const forget = () => {
-      this.outstanding.delete(confirmed);
-      if (this.outstanding.size === 0) this.stopSweeping();
-    };
-    confirmed.then(forget, forget);
-    this.sweeper ??= setInterval(() => this.sweep(), SWEEP_MS).unref();
-    return confirmed;
   }
 
   /** The channel whose setup is done, for callers that need to wait for topology. */
@@ -102,7 +98,7 @@ export class AmqpPublisher {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.allSettled([...this.outstanding]);
+    if (this.outstanding > 0) await new Promise<void>((resolve) => (this.idle = resolve));
     this.stopSweeping();
     await this.channel.close();
   }
@@ -172,13 +168,23 @@ export class AmqpPublisher {
   }
 
   private succeed(pending: Pending): void {
-    if (this.unconfirmed.delete(pending)) pending.resolve();
+    if (!this.unconfirmed.delete(pending)) return;
+    pending.resolve();
+    this.settled();
   }
 
   private fail(pending: Pending, error: unknown): void {
     const index = this.waiting.indexOf(pending);
     if (index !== -1) this.waiting.splice(index, 1);
-    if (this.unconfirmed.delete(pending) || index !== -1) pending.reject(error);
+    if (!this.unconfirmed.delete(pending) && index === -1) return;
+    pending.reject(error);
+    this.settled();
+  }
+
+  private settled(): void {
+    if (--this.outstanding > 0) return;
+    this.stopSweeping();
+    this.idle?.();
   }
 }
 

@@ -101,7 +101,7 @@ function emailFor(event: ExampleEvent): { to: string; subject: string } | undefi
   if (UserUpdated.is(event)) {
     return { to: event.data.email, subject: `Your profile was updated (${event.data.changed.join(', ')})` };
   }
-  return undefined; // an event outside the catalog: the bus still routes those, untyped
+  return undefined; // a catalog event SendEmail has no mail for
 }
 
 /** Stock on hand per SKU when an `UpdateInventory` starts. */

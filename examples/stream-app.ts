@@ -263,7 +263,6 @@ function countStage(funnel: Funnel, event: OrderEvent): Funnel {
     case 'cancelled':
       return { ...funnel, cancelled: funnel.cancelled + 1 };
     default:
-      // An order event outside the catalog (order.refunded from a newer service): the bus routes it untyped.
       return funnel;
   }
 }

@@ -352,18 +352,29 @@ describe('catalog bus (memory)', () => {
     expect(Object.isFrozen(handled[0]?.data)).toBe(true);
   });
 
-  it('catalog - events outside the catalog are still routed, as plain events', async () => {
+  it('catalog - events outside the catalog reach no handler and no stream: acked and counted unhandled', async () => {
     const { bus } = await connectCatalogBus([OrderCreated]);
     const settlements = collectSettlements(bus);
     const handled: Event[] = [];
-    // The types know only order.created; `*` matches it, and at run time every event.
+    const streamed: Event[] = [];
+    // The types know only order.created; `*` also binds every other type, which the bus must not hand over untyped.
     bus.handle('*', (event) => void handled.push(event));
+    const stream = bus.on$('*').subscribe((event) => streamed.push(event));
+    teardown(() => stream.unsubscribe());
     await bus.ready();
 
     const other = createEvent({ domain: 'invoice', action: 'sent', data: { anything: ['goes'] } });
     await bus.publish(other as never);
-    await waitForCount(settlements, 1, 'settlements');
-    expect(handled).toEqual([other]);
+    const known = OrderCreated.create({ order_id: 'A1', total: 5 });
+    await bus.publish(known);
+    await waitForCount(settlements, 2, 'settlements');
+    expect(settlements.map((s) => [s.event?.domain, s.outcome.kind])).toEqual([
+      ['invoice', 'unhandled'],
+      ['order', 'ack'],
+    ]);
+    expect(handled.map((e) => e.id)).toEqual([known.id]);
+    expect(streamed.map((e) => e.id)).toEqual([known.id]);
+    expect(bus.stats()).toMatchObject({ unhandled: 1, acked: 1, deadLettered: 0 });
   });
 
   it('catalog - a schema answering deliveries with a Promise dead-letters them with a reason saying so', async () => {

@@ -285,12 +285,14 @@ export class EventBus<E extends Event<unknown> = Event> {
         const event = decodeEvent(delivery.body, { routingKey: routingKeyOfDelivery(delivery), contentType: delivery.properties.contentType });
         return this.config.catalog ? this.config.catalog.checkIncoming(event) : event;
       },
-      route: (key) => this.handlers.match(key),
+      route: (key) => (this.knows(key) ? this.handlers.match(key) : NO_ROUTES),
       retry: this.config.retry,
       maxRedeliveries: this.config.maxRedeliveries,
       redeliveries: (delivery) => this.redeliveries.count(delivery),
       observe: (event) => {
-        for (const route of this.streams.match(routingKeyOf(event))) route.target.next(event);
+        const key = routingKeyOf(event);
+        if (!this.knows(key)) return;
+        for (const route of this.streams.match(key)) route.target.next(event);
       },
       settle: (delivery, outcome) =>
         settle(delivery, outcome).pipe(
@@ -308,6 +310,12 @@ export class EventBus<E extends Event<unknown> = Event> {
     this.drained = new Promise((resolve) => {
       this.pipeline = settled$.subscribe({ next: (s) => this.settlements.next(s), complete: resolve, error: resolve });
     });
+  }
+
+  // A catalog bus promises its handlers and streams the catalog's events, and keeps that promise at run time:
+  // another event type matching a pattern is settled `unhandled` (acked, counted), not handed over untyped.
+  private knows(routingKey: string): boolean {
+    return this.config.catalog === undefined || this.config.catalog.definitionOf(routingKey) !== undefined;
   }
 
   private count({ outcome, delivery }: Settlement): void {
@@ -336,6 +344,8 @@ function settledWithin(promise: Promise<void>, ms: number): Promise<boolean> {
     });
   });
 }
+
+const NO_ROUTES: readonly never[] = [];
 
 function closedError(method: string): ConnectionError {
   return new ConnectionError(ErrorCode.CLOSED, `${method}() on a closed bus: connect a new bus with EventBus.connect()`);

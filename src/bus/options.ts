@@ -81,9 +81,9 @@ export interface EventBusOptions<TEvents extends readonly AnyEventDefinition[] =
   /**
    * The event catalog: definitions made by `defineEvent`. It types `publish`,
    * `handle` and `on$` with their events, and guards the wire with their
-   * schemas and versions (see `EventCatalog`). Events of other types are
-   * still routed at run time, as plain events, though the types do not show
-   * them. @default none: every event is a plain `Event`
+   * schemas and versions (see `EventCatalog`). An event of another type that
+   * a pattern matches reaches no handler and no stream: it is acked and counted
+   * `unhandled`, so the types never lie. @default none: every event is a plain `Event`
    */
   readonly events?: TEvents;
   /**

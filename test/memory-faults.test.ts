@@ -3,94 +3,15 @@
  * MemoryTransport as a bus sees it: state$, deliveries$, publish Promises.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Subscription } from 'rxjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ErrorCode, isRxPubsubError } from '../src/errors.js';
-import { silentLogger } from '../src/logger.js';
-import { MemoryBroker } from '../src/transport/memory/memory-broker.js';
-import { MemoryTransport } from '../src/transport/memory/memory-transport.js';
-import type { ConnectionState, ConsumerSpec, Delivery, OutboundMessage, QueueConsumer, QueueSpec } from '../src/transport/transport.js';
+import type { Delivery, OutboundMessage } from '../src/transport/transport.js';
+import { boundConsumer, EXCHANGE, memoryTransports, track, turns, until } from './support/memory.js';
 
-const EXCHANGE = 'events';
-const opened: MemoryTransport[] = [];
-const subscriptions: Subscription[] = [];
-const brokers: string[] = [];
-let counter = 0;
-
-afterEach(async () => {
-  for (const subscription of subscriptions.splice(0)) subscription.unsubscribe();
-  await Promise.all(opened.splice(0).map((transport) => transport.close()));
-  for (const name of brokers.splice(0)) MemoryBroker.reset(name);
-});
-
-function brokerName(): string {
-  const name = `memory-faults-test-${++counter}`;
-  brokers.push(name);
-  return name;
-}
-
-async function open(name: string): Promise<MemoryTransport> {
-  const transport = new MemoryTransport({ url: `memory://${name}`, logger: silentLogger });
-  opened.push(transport);
-  await transport.connect(EXCHANGE);
-  return transport;
-}
-
-function spec(queue: string, prefetch = 16, options: Partial<QueueSpec> = {}): ConsumerSpec {
-  return {
-    exchange: EXCHANGE,
-    prefetch,
-    queue: { name: queue, deadLetterQueue: `${queue}.dlq`, type: 'classic', durable: true, exclusive: false, autoDelete: false, arguments: {}, ...options },
-  };
-}
+const { brokerName, collect, newTransport, open, statuses, unsubscribeAfterTest } = memoryTransports('memory-faults-test');
 
 function message(routingKey: string, overrides: Partial<OutboundMessage> = {}): OutboundMessage {
   return { exchange: EXCHANGE, routingKey, body: Buffer.from(routingKey), properties: { deliveryMode: 2 }, timeoutMs: 1_000, ...overrides };
-}
-
-function collect(consumer: QueueConsumer, onDelivery: (delivery: Delivery) => void = () => undefined): Delivery[] {
-  const deliveries: Delivery[] = [];
-  subscriptions.push(
-    consumer.deliveries$.subscribe((delivery) => {
-      deliveries.push(delivery);
-      onDelivery(delivery);
-    }),
-  );
-  return deliveries;
-}
-
-async function boundConsumer(transport: MemoryTransport, queue: string, keys: readonly string[], prefetch = 16, options: Partial<QueueSpec> = {}): Promise<QueueConsumer> {
-  const consumer = transport.consumer(spec(queue, prefetch, options));
-  await Promise.all(keys.map((key) => consumer.bind(key)));
-  await consumer.ready();
-  return consumer;
-}
-
-/** The statuses `transport.state$` emits from now on (the current one first). */
-function statuses(transport: MemoryTransport): ConnectionState['status'][] {
-  const seen: ConnectionState['status'][] = [];
-  subscriptions.push(transport.state$.subscribe((state) => seen.push(state.status)));
-  return seen;
-}
-
-/** Records the order in which publish Promises settle. */
-function track(settled: string[], name: string, promise: Promise<void>): Promise<void> {
-  return promise.then(
-    () => void settled.push(name),
-    (error: unknown) => void settled.push(`${name}:${isRxPubsubError(error) ? error.code : 'error'}`),
-  );
-}
-
-async function turns(count = 5): Promise<void> {
-  for (let i = 0; i < count; i++) await new Promise((resolve) => setImmediate(resolve));
-}
-
-async function until(condition: () => boolean, timeoutMs = 3_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error('condition not met in time');
-    await sleep(5);
-  }
 }
 
 const keysOf = (deliveries: readonly Delivery[]): [string, boolean][] => deliveries.map((delivery) => [delivery.routingKey, delivery.redelivered]);
@@ -104,7 +25,7 @@ describe('MemoryBroker.dropConnections', () => {
     let acking = false;
     let completed = false;
     const received: Delivery[] = [];
-    subscriptions.push(
+    unsubscribeAfterTest(
       consumer.deliveries$.subscribe({
         next: (delivery) => {
           received.push(delivery);
@@ -166,7 +87,7 @@ describe('MemoryBroker.dropConnections', () => {
     const transport = await open(brokerName());
     const consumer = await boundConsumer(transport, 'q', ['#']);
     let completed = false;
-    subscriptions.push(consumer.deliveries$.subscribe({ complete: () => (completed = true) }));
+    unsubscribeAfterTest(consumer.deliveries$.subscribe({ complete: () => (completed = true) }));
 
     transport.broker.dropConnections();
     await transport.close();
@@ -251,8 +172,7 @@ describe('MemoryBroker.block', () => {
     await expect(transport.publish(message('order.created', { timeoutMs: 20 }))).rejects.toSatisfy((error) =>
       isRxPubsubError(error, ErrorCode.PUBLISH_TIMEOUT),
     );
-    const late = new MemoryTransport({ url: `memory://${name}`, logger: silentLogger });
-    opened.push(late);
+    const late = newTransport(name);
     const states = statuses(late);
     await late.connect(EXCHANGE);
     expect(states).toEqual(['connecting', 'connected', 'blocked']);

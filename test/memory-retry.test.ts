@@ -3,48 +3,15 @@
  * time, through a MemoryTransport as a bus drives it.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { map, type Subscription } from 'rxjs';
+import { map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ErrorCode, isRxPubsubError } from '../src/errors.js';
-import { silentLogger } from '../src/logger.js';
 import { MemoryBroker } from '../src/transport/memory/memory-broker.js';
-import { MemoryTransport } from '../src/transport/memory/memory-transport.js';
-import type { ConsumerSpec, Delivery, OutboundMessage, QueueConsumer, QueueSpec } from '../src/transport/transport.js';
+import type { Delivery, OutboundMessage } from '../src/transport/transport.js';
+import { EXCHANGE, memoryTransports, spec, turns, until } from './support/memory.js';
 
-const EXCHANGE = 'events';
-const opened: MemoryTransport[] = [];
-const subscriptions: Subscription[] = [];
-const brokers: string[] = [];
-let counter = 0;
-
-afterEach(async () => {
-  for (const subscription of subscriptions.splice(0)) subscription.unsubscribe();
-  await Promise.all(opened.splice(0).map((transport) => transport.close()));
-  for (const name of brokers.splice(0)) MemoryBroker.reset(name);
-});
-
-function brokerName(): string {
-  const name = `memory-retry-test-${++counter}`;
-  brokers.push(name);
-  return name;
-}
-
-/** A transport on `name`, closed after the test; connected unless told otherwise. */
-async function open(name: string): Promise<MemoryTransport> {
-  const transport = new MemoryTransport({ url: `memory://${name}`, logger: silentLogger });
-  opened.push(transport);
-  await transport.connect(EXCHANGE);
-  return transport;
-}
-
-function spec(queue: string, prefetch = 16, options: Partial<QueueSpec> = {}): ConsumerSpec {
-  return {
-    exchange: EXCHANGE,
-    prefetch,
-    queue: { name: queue, deadLetterQueue: `${queue}.dlq`, type: 'classic', durable: true, exclusive: false, autoDelete: false, arguments: {}, ...options },
-  };
-}
+const { brokerName, collect, newTransport, open } = memoryTransports('memory-retry-test');
 
 function message(routingKey: string, overrides: Partial<OutboundMessage> = {}): OutboundMessage {
   return {
@@ -55,30 +22,6 @@ function message(routingKey: string, overrides: Partial<OutboundMessage> = {}): 
     timeoutMs: 1_000,
     ...overrides,
   };
-}
-
-function collect(consumer: QueueConsumer, onDelivery: (delivery: Delivery) => void = () => undefined): Delivery[] {
-  const deliveries: Delivery[] = [];
-  subscriptions.push(
-    consumer.deliveries$.subscribe((delivery) => {
-      deliveries.push(delivery);
-      onDelivery(delivery);
-    }),
-  );
-  return deliveries;
-}
-
-async function turns(count = 5): Promise<void> {
-  for (let i = 0; i < count; i++) await new Promise((resolve) => setImmediate(resolve));
-}
-
-/** Polls until `condition` holds, failing after `timeoutMs`. */
-async function until(condition: () => boolean, timeoutMs = 3_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error('condition not met in time');
-    await sleep(5);
-  }
 }
 
 const isTopologyFailure = (error: unknown): boolean => isRxPubsubError(error, ErrorCode.TOPOLOGY_FAILED);
@@ -253,8 +196,7 @@ describe('MemoryBroker virtual time', () => {
     const name = brokerName();
     const scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
     const broker = MemoryBroker.named(name, { scheduler });
-    const transport = new MemoryTransport({ url: `memory://${name}`, logger: silentLogger });
-    opened.push(transport);
+    const transport = newTransport(name);
     const depths: number[] = [];
 
     scheduler.run(({ expectObservable }) => {
@@ -276,8 +218,7 @@ describe('MemoryBroker virtual time', () => {
     const name = brokerName();
     const scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
     const broker = MemoryBroker.named(name, { scheduler });
-    const transport = new MemoryTransport({ url: `memory://${name}`, logger: silentLogger });
-    opened.push(transport);
+    const transport = newTransport(name);
 
     scheduler.run(({ cold, expectObservable }) => {
       void transport.connect(EXCHANGE);
@@ -295,8 +236,7 @@ describe('MemoryBroker virtual time', () => {
     const name = brokerName();
     const scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
     const broker = MemoryBroker.named(name, { scheduler });
-    const transport = new MemoryTransport({ url: `memory://${name}`, logger: silentLogger });
-    opened.push(transport);
+    const transport = newTransport(name);
     const outcomes: Promise<string>[] = [];
     const outcome = (promise: Promise<void>): Promise<string> =>
       promise.then(

@@ -1,75 +1,17 @@
-import type { Subscription } from 'rxjs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConfigError, ErrorCode, isRxPubsubError } from '../src/errors.js';
 import { silentLogger } from '../src/logger.js';
 import { MemoryBroker } from '../src/transport/memory/memory-broker.js';
 import { MemoryTransport } from '../src/transport/memory/memory-transport.js';
 import { topicMatches } from '../src/transport/memory/topic-matches.js';
-import type { ConnectionState, ConsumerSpec, Delivery, MessageProperties, OutboundMessage, QueueConsumer, QueueSpec } from '../src/transport/transport.js';
+import type { ConnectionState, Delivery, MessageProperties, OutboundMessage } from '../src/transport/transport.js';
+import { boundConsumer, EXCHANGE, memoryTransports, spec, turns } from './support/memory.js';
 
-const EXCHANGE = 'events';
-const opened: MemoryTransport[] = [];
-const subscriptions: Subscription[] = [];
-const brokers: string[] = [];
-let counter = 0;
-
-afterEach(async () => {
-  for (const subscription of subscriptions.splice(0)) subscription.unsubscribe();
-  await Promise.all(opened.splice(0).map((transport) => transport.close()));
-  for (const name of brokers.splice(0)) MemoryBroker.reset(name);
-});
-
-/** A broker name no other test uses, reset after the test. */
-function brokerName(): string {
-  const name = `memory-transport-test-${++counter}`;
-  brokers.push(name);
-  return name;
-}
-
-/** A connected transport on `name`, closed after the test. */
-async function open(name: string): Promise<MemoryTransport> {
-  const transport = new MemoryTransport({ url: `memory://${name}`, logger: silentLogger });
-  opened.push(transport);
-  await transport.connect(EXCHANGE);
-  return transport;
-}
-
-function spec(queue: string, prefetch = 16, options: Partial<QueueSpec> = {}): ConsumerSpec {
-  return {
-    exchange: EXCHANGE,
-    prefetch,
-    queue: { name: queue, deadLetterQueue: `${queue}.dlq`, type: 'classic', durable: true, exclusive: false, autoDelete: false, arguments: {}, ...options },
-  };
-}
+const { brokerName, collect, newTransport, open } = memoryTransports('memory-transport-test');
 
 function message(routingKey: string, overrides: Partial<OutboundMessage> = {}): OutboundMessage {
   const properties: MessageProperties = { contentType: 'application/json', deliveryMode: 2, type: routingKey, headers: { 'x-app': 'test' } };
   return { exchange: EXCHANGE, routingKey, body: Buffer.from(JSON.stringify({ routingKey })), properties, timeoutMs: 1_000, ...overrides };
-}
-
-/** Subscribes to `deliveries$` (unsubscribed after the test) and collects what arrives. */
-function collect(consumer: QueueConsumer, onDelivery: (delivery: Delivery) => void = () => undefined): Delivery[] {
-  const deliveries: Delivery[] = [];
-  subscriptions.push(
-    consumer.deliveries$.subscribe((delivery) => {
-      deliveries.push(delivery);
-      onDelivery(delivery);
-    }),
-  );
-  return deliveries;
-}
-
-/** Lets the broker run its dispatch turns. */
-async function turns(count = 5): Promise<void> {
-  for (let i = 0; i < count; i++) await new Promise((resolve) => setImmediate(resolve));
-}
-
-/** A consumer on `queue` bound with `keys`, ready. */
-async function boundConsumer(transport: MemoryTransport, queue: string, keys: readonly string[], prefetch = 16): Promise<QueueConsumer> {
-  const consumer = transport.consumer(spec(queue, prefetch));
-  await Promise.all(keys.map((key) => consumer.bind(key)));
-  await consumer.ready();
-  return consumer;
 }
 
 const keysOf = (deliveries: readonly Delivery[]): string[] => deliveries.map((delivery) => delivery.routingKey);
@@ -315,8 +257,7 @@ describe('MemoryTransport', () => {
   });
 
   it('memory transport - close completes deliveries$ and emits the lifecycle', async () => {
-    const transport = new MemoryTransport({ url: `memory://${brokerName()}`, logger: silentLogger });
-    opened.push(transport);
+    const transport = newTransport(brokerName());
     const states: ConnectionState['status'][] = [];
     transport.state$.subscribe((state) => states.push(state.status));
     await transport.connect(EXCHANGE);

@@ -26,6 +26,7 @@ export class RedeliveryCounter {
 
   /** The message was settled: it will not come back. */
   forget(delivery: Delivery): void {
+    if (this.counts.size === 0) return;
     const id = delivery.properties.messageId;
     if (id !== undefined) this.counts.delete(id);
   }

@@ -139,16 +139,32 @@ function version(value: unknown): number {
 }
 
 function timestamp(value: unknown): string {
-  if (typeof value !== 'string' || !ISO_8601.test(value) || Number.isNaN(Date.parse(value)) || !isCalendarDate(value)) {
+  if (typeof value !== 'string' || !ISO_8601.test(value) || !isCalendarTime(value)) {
     invalid(`timestamp must be an ISO-8601 string such as new Date().toISOString() (got ${String(value)})`);
   }
   return value;
 }
 
-// Date.parse rolls 2024-02-30 over to March 1st instead of refusing it.
-function isCalendarDate(value: string): boolean {
-  const [year, month, day] = value.slice(0, 10).split('-').map(Number) as [number, number, number];
-  return month >= 1 && month <= 12 && day >= 1 && day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * The fields of a string ISO_8601 matched are a real date and time (Date.parse
+ * would roll 2024-02-30 over to March 1st). Read digit by digit: this runs on
+ * every delivery.
+ */
+function isCalendarTime(value: string): boolean {
+  const digit = (i: number): number => value.charCodeAt(i) - 48;
+  const year = digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3);
+  const month = digit(5) * 10 + digit(6);
+  const day = digit(8) * 10 + digit(9);
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0);
+  const hour = digit(11) * 10 + digit(12);
+  const minute = digit(14) * 10 + digit(15);
+  const second = value[16] === ':' ? digit(17) * 10 + digit(18) : 0;
+  const fieldsValid = day >= 1 && day <= days && hour <= 23 && minute <= 59 && second <= 59;
+  // UTC (`Z`) is the common case; an offset is rare enough to let Date.parse check it.
+  return fieldsValid && (value.endsWith('Z') || !Number.isNaN(Date.parse(value)));
 }
 
 function metadata(value: unknown): Readonly<Record<string, string>> {

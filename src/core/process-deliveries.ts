@@ -114,15 +114,23 @@ interface IdentifiedRoute {
   readonly route: Route<RegisteredHandler>;
 }
 
+/** Per list of routes: the registry hands out the same cached list for a routing key until it changes. */
+const identified = new WeakMap<readonly Route<RegisteredHandler>[], readonly IdentifiedRoute[]>();
+
 // Ids name handlers across processes (a retry may reach another instance of the
 // service), so they come from the pattern and the registration order, not from memory.
-function withIds(routes: readonly Route<RegisteredHandler>[]): IdentifiedRoute[] {
-  const seen = new Map<string, number>();
-  return routes.map((route) => {
-    const occurrence = (seen.get(route.pattern.source) ?? 0) + 1;
-    seen.set(route.pattern.source, occurrence);
-    return { id: handlerIdOf(route.pattern.source, occurrence), route };
-  });
+function withIds(routes: readonly Route<RegisteredHandler>[]): readonly IdentifiedRoute[] {
+  let ids = identified.get(routes);
+  if (ids === undefined) {
+    const seen = new Map<string, number>();
+    ids = routes.map((route) => {
+      const occurrence = (seen.get(route.pattern.source) ?? 0) + 1;
+      seen.set(route.pattern.source, occurrence);
+      return { id: handlerIdOf(route.pattern.source, occurrence), route };
+    });
+    identified.set(routes, ids);
+  }
+  return ids;
 }
 
 function outcomeOf(

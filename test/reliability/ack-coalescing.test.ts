@@ -1,18 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type Event } from '../../src/index.js';
-import {
-  brokerView,
-  collectSettlements,
-  connectBus,
-  gate,
-  names,
-  orderEvent,
-  teardown,
-  TRANSPORTS,
-  waitFor,
-  waitForCount,
-} from '../broker/support.js';
-import { rig, statesOf, waitForReconnect } from './support.js';
+import { brokerView, collectSettlements, connectBus, gate, names, orderEvent, rig, statesOf, teardown, TRANSPORTS, waitFor, waitForCount, waitForReconnect } from './support.js';
 
 const FAST = 100;
 

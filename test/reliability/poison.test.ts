@@ -1,19 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DeadLetterHeader, encodeEvent, type Event } from '../../src/index.js';
-import {
-  brokerView,
-  collectSettlements,
-  connectBus,
-  gate,
-  names,
-  orderEvent,
-  teardown,
-  TRANSPORTS,
-  waitFor,
-  waitForCount,
-  waitForDepth,
-} from '../broker/support.js';
-import { rig, statesOf, waitForReconnect } from './support.js';
+import { brokerView, collectSettlements, connectBus, gate, names, orderEvent, rig, statesOf, teardown, TRANSPORTS, waitFor, waitForCount, waitForDepth, waitForReconnect } from './support.js';
 
 const QUORUM = { type: 'quorum' } as const;
 

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, PublishError } from '../../src/index.js';
-import { brokerView, connectBus, expectRxError, names, orderEvent, TRANSPORTS, waitFor, waitForDepth } from '../broker/support.js';
 import { tcpProxy } from '../broker/tcp-proxy.js';
 import { amqpUrl } from '../support/broker.js';
-import { rig, statesOf } from './support.js';
+import { brokerView, connectBus, expectRxError, names, orderEvent, rig, statesOf, TRANSPORTS, waitFor, waitForDepth } from './support.js';
 
 describe.each(TRANSPORTS)('publish flow control (%s)', (kind) => {
   it('publish flow control - while the broker is unreachable, publishes past maxPendingPublishes reject PUBLISH_BUFFER_FULL at once; the others go out on reconnect', async () => {

@@ -1,18 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type Event } from '../../src/index.js';
-import {
-  brokerView,
-  collectSettlements,
-  connectBus,
-  gate,
-  names,
-  orderEvent,
-  teardown,
-  TRANSPORTS,
-  waitFor,
-  waitForCount,
-} from '../broker/support.js';
-import { cleanupRetryQueues, recordingLogger, rig, statesOf, waitForReconnect } from './support.js';
+import { brokerView, cleanupRetryQueues, collectSettlements, connectBus, gate, names, orderEvent, recordingLogger, rig, statesOf, teardown, TRANSPORTS, waitFor, waitForCount, waitForReconnect } from './support.js';
 
 // The connection of one bus is cut while its handler runs: through a TCP proxy
 // on RabbitMQ (the other tests' connections stay up), by dropping the memory

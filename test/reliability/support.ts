@@ -11,6 +11,9 @@ import { VirtualTimeScheduler } from 'rxjs';
 import type { ConnectionState, EventBus, Logger, LogFields } from '../../src/index.js';
 import { MemoryBroker } from '../../src/transport/memory/memory-broker.js';
 import { amqpUrl, deleteQueues, rawChannel, teardown, uniqueName, waitFor } from '../broker/support.js';
+
+// What the reliability tests take from the broker tests' helpers, so that each imports from here alone.
+export { brokerView, collectSettlements, connectBus, expectRxError, gate, names, orderEvent, teardown, TRANSPORTS, waitFor, waitForCount, waitForDepth } from '../broker/support.js';
 import { tcpProxy } from '../broker/tcp-proxy.js';
 import { rabbitmqctl } from '../support/broker.js';
 

@@ -30,13 +30,21 @@ export function wirePropertiesOf(event: Event, appId?: string): MessagePropertie
 /**
  * Bodies this process encoded, with their events. The in-memory broker hands
  * the very same Buffer to consumers, so decoding it is a lookup: serialization
- * happens once. A body from the network is a new Buffer and is parsed.
+ * happens once. Only bodies handed to such an in-process transport are kept.
  */
 const encoded = new WeakMap<Buffer, Event>();
 
 /** The AMQP body of an event: the event as UTF-8 JSON. */
 export function encodeEvent(event: Event): Buffer {
-  const body = Buffer.from(JSON.stringify(event), 'utf8');
+  return Buffer.from(JSON.stringify(event), 'utf8');
+}
+
+/**
+ * `encodeEvent`, remembering the event for `decodeEvent`: for a transport that
+ * delivers the Buffer it was given (memory://), never for a network one.
+ */
+export function encodeEventInProcess(event: Event): Buffer {
+  const body = encodeEvent(event);
   encoded.set(body, event);
   return body;
 }

@@ -106,6 +106,8 @@ export interface QueueConsumer {
  */
 export interface Transport {
   readonly state$: Observable<ConnectionState>;
+  /** Delivers the very Buffers it was given (memory://), so the bus can skip decoding its own bodies. */
+  readonly inProcess: boolean;
   /** Resolves once connected and `exchange` is declared (a durable topic exchange). */
   connect(exchange: string): Promise<void>;
   /** Publishes and resolves when the broker confirmed it. */

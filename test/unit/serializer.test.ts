@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DeliveryError, ErrorCode, isRxPubsubError } from '../../src/errors.js';
 import { createEvent } from '../../src/event/event.js';
-import { decodeEvent, encodeEvent, JSON_CONTENT_TYPE, type WireInfo } from '../../src/event/serializer.js';
+import { decodeEvent, encodeEvent, encodeEventInProcess, JSON_CONTENT_TYPE, type WireInfo } from '../../src/event/serializer.js';
 
 const EVENT = createEvent({
   domain: 'order',
@@ -42,9 +42,11 @@ describe('serializer', () => {
     expect(Object.isFrozen(decoded.data)).toBe(true);
   });
 
-  it('serializer - decode of the very body encode made (the in-memory broker) is the event itself: serialized once', () => {
-    const body = encodeEvent(EVENT);
+  it('serializer - decode of the very body encodeEventInProcess made (the in-memory broker) is the event itself: serialized once', () => {
+    const body = encodeEventInProcess(EVENT);
     expect(decodeEvent(body, WIRE)).toBe(EVENT);
+    // A body encoded for the network is parsed on arrival, even in the same process.
+    expect(decodeEvent(encodeEvent(EVENT), WIRE)).not.toBe(EVENT);
     // The routing key is still checked.
     expect(() => decodeEvent(body, { ...WIRE, routingKey: 'user.created' })).toThrow(/arrived with routing key/);
   });

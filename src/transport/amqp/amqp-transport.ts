@@ -26,6 +26,7 @@ export class AmqpTransport implements Transport {
   private readonly consumers = new Set<AmqpConsumer>();
   private readonly connections: BehaviorSubject<readonly AmqpConnection[]>;
   private closed = false;
+  readonly inProcess = false;
 
   /** The worst state of the publishing and consuming connections. */
   readonly state$: Observable<ConnectionState>;

@@ -59,6 +59,7 @@ const RESOLVED = Promise.resolve();
 export class MemoryTransport implements Transport {
   /** The broker this transport is connected to, for inspection and fault injection in tests. */
   readonly broker: MemoryBroker;
+  readonly inProcess = true;
   private readonly state = new BehaviorSubject<ConnectionState>({ status: 'connecting' });
   readonly state$: Observable<ConnectionState> = this.state.asObservable();
   private readonly url: string;

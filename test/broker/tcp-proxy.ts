@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { teardown } from './support.js';
+import { teardown } from '../support/broker.js';
 
 /** A TCP proxy in front of RabbitMQ whose traffic a test can freeze, to play a stalled network. */
 export interface TcpProxy {
@@ -17,18 +17,29 @@ export interface TcpProxy {
   refuse(refusing: boolean): void;
 }
 
+/** How a {@link tcpProxy} plays the network. */
+export interface TcpProxyOptions {
+  /**
+   * Delays every byte from the broker to the client by this much, in order: a broker that far away
+   * delivers each message that late. 0 (the default) forwards at once.
+   */
+  readonly downstreamDelayMs?: number;
+}
+
 /** Starts a proxy to the broker of `brokerUrl`; it stops when the test finishes. */
-export async function tcpProxy(brokerUrl: string): Promise<TcpProxy> {
+export async function tcpProxy(brokerUrl: string, { downstreamDelayMs = 0 }: TcpProxyOptions = {}): Promise<TcpProxy> {
   const target = new URL(brokerUrl);
   const sockets = new Set<net.Socket>();
   const held: (() => void)[] = [];
   let frozen = false;
   let refusing = false;
 
-  const forward = (from: net.Socket, to: net.Socket): void => {
+  const forward = (from: net.Socket, to: net.Socket, delayMs = 0): void => {
+    // Timers of one delay fire in the order they were set: the stream stays in order.
+    const write = delayMs > 0 ? (chunk: Buffer) => void setTimeout(() => to.write(chunk), delayMs) : (chunk: Buffer) => void to.write(chunk);
     from.on('data', (chunk: Buffer) => {
-      if (frozen) held.push(() => to.write(chunk));
-      else to.write(chunk);
+      if (frozen) held.push(() => write(chunk));
+      else write(chunk);
     });
   };
   const server = net.createServer((client) => {
@@ -45,7 +56,7 @@ export async function tcpProxy(brokerUrl: string): Promise<TcpProxy> {
       });
     }
     forward(client, upstream);
-    forward(upstream, client);
+    forward(upstream, client, downstreamDelayMs);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   teardown(

@@ -6,22 +6,10 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { compilePattern, type GlobMatch } from '../../src/index.js';
 import type { ExpandBraces, IsLiteral } from '../../src/typing/glob-match.js';
+import { PATTERN_KEYS } from '../support/pattern-keys.js';
 
 /** The keys of test/unit/pattern.test.ts, in the same order. */
-const KEYS = [
-  'order.created',
-  'order.paid',
-  'user.created',
-  'order',
-  'created',
-  'order.created.v2',
-  'orders.created',
-  'a.b.created',
-  'Order.created',
-  'od',
-  'order.c.eated',
-  'x.y',
-] as const;
+const KEYS = PATTERN_KEYS;
 
 type Keys = typeof KEYS;
 /** `GlobMatch<P, K>` for every key, as a tuple in KEYS order. */

@@ -1,6 +1,36 @@
 import { describe, expect, it } from 'vitest';
-import { type Event } from '../../src/index.js';
-import { brokerView, cleanupRetryQueues, collectSettlements, connectBus, gate, names, orderEvent, recordingLogger, rig, statesOf, teardown, TRANSPORTS, waitFor, waitForCount, waitForReconnect } from './support.js';
+import { type Event, type EventBus } from '../../src/index.js';
+import { brokerView, cleanupRetryQueues, collectSettlements, connectBus, gate, names, orderEvent, recordingLogger, type Rig, rig, statesOf, teardown, TRANSPORTS, waitFor, waitForCount, waitForReconnect } from './support.js';
+
+/**
+ * Plays a handler failing after its connection died: the first run of an
+ * `order.created` waits while the bus's connection is cut and comes back, the
+ * redelivery succeeds, then the first run fails. Returns once both runs are
+ * settled, with the handler's run count.
+ */
+async function failFirstRunAcrossACut(r: Rig, bus: EventBus): Promise<() => number> {
+  const states = statesOf(bus);
+  const settlements = collectSettlements(bus);
+  const release = gate();
+  teardown(release.open);
+  let runs = 0;
+  bus.handle('order.created', async () => {
+    if (++runs > 1) return; // the redelivery succeeds
+    await release.promise;
+    throw new Error('failed after the connection died');
+  });
+  await bus.ready();
+
+  await bus.publish(orderEvent());
+  await waitFor(() => runs === 1, { description: 'the first run' });
+  const from = states.length;
+  r.cut();
+  await waitForReconnect(states, from);
+  await waitForCount(settlements, 1, 'the redelivery settled');
+  release.open();
+  await waitForCount(settlements, 2, 'the stale settlement');
+  return () => runs;
+}
 
 // The connection of one bus is cut while its handler runs: through a TCP proxy
 // on RabbitMQ (the other tests' connections stay up), by dropping the memory
@@ -61,28 +91,9 @@ describe.each(TRANSPORTS)('stale acks (%s)', (kind) => {
     const r = await rig(kind);
     const { exchange, queue } = names('stale-fail');
     const bus = await connectBus({ url: r.url, exchange, queue, reconnectDelayMs: 100, handlerTimeoutMs: 15_000 });
-    const states = statesOf(bus);
-    const settlements = collectSettlements(bus);
-    const release = gate();
-    teardown(release.open);
-    let runs = 0;
-    bus.handle('order.created', async () => {
-      if (++runs > 1) return; // the redelivery succeeds
-      await release.promise;
-      throw new Error('failed after the connection died');
-    });
-    await bus.ready();
+    const runs = await failFirstRunAcrossACut(r, bus);
 
-    await bus.publish(orderEvent());
-    await waitFor(() => runs === 1, { description: 'the first run' });
-    const from = states.length;
-    r.cut();
-    await waitForReconnect(states, from);
-    await waitForCount(settlements, 1, 'the redelivery settled');
-    release.open();
-    await waitForCount(settlements, 2, 'the stale settlement');
-
-    expect(runs).toBe(2);
+    expect(runs()).toBe(2);
     const view = await brokerView(r.directUrl);
     // The failure belongs to a delivery the broker already gave back: dead-lettering it too would leave
     // a second copy (in Q.dlq) of a message that was handled.
@@ -94,30 +105,11 @@ describe.each(TRANSPORTS)('stale acks (%s)', (kind) => {
     const { exchange, queue } = names('stale-retry');
     cleanupRetryQueues(r.url, queue, [50]);
     const bus = await connectBus({ url: r.url, exchange, queue, reconnectDelayMs: 100, handlerTimeoutMs: 15_000, retry: { attempts: 3, delaysMs: [50] } });
-    const states = statesOf(bus);
-    const settlements = collectSettlements(bus);
-    const release = gate();
-    teardown(release.open);
-    let runs = 0;
-    bus.handle('order.created', async () => {
-      if (++runs > 1) return;
-      await release.promise;
-      throw new Error('failed after the connection died');
-    });
-    await bus.ready();
-
-    await bus.publish(orderEvent());
-    await waitFor(() => runs === 1, { description: 'the first run' });
-    const from = states.length;
-    r.cut();
-    await waitForReconnect(states, from);
-    await waitForCount(settlements, 1, 'the redelivery settled');
-    release.open();
-    await waitForCount(settlements, 2, 'the stale settlement');
+    const runs = await failFirstRunAcrossACut(r, bus);
     // Only time can show that nothing more happens: a retry copy would come back from its 50 ms delay queue
     // and run the handler again well within this.
     await new Promise((resolve) => setTimeout(resolve, 300));
 
-    expect(runs).toBe(2);
+    expect(runs()).toBe(2);
   });
 });

@@ -5,6 +5,7 @@ import type { ResolvedOptions } from './options.js';
 
 /** `memory://NAME` → the in-process broker NAME; `amqp(s)://` → RabbitMQ. */
 export function createTransport(options: ResolvedOptions): Transport {
+  if (options.transport) return options.transport;
   const [first = ''] = options.urls;
   const logger = options.logger.child({ transport: first.startsWith('memory://') ? 'memory' : 'amqp' });
   if (first.startsWith('memory://')) return new MemoryTransport({ url: first, logger, maxPendingPublishes: options.maxPendingPublishes });

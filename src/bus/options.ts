@@ -1,6 +1,7 @@
 import type { SchedulerLike } from 'rxjs';
 import { ConfigError, ErrorCode, show } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { Transport } from '../transport/transport.js';
 import { silentLogger } from '../logger.js';
 import { redactUrl } from '../redact-url.js';
 import { checkRetryPolicy, type RetryPolicy } from '../core/retry-policy.js';
@@ -93,6 +94,13 @@ export interface EventBusOptions<TEvents extends readonly AnyEventDefinition[] =
    * @default the event loop's timers (asyncScheduler)
    */
   readonly scheduler?: SchedulerLike;
+  /**
+   * A transport of your own (a `MemoryTransport` you inspect, a wrapper that
+   * records or injects faults): the bus uses it instead of building one from
+   * `url`, and closes it on `close()`. Give one or the other, not both.
+   * @default built from `url`
+   */
+  readonly transport?: Transport;
 }
 
 /** Options with every default applied. */
@@ -117,6 +125,8 @@ export interface ResolvedOptions {
   readonly catalog: EventCatalog | undefined;
   /** Only present when given. */
   readonly scheduler?: SchedulerLike;
+  /** Only present when given. */
+  readonly transport?: Transport;
 }
 
 const DEFAULTS = {
@@ -137,7 +147,7 @@ const DEFAULTS = {
 const KNOWN = new Set([
   'url', 'exchange', 'queue', 'queueOptions', 'prefetch', 'handlerTimeoutMs', 'publishTimeoutMs',
   'connectTimeoutMs', 'heartbeatSeconds', 'reconnectDelayMs', 'connectionName', 'tls', 'logger',
-  'retry', 'maxRedeliveries', 'maxPendingPublishes', 'mandatory', 'events', 'scheduler',
+  'retry', 'maxRedeliveries', 'maxPendingPublishes', 'mandatory', 'events', 'scheduler', 'transport',
 ]);
 const NAME = /^[A-Za-z0-9_.:-]{1,200}$/;
 
@@ -171,6 +181,7 @@ export function resolveOptions(options: EventBusOptions = {}): ResolvedOptions {
     logger: loggerOf(options.logger),
     catalog: options.events === undefined ? undefined : createCatalog(options.events),
     ...(options.scheduler === undefined ? {} : { scheduler: schedulerOf(options.scheduler) }),
+    ...(options.transport === undefined ? {} : { transport: transportOf(options.transport, options.url) }),
   };
 }
 
@@ -239,6 +250,14 @@ function loggerOf(value: Logger | undefined): Logger {
   if (value === undefined) return silentLogger;
   for (const method of ['debug', 'info', 'warn', 'error', 'child'] as const) {
     if (typeof value?.[method] !== 'function') fail('logger', `must have a ${method}() method (pino and consoleLogger() do)`);
+  }
+  return value;
+}
+
+function transportOf(value: Transport, url: unknown): Transport {
+  if (url !== undefined) fail('transport', 'and url cannot both be given: the transport already knows its broker');
+  for (const method of ['connect', 'publish', 'consumer', 'close'] as const) {
+    if (typeof value?.[method] !== 'function') fail('transport', `must implement Transport (no ${method}() method)`);
   }
   return value;
 }

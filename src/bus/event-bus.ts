@@ -1,4 +1,4 @@
-import { finalize, Observable, Subject, Subscription, type Subscriber, takeUntil, tap } from 'rxjs';
+import { Observable, Subject, Subscription, type Subscriber, takeUntil, tap } from 'rxjs';
 import type { Handler, RegisteredHandler } from '../core/handler.js';
 import { routingKeyOfDelivery } from '../core/headers.js';
 import { checkRetryPolicy, type RetryPolicy } from '../core/retry-policy.js';
@@ -294,18 +294,12 @@ export class EventBus<E extends Event<unknown> = Event> {
         if (!this.knows(key)) return;
         for (const route of this.streams.match(key)) route.target.next(event);
       },
-      settle: (delivery, outcome) =>
-        settle(delivery, outcome).pipe(
-          finalize(() => {
-            this.inFlight.delete(delivery);
-            this.redeliveries.forget(delivery);
-          }),
-        ),
+      settle,
       concurrency: this.config.prefetch,
       handlerTimeoutMs: this.config.handlerTimeoutMs,
       ...(this.config.scheduler ? { scheduler: this.config.scheduler } : {}),
     }).pipe(
-      tap((settlement) => this.count(settlement)),
+      tap((settlement) => this.settled(settlement)),
     );
     this.drained = new Promise((resolve) => {
       this.pipeline = settled$.subscribe({ next: (s) => this.settlements.next(s), complete: resolve, error: resolve });
@@ -318,7 +312,10 @@ export class EventBus<E extends Event<unknown> = Event> {
     return this.config.catalog === undefined || this.config.catalog.definitionOf(routingKey) !== undefined;
   }
 
-  private count({ outcome, delivery }: Settlement): void {
+  /** Once per settled delivery: it leaves the in-flight set, and the counters count it. */
+  private settled({ outcome, delivery }: Settlement): void {
+    this.inFlight.delete(delivery);
+    this.redeliveries.forget(delivery);
     if (outcome.kind === 'ack') this.counts.acked++;
     else if (outcome.kind === 'unhandled') this.counts.unhandled++;
     else if (outcome.kind === 'retry') this.counts.retried++;

@@ -56,19 +56,19 @@ export function settleDelivery(config: SettleConfig): (delivery: Delivery, outco
         delivery.nack(false);
         return;
       }
-      if (!delivery.ack()) {
-        // Its channel died after it was delivered: the broker redelivers it, so the work may run twice.
-        logger.debug('ack dropped: the delivery belongs to a closed channel and will be redelivered', { routingKey: delivery.routingKey });
-      }
+      ack(delivery, logger);
     });
 }
 
 // The common case stays synchronous: no Promise per delivery.
 function ackNow(delivery: Delivery, logger: Logger): Observable<void> {
   return defer(() => {
-    if (!delivery.ack()) {
-      logger.debug('ack dropped: the delivery belongs to a closed channel and will be redelivered', { routingKey: delivery.routingKey });
-    }
+    ack(delivery, logger);
     return EMPTY;
   });
+}
+
+function ack(delivery: Delivery, logger: Logger): void {
+  // Its channel died after it was delivered: the broker redelivers it, so the work may run twice.
+  if (!delivery.ack()) logger.debug('ack dropped: the delivery belongs to a closed channel and will be redelivered', { routingKey: delivery.routingKey });
 }

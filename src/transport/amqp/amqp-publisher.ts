@@ -1,6 +1,7 @@
 import type { ConfirmChannel, Message } from 'amqplib';
-import { ConnectionError, ErrorCode, PublishError } from '../../errors.js';
+import { ConnectionError, ErrorCode } from '../../errors.js';
 import type { Logger } from '../../logger.js';
+import { bufferFullError, publishTimeoutError, refusedError, unroutableError } from '../publish-errors.js';
 import type { OutboundMessage } from '../transport.js';
 import type { AmqpConnection } from './amqp-connection.js';
 import { type ChannelClosed, ManagedChannel } from './managed-channel.js';
@@ -158,7 +159,7 @@ export class AmqpPublisher {
   private sweep(): void {
     const now = Date.now();
     for (const pending of [...this.waiting, ...this.unconfirmed]) {
-      if (pending.deadline <= now) this.fail(pending, timeoutError(pending.message));
+      if (pending.deadline <= now) this.fail(pending, publishTimeoutError(pending.message, ' (is the broker reachable? raise publishTimeoutMs for long outages)'));
     }
   }
 
@@ -192,37 +193,6 @@ export class AmqpPublisher {
 function blames(reason: string, message: OutboundMessage): boolean {
   const named = /exchange '([^']*)'/.exec(reason)?.[1];
   return named === undefined || named === message.exchange;
-}
-
-function refusedError(message: OutboundMessage, reason: string): PublishError {
-  return new PublishError(
-    ErrorCode.PUBLISH_REFUSED,
-    `The broker refused the publish of "${message.routingKey}" to exchange "${message.exchange}": ${reason}`,
-    { retriable: true },
-  );
-}
-
-function unroutableError(message: OutboundMessage): PublishError {
-  return new PublishError(
-    ErrorCode.PUBLISH_UNROUTABLE,
-    `No queue is bound to exchange "${message.exchange}" for "${message.routingKey}": bind a queue (start the consuming service) or publish without mandatory`,
-  );
-}
-
-function timeoutError(message: OutboundMessage): PublishError {
-  return new PublishError(
-    ErrorCode.PUBLISH_TIMEOUT,
-    `No confirm for "${message.routingKey}" within ${message.timeoutMs} ms (is the broker reachable? raise publishTimeoutMs for long outages)`,
-    { retriable: true },
-  );
-}
-
-function bufferFullError(maxPending: number): PublishError {
-  return new PublishError(
-    ErrorCode.PUBLISH_BUFFER_FULL,
-    `${maxPending} publishes already wait for the broker (disconnected or blocked): retry later, or raise maxPendingPublishes`,
-    { retriable: true },
-  );
 }
 
 function closedError(): ConnectionError {

@@ -1,6 +1,7 @@
 import { BehaviorSubject, type Observable } from 'rxjs';
 import { ConfigError, ConnectionError, ErrorCode, PublishError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
+import { bufferFullError, publishTimeoutError, refusedError, unroutableError } from '../publish-errors.js';
 import type { ConnectionState, ConsumerSpec, OutboundMessage, QueueConsumer, Transport } from '../transport.js';
 import { Deque } from './deque.js';
 import { MemoryBroker, type PublishOutcome } from './memory-broker.js';
@@ -151,23 +152,9 @@ export class MemoryTransport implements Transport {
   }
 
   private refused(message: OutboundMessage, outcome: PublishOutcome): PublishError {
-    if (outcome === 'unroutable') {
-      return new PublishError(
-        ErrorCode.PUBLISH_UNROUTABLE,
-        `No queue is bound to exchange "${message.exchange}" for "${message.routingKey}": bind a queue (start the consuming service) or publish without mandatory`,
-      );
-    }
-    const reason =
-      outcome === 'refused'
-        ? this.broker.lastRefusal
-        : outcome === 'no-exchange'
-          ? `exchange "${message.exchange}" does not exist (NOT_FOUND)`
-          : `no queue is bound for routing key "${message.routingKey}" and the message is mandatory (NO_ROUTE)`;
-    return new PublishError(
-      ErrorCode.PUBLISH_REFUSED,
-      `The broker refused the publish of "${message.routingKey}" to exchange "${message.exchange}": ${reason}`,
-      { retriable: outcome === 'refused' },
-    );
+    if (outcome === 'unroutable') return unroutableError(message);
+    if (outcome === 'refused') return refusedError(message, this.broker.lastRefusal);
+    return refusedError(message, `exchange "${message.exchange}" does not exist (NOT_FOUND)`, false);
   }
 
   private hold(message: OutboundMessage): Promise<void> {
@@ -175,7 +162,7 @@ export class MemoryTransport implements Transport {
     if (this.held.length >= this.maxPending) return Promise.reject(bufferFullError(this.maxPending));
     return new Promise<void>((resolve, reject) => {
       const held: HeldPublish = { message, resolve, reject, cancelTimeout: undefined, settled: false };
-      held.cancelTimeout = this.broker.clock.timer(() => this.settle(held, timeoutError(message)), message.timeoutMs);
+      held.cancelTimeout = this.broker.clock.timer(() => this.settle(held, publishTimeoutError(message, ': the memory broker was disconnected or blocked all that time')), message.timeoutMs);
       this.held.push(held);
       this.unsettled++;
     });
@@ -260,20 +247,4 @@ function brokerNameOf(url: string): string {
 
 function closedError(): ConnectionError {
   return new ConnectionError(ErrorCode.CLOSED, 'The transport is closed: connect a new bus to publish');
-}
-
-function timeoutError(message: OutboundMessage): PublishError {
-  return new PublishError(
-    ErrorCode.PUBLISH_TIMEOUT,
-    `No confirm for "${message.routingKey}" within ${message.timeoutMs} ms: the memory broker was disconnected or blocked all that time`,
-    { retriable: true },
-  );
-}
-
-function bufferFullError(maxPending: number): PublishError {
-  return new PublishError(
-    ErrorCode.PUBLISH_BUFFER_FULL,
-    `${maxPending} publishes already wait for the broker (disconnected or blocked): retry later, or raise maxPendingPublishes`,
-    { retriable: true },
-  );
 }

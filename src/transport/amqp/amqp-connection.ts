@@ -5,6 +5,7 @@ import { ConnectionError, ErrorCode, messageOf } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { redactUrl } from '../../redact-url.js';
 import type { ConnectionState } from '../transport.js';
+import { coalesceWrites, socketOf } from './coalesce-writes.js';
 import type { TlsOptions } from '../../bus/options.js';
 
 /** How to reach RabbitMQ (the Python system's `ConnectionConfig`). */
@@ -52,6 +53,9 @@ export class AmqpConnection {
       const shown = redactUrl(typeof url === 'string' ? url : 'amqp://(object)');
       log.info('connected', { url: shown });
       this.url = shown;
+      const socket = socketOf(connection as unknown as ChannelModel);
+      if (socket) coalesceWrites(socket);
+      else log.debug('amqplib socket not found: writes are not coalesced');
       // amqp-connection-manager's types predate amqplib 2; at run time this is the promise API's ChannelModel.
       this.current.next(connection as unknown as ChannelModel);
       this.state.next({ status: 'connected', url: shown });

@@ -1,4 +1,4 @@
-import type { ConfirmChannel, Message } from 'amqplib';
+import type { ConfirmChannel, Message, Options } from 'amqplib';
 import { ConnectionError, ErrorCode } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { bufferFullError, publishTimeoutError, refusedError, unroutableError } from '../publish-errors.js';
@@ -110,12 +110,12 @@ export class AmqpPublisher {
     if (!channel || this.connection.blocked) return;
     while (this.waiting.length > 0) {
       const pending = this.waiting.shift() as Pending;
-      const { exchange, routingKey, body, properties, mandatory } = pending.message;
+      const { exchange, routingKey, body } = pending.message;
       pending.channel = channel;
       pending.returned = false;
       this.unconfirmed.add(pending);
       try {
-        channel.publish(exchange, routingKey, body, { ...properties, mandatory: mandatory ?? false } as never, (error) => {
+        channel.publish(exchange, routingKey, body, publishOptions(pending.message), (error) => {
           if (error && error.message === 'message nacked') return this.fail(pending, refusedError(pending.message, 'the broker nacked it'));
           if (error) return; // 'channel closed': decided in onChannelClosed, which knows why it closed
           if (pending.returned) return this.fail(pending, unroutableError(pending.message));
@@ -187,6 +187,26 @@ export class AmqpPublisher {
     this.stopSweeping();
     this.idle?.();
   }
+}
+
+/**
+ * amqplib's publish options, written out field by field: built with a spread
+ * (`{ ...properties, mandatory }`), amqplib's option parsing took ~4 µs per
+ * message instead of ~0.2 µs (V8 reads the missing options slowly on such an object).
+ */
+function publishOptions({ properties: p, mandatory }: OutboundMessage): Options.Publish {
+  return {
+    contentType: p.contentType,
+    contentEncoding: p.contentEncoding,
+    headers: p.headers,
+    deliveryMode: p.deliveryMode,
+    messageId: p.messageId,
+    correlationId: p.correlationId,
+    type: p.type,
+    timestamp: p.timestamp,
+    appId: p.appId,
+    mandatory: mandatory ?? false,
+  } as Options.Publish;
 }
 
 /** Whether the broker's close reason names this message's exchange (or names none). */

@@ -290,10 +290,7 @@ export class EventBus<E extends Event<unknown> = Event> {
       publishTimeoutMs: this.config.publishTimeoutMs,
       logger: this.config.logger,
     });
-    const deliveries$ = consumer.deliveries$.pipe(
-      takeUntil(this.stopConsuming),
-      tap((delivery) => this.inFlight.add(delivery)),
-    );
+    const deliveries$ = consumer.deliveries$.pipe(takeUntil(this.stopConsuming));
     const settled$ = processDeliveries(deliveries$, {
       decode: (delivery) => {
         const event = decodeEvent(delivery.body, { routingKey: routingKeyOfDelivery(delivery), contentType: delivery.properties.contentType });
@@ -310,6 +307,7 @@ export class EventBus<E extends Event<unknown> = Event> {
       },
       settle,
       concurrency: this.config.prefetch,
+      inFlight: this.inFlight,
       handlerTimeoutMs: this.config.handlerTimeoutMs,
       ...(this.config.scheduler ? { scheduler: this.config.scheduler } : {}),
     }).pipe(
@@ -326,9 +324,8 @@ export class EventBus<E extends Event<unknown> = Event> {
     return this.config.catalog === undefined || this.config.catalog.definitionOf(routingKey) !== undefined;
   }
 
-  /** Once per settled delivery: it leaves the in-flight set, and the counters count it. */
+  /** Once per settled delivery: the counters count it. */
   private settled({ outcome, delivery }: Settlement): void {
-    this.inFlight.delete(delivery);
     this.redeliveries.forget(delivery);
     if (outcome.kind === 'ack') this.counts.acked++;
     else if (outcome.kind === 'unhandled') this.counts.unhandled++;

@@ -1,4 +1,4 @@
-import { defer, EMPTY, type Observable } from 'rxjs';
+import { defer, type Observable } from 'rxjs';
 import type { Outcome } from '../core/outcome.js';
 import { ErrorCode, isRxPubsubError, messageOf } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -19,7 +19,7 @@ export interface SettleConfig {
  * fails, the delivery is rejected without requeue, so the broker moves it to
  * `Q.dlq` through the queue's dead-letter exchange. Nothing is lost; never errors.
  */
-export function settleDelivery(config: SettleConfig): (delivery: Delivery, outcome: Outcome) => Observable<void> {
+export function settleDelivery(config: SettleConfig): (delivery: Delivery, outcome: Outcome) => Observable<void> | void {
   const { transport, consumer, deadLetterQueue, publishTimeoutMs: timeoutMs, logger } = config;
 
   const copiesOf = async (delivery: Delivery, outcome: Outcome): Promise<OutboundMessage[]> => {
@@ -43,7 +43,8 @@ export function settleDelivery(config: SettleConfig): (delivery: Delivery, outco
   };
 
   return (delivery, outcome) =>
-    outcome.kind === 'ack' || outcome.kind === 'unhandled' ? ackNow(delivery, logger) : defer(async () => {
+    // The common case is done at once: no Observable, no Promise per delivery.
+    outcome.kind === 'ack' || outcome.kind === 'unhandled' ? ack(delivery, logger) : defer(async () => {
       // The broker already gave it to someone again: a copy now would duplicate it.
       if (delivery.stale) return void logger.debug('failed delivery is stale; the broker redelivers it', { routingKey: delivery.routingKey });
       try {
@@ -58,14 +59,6 @@ export function settleDelivery(config: SettleConfig): (delivery: Delivery, outco
       }
       ack(delivery, logger);
     });
-}
-
-// The common case stays synchronous: no Promise per delivery.
-function ackNow(delivery: Delivery, logger: Logger): Observable<void> {
-  return defer(() => {
-    ack(delivery, logger);
-    return EMPTY;
-  });
 }
 
 function ack(delivery: Delivery, logger: Logger): void {

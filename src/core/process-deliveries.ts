@@ -1,9 +1,10 @@
-import { concatMap, forkJoin, isObservable, map, mergeMap, Observable, type SchedulerLike, tap } from 'rxjs';
+import { concatMap, forkJoin, isObservable, map, Observable, of, type SchedulerLike, tap } from 'rxjs';
 import { DeliveryError, ErrorCode, messageOf } from '../errors.js';
 import type { Event } from '../event/event.js';
 import type { Route } from '../routing/registry.js';
 import type { Delivery } from '../transport/transport.js';
 import type { RegisteredHandler } from './handler.js';
+import { boundedMerge } from './bounded-merge.js';
 import { attemptsOf, handlerIdOf, pendingPatternsOf, routingKeyOfDelivery } from './headers.js';
 import type { Failed, HandlerFailure, Outcome, Settlement } from './outcome.js';
 import { type RetryPolicy, retryDelayMs } from './retry-policy.js';
@@ -17,8 +18,12 @@ export interface PipelineConfig {
   readonly route: (routingKey: string) => readonly Route<RegisteredHandler>[];
   /** Called with every decoded event before the handlers run (the `on$` streams); not again for its retries. */
   readonly observe: (event: Event) => void;
-  /** Carries out an outcome on the broker (ack, retry, dead-letter); must not error. */
-  readonly settle: (delivery: Delivery, outcome: Outcome, event: Event | undefined) => Observable<unknown>;
+  /**
+   * Carries out an outcome on the broker (ack, retry, dead-letter); must not
+   * error. Returns nothing when it was done at once (an ack), else the
+   * Observable of the work, which completes when it is done.
+   */
+  readonly settle: (delivery: Delivery, outcome: Outcome, event: Event | undefined) => Observable<unknown> | void;
   /** Deliveries processed at once; equal to the prefetch, so nothing buffers beyond it. */
   readonly concurrency: number;
   readonly handlerTimeoutMs: number;
@@ -29,6 +34,8 @@ export interface PipelineConfig {
   /** More redeliveries than this dead-letter the message as poison, without running handlers. */
   readonly maxRedeliveries?: number | undefined;
   readonly scheduler?: SchedulerLike;
+  /** Kept holding the deliveries not settled yet, beyond the one being processed: what to requeue when the result is unsubscribed. */
+  readonly inFlight?: Set<Delivery>;
 }
 
 /** The longest reason header we write; headers travel inside `frame_max`. */
@@ -40,25 +47,43 @@ const MAX_REASON = 1_000;
  */
 export function processDeliveries(deliveries$: Observable<Delivery>, config: PipelineConfig): Observable<Settlement> {
   return deliveries$.pipe(
-    mergeMap((delivery) => {
+    boundedMerge((delivery) => {
       const decided = decideOutcome(delivery, config);
-      return isObservable(decided) ? decided.pipe(concatMap((d) => settled(delivery, d, config))) : settled(delivery, decided, config);
-    }, config.concurrency),
+      return isObservable(decided) ? decided.pipe(concatMap((d) => settled(delivery, d, config))) : settledNow(delivery, decided, config);
+    }, config.concurrency, config.inFlight),
   );
 }
 
 /**
- * Carries out the decision and emits the settlement once done. One subscriber
- * rather than a chain of operators: this runs once per delivery. settle must
- * not error; if it does, the settlement is still reported and the stream goes on.
+ * Carries out the decision: the settlement itself when that was done at once
+ * (synchronous handlers, then an ack: no Observable on the hot path), else
+ * the Observable that emits it once done. settle must not error; if it does,
+ * the settlement is still reported and the stream goes on.
  */
-function settled(delivery: Delivery, { event, outcome }: Decision, config: PipelineConfig): Observable<Settlement> {
+function settledNow(delivery: Delivery, decision: Decision, config: PipelineConfig): Settlement | Observable<Settlement> {
+  const { event, outcome } = decision;
+  let work: Observable<unknown> | void;
+  try {
+    work = config.settle(delivery, outcome, event);
+  } catch {
+    work = undefined;
+  }
+  return work === undefined ? { delivery, event, outcome } : after(work, { delivery, event, outcome });
+}
+
+function settled(delivery: Delivery, decision: Decision, config: PipelineConfig): Observable<Settlement> {
+  const now = settledNow(delivery, decision, config);
+  return isObservable(now) ? now : of(now);
+}
+
+/** Emits `settlement` once `work` ended, whether it completed or (against its contract) errored. */
+function after(work: Observable<unknown>, settlement: Settlement): Observable<Settlement> {
   return new Observable<Settlement>((subscriber) => {
     const done = (): void => {
-      subscriber.next({ delivery, event, outcome });
+      subscriber.next(settlement);
       subscriber.complete();
     };
-    return config.settle(delivery, outcome, event).subscribe({ error: done, complete: done });
+    return work.subscribe({ error: done, complete: done });
   });
 }
 

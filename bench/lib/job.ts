@@ -25,6 +25,12 @@ export interface Job {
   readonly handlerMs: number;
   /** rss-over-time on memory://: the most events published but not yet handled. */
   readonly backlog: number;
+  /**
+   * memory-routing: how the queue is filled. `bus`: published by an rx-pubsub
+   * bus in this process, as an application on memory:// does (its bodies are
+   * decoded once); `json`: JSON bodies from another client, parsed per delivery.
+   */
+  readonly prefill: 'bus' | 'json';
 }
 
 /** What a child prints, as one JSON line after {@link RESULT_PREFIX}. */

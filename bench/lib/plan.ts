@@ -33,6 +33,7 @@ export function plan(config: BenchConfig): Case[] {
     seconds: config.latencySeconds,
     handlerMs: config.handlerMs,
     backlog: config.backlog,
+    prefill: 'bus' as const,
   };
   const rascalPool = process.env.BENCH_RASCAL_CONFIRM_POOL ? `confirm pool ${process.env.BENCH_RASCAL_CONFIRM_POOL}` : 'confirm pool 5 (default)';
   // rascal's default pool caps it near 2,000 publishes/s: a fifth of the events measures the same rate in a fifth of the time.
@@ -70,6 +71,14 @@ export function plan(config: BenchConfig): Case[] {
     const patterns = [...Array.from({ length: n - 1 }, (_, i) => `d${i}.*`), 'bench.*'];
     add('memory-routing', 'rx-pubsub', `${n} patterns`, { url: 'memory://bench', count: config.memoryCount, patterns, consumes: true });
   }
+  const hundred = [...Array.from({ length: 99 }, (_, i) => `d${i}.*`), 'bench.*'];
+  add('memory-routing', 'rx-pubsub', '100 patterns, JSON bodies from another client', {
+    url: 'memory://bench',
+    count: config.memoryCount,
+    patterns: hundred,
+    consumes: true,
+    prefill: 'json',
+  });
 
   add('rss-over-time', 'rx-pubsub', 'memory://', { url: 'memory://bench', count: config.rssMemoryCount, consumes: true });
   add('rss-over-time', 'rx-pubsub', 'RabbitMQ', { count: config.rssAmqpCount, consumes: true });

@@ -47,6 +47,9 @@ describe('serializer', () => {
     expect(decodeEvent(body, WIRE)).toBe(EVENT);
     // A body encoded for the network is parsed on arrival, even in the same process.
     expect(decodeEvent(encodeEvent(EVENT), WIRE)).not.toBe(EVENT);
+    // So is a copy of the bytes (what another client would hold).
+    expect(decodeEvent(Buffer.from(body), WIRE)).not.toBe(EVENT);
+    expect(decodeEvent(Buffer.from(body), WIRE)).toStrictEqual(EVENT);
     // The routing key is still checked.
     expect(() => decodeEvent(body, { ...WIRE, routingKey: 'user.created' })).toThrow(/arrived with routing key/);
   });

@@ -1,4 +1,4 @@
-import { concatMap, forkJoin, isObservable, map, Observable, of, type SchedulerLike, tap } from 'rxjs';
+import { isObservable, Observable, type SchedulerLike } from 'rxjs';
 import { DeliveryError, ErrorCode, messageOf } from '../errors.js';
 import type { Event } from '../event/event.js';
 import type { Route } from '../routing/registry.js';
@@ -49,7 +49,7 @@ export function processDeliveries(deliveries$: Observable<Delivery>, config: Pip
   return deliveries$.pipe(
     boundedMerge((delivery) => {
       const decided = decideOutcome(delivery, config);
-      return isObservable(decided) ? decided.pipe(concatMap((d) => settled(delivery, d, config))) : settledNow(delivery, decided, config);
+      return isPending(decided) ? whenFinished(decided, () => settledNow(delivery, decided.decide(), config)) : settledNow(delivery, decided, config);
     }, config.concurrency, config.inFlight),
   );
 }
@@ -71,11 +71,6 @@ function settledNow(delivery: Delivery, decision: Decision, config: PipelineConf
   return work === undefined ? { delivery, event, outcome } : after(work, { delivery, event, outcome });
 }
 
-function settled(delivery: Delivery, decision: Decision, config: PipelineConfig): Observable<Settlement> {
-  const now = settledNow(delivery, decision, config);
-  return isObservable(now) ? now : of(now);
-}
-
 /** Emits `settlement` once `work` ended, whether it completed or (against its contract) errored. */
 function after(work: Observable<unknown>, settlement: Settlement): Observable<Settlement> {
   return new Observable<Settlement>((subscriber) => {
@@ -87,17 +82,58 @@ function after(work: Observable<unknown>, settlement: Settlement): Observable<Se
   });
 }
 
+/**
+ * Waits for every running handler, recording each one's result, then emits
+ * what `then` gives (a value, or the values of an Observable). One Observable
+ * per delivery in place of forkJoin → map → concatMap: this runs for every
+ * delivery with an async handler.
+ */
+function whenFinished<R>(pending: Pending, then: () => R | Observable<R>): Observable<R> {
+  return new Observable<R>((subscriber) => {
+    const { running, results } = pending;
+    let remaining = running.length;
+    const finish = (): void => {
+      const result = then();
+      if (!isObservable(result)) {
+        subscriber.next(result);
+        subscriber.complete();
+      } else subscriber.add(result.subscribe(subscriber));
+    };
+    for (const { index, result$ } of running) {
+      if (subscriber.closed) return;
+      subscriber.add(
+        result$.subscribe({
+          next: (result) => (results[index] = result),
+          complete: () => --remaining === 0 && finish(),
+          error: (error: unknown) => subscriber.error(error),
+        }),
+      );
+    }
+  });
+}
+
 interface Decision {
   readonly event: Event | undefined;
   readonly outcome: Outcome;
 }
 
+/** Handlers still running, where their results go, and `decide` for once they all finished. */
+interface Pending {
+  readonly running: readonly { readonly index: number; readonly result$: Observable<HandlerFailure | null> }[];
+  readonly results: (HandlerFailure | null)[];
+  readonly decide: () => Decision;
+}
+
+function isPending(decided: Decision | Pending): decided is Pending {
+  return 'running' in decided;
+}
+
 /**
  * Decodes, routes and starts the handlers. When they all finished at once
  * (synchronous handlers), the decision is a plain value: no Observable is
- * built on the hot path; otherwise the Observable of it.
+ * built on the hot path; otherwise the handlers still running.
  */
-function decideOutcome(delivery: Delivery, config: PipelineConfig): Decision | Observable<Decision> {
+function decideOutcome(delivery: Delivery, config: PipelineConfig): Decision | Pending {
   const attempt = attemptsOf(delivery.properties) + 1;
   try {
     return decideFor(delivery, attempt, config);
@@ -107,7 +143,7 @@ function decideOutcome(delivery: Delivery, config: PipelineConfig): Decision | O
   }
 }
 
-function decideFor(delivery: Delivery, attempt: number, config: PipelineConfig): Decision | Observable<Decision> {
+function decideFor(delivery: Delivery, attempt: number, config: PipelineConfig): Decision | Pending {
   const event = config.decode(delivery);
   const redeliveries = config.redeliveries?.(delivery) ?? 0;
   if (config.maxRedeliveries !== undefined && redeliveries > config.maxRedeliveries) {
@@ -123,15 +159,15 @@ function decideFor(delivery: Delivery, attempt: number, config: PipelineConfig):
   const routes = pending === undefined ? matched : matched.filter((r) => pending.has(r.id));
   if (routes.length === 0) return { event, outcome: { kind: 'unhandled' } };
   // Every handler starts now, in registration order; only those still running need Observables.
-  const results: (HandlerFailure | null)[] = [];
-  const running: Observable<unknown>[] = [];
+  const results: (HandlerFailure | null)[] = new Array(routes.length).fill(null);
+  const running: Pending['running'][number][] = [];
   routes.forEach(({ route }, index) => {
     const started = startHandler(route.target.handler, route.pattern.source, event, config.handlerTimeoutMs, config.scheduler);
     if (started === null || !isObservable(started)) results[index] = started;
-    else running.push(started.pipe(tap((result) => (results[index] = result))));
+    else running.push({ index, result$: started });
   });
   const decide = () => ({ event, outcome: outcomeOf(attempt, routes, results, config) });
-  return running.length === 0 ? decide() : forkJoin(running).pipe(map(decide));
+  return running.length === 0 ? decide() : { running, results, decide };
 }
 
 interface IdentifiedRoute {

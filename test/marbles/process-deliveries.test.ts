@@ -544,6 +544,47 @@ describe('runHandler', () => {
     }),
   );
 
+  it(
+    'runHandler - a Promise that never settles times out on the given scheduler, once',
+    marbles((m) => {
+      const failures: (HandlerFailure | null)[] = [];
+      const run$ = runHandler(() => new Promise<void>(() => {}), 'user.*', event, 4, m.scheduler).pipe(tap((f) => failures.push(f)), map(() => 'f'));
+      m.expect(run$).toBeObservable('----(f|)');
+      m.flush();
+      expect(failures).toHaveLength(1);
+      expect((failures[0]?.error as Error).message).toBe('handler for "user.*" timed out after 4 ms');
+    }),
+  );
+
+  it('runHandler - a Promise settling after its timeout or after unsubscription emits nothing more, and its rejection is not left unhandled', async () => {
+    let reject!: (error: Error) => void;
+    const late = new Promise<void>((_, r) => (reject = r));
+    const seen: (HandlerFailure | null)[] = [];
+    const subscription = runHandler(() => late, 'order.*', event, 5).subscribe((f) => seen.push(f));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(seen).toHaveLength(1);
+    expect(isRxPubsubError(seen[0]?.error, ErrorCode.HANDLER_TIMEOUT)).toBe(true);
+    reject(new Error('too late'));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(seen).toHaveLength(1);
+    subscription.unsubscribe();
+
+    let resolveCancelled!: () => void;
+    const cancelled: (HandlerFailure | null)[] = [];
+    runHandler(() => new Promise<void>((r) => (resolveCancelled = r)), 'order.*', event, 1_000).subscribe((f) => cancelled.push(f)).unsubscribe();
+    resolveCancelled();
+    await Promise.resolve();
+    expect(cancelled).toEqual([]);
+  });
+
+  it('runHandler - a thenable that is also an Observable is followed as the Observable', () => {
+    testScheduler().run(({ cold, expectObservable }) => {
+      const work = cold('---|');
+      const both = Object.assign(work, { then: () => undefined });
+      expectObservable(runHandler(() => both, 'order.*', event, 100)).toBe('---(n|)', { n: null });
+    });
+  });
+
   it('runHandler - calls the handler only on subscription (lazy)', () => {
     let calls = 0;
     const run$ = runHandler(() => {

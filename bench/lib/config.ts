@@ -56,7 +56,7 @@ export function readConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Ben
     consumeCount: number('CONSUME_COUNT', 50_000, 10_000),
     prefetch: number('PREFETCH', 200, 200),
     latencyRate: number('LATENCY_RATE', 2_000, 2_000),
-    latencySeconds: number('LATENCY_SECONDS', 10, 3),
+    latencySeconds: number('LATENCY_SECONDS', 6, 3),
     memoryCount: number('MEMORY_COUNT', 200_000, 50_000),
     patternCounts: [10, 100, 1_000],
     rssMemoryCount: number('RSS_MEMORY_COUNT', 200_000, 50_000),

@@ -4,7 +4,7 @@ import { silentLogger } from '../src/logger.js';
 import { MemoryBroker } from '../src/transport/memory/memory-broker.js';
 import { MemoryTransport } from '../src/transport/memory/memory-transport.js';
 import { topicMatches } from '../src/transport/memory/topic-matches.js';
-import type { ConnectionState, Delivery, MessageProperties, OutboundMessage } from '../src/transport/transport.js';
+import { bodyBytes, type ConnectionState, type Delivery, type MessageProperties, type OutboundMessage } from '../src/transport/transport.js';
 import { boundConsumer, EXCHANGE, memoryTransports, spec, turns } from './support/memory.js';
 
 const { brokerName, collect, newTransport, open } = memoryTransports('memory-transport-test');
@@ -101,11 +101,19 @@ describe('MemoryTransport', () => {
     await turns();
 
     const [delivery] = received;
-    expect(delivery?.body.equals(sent.body)).toBe(true);
+    expect(delivery?.body.equals(bodyBytes(sent.body))).toBe(true);
     expect(delivery?.properties).toEqual(sent.properties);
     expect(delivery?.properties).not.toBe(sent.properties);
     expect(delivery?.properties.headers).not.toBe(sent.properties.headers);
     expect(delivery).toMatchObject({ exchange: EXCHANGE, routingKey: 'order.created', redelivered: false });
+  });
+
+  it('memory transport - a string body is delivered as its UTF-8 bytes', async () => {
+    const transport = await open(brokerName());
+    const received = collect(await boundConsumer(transport, 'q', ['#']));
+    await transport.publish({ ...message('order.created'), body: '{"name":"Zoë ✓"}' });
+    await turns();
+    expect(received[0]?.body).toEqual(Buffer.from([...Buffer.from('{"name":"Zo'), 0xc3, 0xab, 0x20, 0xe2, 0x9c, 0x93, ...Buffer.from('"}')]));
   });
 
   it('memory transport - competing consumers on one queue share the work', async () => {

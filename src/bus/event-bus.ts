@@ -7,7 +7,7 @@ import { processDeliveries } from '../core/process-deliveries.js';
 import { ConfigError, ConnectionError, ErrorCode } from '../errors.js';
 import type { AnyEventDefinition } from '../event/define-event.js';
 import { ensureEvent, type Event, routingKeyOf } from '../event/event.js';
-import { decodeEvent, encodeEvent, encodeEventInProcess, wirePropertiesOf } from '../event/serializer.js';
+import { decodeEvent, encodeEventInProcess, eventJson, wirePropertiesOf } from '../event/serializer.js';
 import { compilePattern, type Pattern } from '../routing/pattern.js';
 import { Registry } from '../routing/registry.js';
 import type { ConnectionState, QueueConsumer, Transport } from '../transport/transport.js';
@@ -205,7 +205,7 @@ export class EventBus<E extends Event<unknown> = Event> {
       .publish({
         exchange: this.config.exchange,
         routingKey: routingKeyOf(event),
-        body: this.transport.inProcess ? encodeEventInProcess(event) : encodeEvent(event),
+        body: this.transport.inProcess ? encodeEventInProcess(event) : eventJson(event),
         properties: wirePropertiesOf(event, this.config.connectionName),
         mandatory: this.config.mandatory,
         timeoutMs: this.config.publishTimeoutMs,

@@ -41,7 +41,12 @@ type EncodedBody = Buffer & { [EVENT]?: Event };
 
 /** The AMQP body of an event: the event as UTF-8 JSON. */
 export function encodeEvent(event: Event): Buffer {
-  return Buffer.from(JSON.stringify(event), 'utf8');
+  return Buffer.from(eventJson(event), 'utf8');
+}
+
+/** The event as JSON text: the body a network transport sends (as UTF-8). */
+export function eventJson(event: Event): string {
+  return JSON.stringify(event);
 }
 
 /**

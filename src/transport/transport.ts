@@ -15,12 +15,23 @@ export interface MessageProperties {
   readonly appId?: string | undefined;
 }
 
+/** The bytes of a message body. */
+export function bodyBytes(body: Buffer | string): Buffer {
+  return typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+}
+
 /** A message to publish, confirmed by the broker before the Promise resolves. */
 export interface OutboundMessage {
   /** `''` is the default exchange, which routes by queue name. */
   readonly exchange: string;
   readonly routingKey: string;
-  readonly body: Buffer;
+  /**
+   * The payload; a string is sent as its UTF-8 bytes. The bus gives a network
+   * transport its JSON as a string: a message is kept until its confirm (to
+   * send it again after a connection loss), and a kept string costs the
+   * garbage collector less than a kept Buffer.
+   */
+  readonly body: Buffer | string;
   readonly properties: MessageProperties;
   /** Reject when no queue receives the message. */
   readonly mandatory?: boolean;

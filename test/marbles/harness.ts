@@ -13,7 +13,7 @@ import { type PipelineConfig, processDeliveries } from '../../src/core/process-d
 import { DeliveryError, ErrorCode } from '../../src/errors.js';
 import { createEvent, type Event } from '../../src/event/event.js';
 import { Registry } from '../../src/routing/registry.js';
-import type { Delivery, MessageProperties, OutboundMessage } from '../../src/transport/transport.js';
+import { bodyBytes, type Delivery, type MessageProperties, type OutboundMessage } from '../../src/transport/transport.js';
 
 // rxjs-marbles has no vitest entry: its root `configure` with vitest's expect.
 export const { marbles } = configure({
@@ -57,7 +57,7 @@ export function fakeDelivery(routingKey: string, id: string, options: FakeDelive
  * exchange, so keyed by the queue name.
  */
 export function comeBack(copy: OutboundMessage, queue = 'orders'): FakeDelivery {
-  return recording({ exchange: '', routingKey: queue, body: copy.body, properties: copy.properties, redelivered: false });
+  return recording({ exchange: '', routingKey: queue, body: bodyBytes(copy.body), properties: copy.properties, redelivered: false });
 }
 
 function recording(fields: Omit<Delivery, 'ack' | 'nack' | 'stale'>): FakeDelivery {

@@ -2,7 +2,7 @@ import type { ConfirmChannel, Message, Options } from 'amqplib';
 import { ConnectionError, ErrorCode } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { bufferFullError, publishTimeoutError, refusedError, unroutableError } from '../publish-errors.js';
-import type { OutboundMessage } from '../transport.js';
+import { bodyBytes, type OutboundMessage } from '../transport.js';
 import type { AmqpConnection } from './amqp-connection.js';
 import { type ChannelClosed, ManagedChannel } from './managed-channel.js';
 
@@ -115,7 +115,7 @@ export class AmqpPublisher {
       pending.returned = false;
       this.unconfirmed.add(pending);
       try {
-        channel.publish(exchange, routingKey, body, publishOptions(pending.message), (error) => {
+        channel.publish(exchange, routingKey, bodyBytes(body), publishOptions(pending.message), (error) => {
           if (error && error.message === 'message nacked') return this.fail(pending, refusedError(pending.message, 'the broker nacked it'));
           if (error) return; // 'channel closed': decided in onChannelClosed, which knows why it closed
           if (pending.returned) return this.fail(pending, unroutableError(pending.message));

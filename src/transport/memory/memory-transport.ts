@@ -2,7 +2,7 @@ import { BehaviorSubject, type Observable } from 'rxjs';
 import { ConfigError, ConnectionError, ErrorCode, PublishError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { bufferFullError, publishTimeoutError, refusedError, unroutableError } from '../publish-errors.js';
-import type { ConnectionState, ConsumerSpec, OutboundMessage, QueueConsumer, Transport } from '../transport.js';
+import { bodyBytes, type ConnectionState, type ConsumerSpec, type OutboundMessage, type QueueConsumer, type Transport } from '../transport.js';
 import { Deque } from './deque.js';
 import { MemoryBroker, type PublishOutcome } from './memory-broker.js';
 import type { CancelTimer } from './memory-clock.js';
@@ -110,7 +110,7 @@ export class MemoryTransport implements Transport {
   /** Confirmed as soon as routed; while disconnected or blocked, held (at most `timeoutMs`). */
   publish(message: OutboundMessage): Promise<void> {
     if (this.holding || this.closing) return this.hold(message);
-    const outcome = this.broker.publish(message.exchange, message.routingKey, message.body, message.properties);
+    const outcome = this.broker.publish(message.exchange, message.routingKey, bodyBytes(message.body), message.properties);
     if (outcome === 'routed' || (outcome === 'unroutable' && message.mandatory !== true)) return RESOLVED;
     return Promise.reject(this.refused(message, outcome));
   }
@@ -147,7 +147,7 @@ export class MemoryTransport implements Transport {
 
   /** Routes a held message; returns why the broker refused it, if it did. */
   private send(message: OutboundMessage): PublishError | undefined {
-    const outcome = this.broker.publish(message.exchange, message.routingKey, message.body, message.properties);
+    const outcome = this.broker.publish(message.exchange, message.routingKey, bodyBytes(message.body), message.properties);
     return outcome === 'routed' || (outcome === 'unroutable' && message.mandatory !== true) ? undefined : this.refused(message, outcome);
   }
 

@@ -93,7 +93,12 @@ function whenFinished<R>(pending: Pending, then: () => R | Observable<R>): Obser
     const { running, results } = pending;
     let remaining = running.length;
     const finish = (): void => {
-      const result = then();
+      let result: R | Observable<R>;
+      try {
+        result = then();
+      } catch (error) {
+        return subscriber.error(error);
+      }
       if (!isObservable(result)) {
         subscriber.next(result);
         subscriber.complete();

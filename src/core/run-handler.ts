@@ -58,10 +58,14 @@ function watchPromise(promise: PromiseLike<unknown>, pattern: string, timeoutMs:
       subscriber.complete();
     };
     const cancel = startTimer(() => finish(timeoutFailure(pattern, timeoutMs)), timeoutMs, scheduler);
-    promise.then(
-      () => finish(null),
-      (error: unknown) => finish(failureOf(pattern, error)),
-    );
+    try {
+      promise.then(
+        () => finish(null),
+        (error: unknown) => finish(failureOf(pattern, error)),
+      );
+    } catch (error) {
+      finish(failureOf(pattern, error)); // a hand-made thenable whose then() throws: the handler's failure, not the stream's
+    }
     return cancel;
   });
 }

@@ -577,6 +577,14 @@ describe('runHandler', () => {
     expect(cancelled).toEqual([]);
   });
 
+  it('runHandler - a thenable whose then() throws is that handler\'s failure, as a value', () => {
+    const error = new Error('broken thenable');
+    const thenable = { then: () => { throw error; } };
+    testScheduler().run(({ expectObservable }) => {
+      expectObservable(runHandler(() => thenable, 'order.*', event, 100)).toBe('(f|)', { f: { pattern: 'order.*', error } });
+    });
+  });
+
   it('runHandler - a thenable that is also an Observable is followed as the Observable', () => {
     testScheduler().run(({ cold, expectObservable }) => {
       const work = cold('---|');

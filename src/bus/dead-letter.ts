@@ -14,11 +14,14 @@ export interface AttemptFailure {
 
 const MAX_HISTORY = 2_000;
 
+/** A copy of a delivery to publish: its body is the delivery's bytes, never a string. */
+export type DeliveryCopy = OutboundMessage & { readonly body: Buffer };
+
 /**
  * The copy of a failed delivery for `Q.dlq`: the original body and properties
  * plus the reason headers and the whole history, through the default exchange.
  */
-export function deadLetterOf(delivery: Delivery, deadLetterQueue: string, failure: AttemptFailure, timeoutMs: number): OutboundMessage {
+export function deadLetterOf(delivery: Delivery, deadLetterQueue: string, failure: AttemptFailure, timeoutMs: number): DeliveryCopy {
   return copyOf(delivery, deadLetterQueue, failure, {}, timeoutMs);
 }
 
@@ -33,7 +36,7 @@ export function retryOf(
   failure: AttemptFailure,
   pending: readonly string[],
   timeoutMs: number,
-): OutboundMessage {
+): DeliveryCopy {
   return copyOf(delivery, retryQueue, failure, { [Header.PENDING]: pendingHeaderOf(pending) }, timeoutMs);
 }
 
@@ -43,7 +46,7 @@ function copyOf(
   failure: AttemptFailure,
   extra: Record<string, string>,
   timeoutMs: number,
-): OutboundMessage {
+): DeliveryCopy {
   const { headers = {}, ...properties } = delivery.properties;
   const kept = Object.fromEntries(
     Object.entries(headers).filter(([name]) => !name.toLowerCase().startsWith('x-') && name !== Header.PENDING),

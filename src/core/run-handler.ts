@@ -39,9 +39,9 @@ export function startHandler(
   } catch (error) {
     return failureOf(pattern, error);
   }
-  if (result === undefined || result === null || typeof result !== 'object' || !isObservableInput(result)) return null;
+  if (result === undefined || result === null || typeof result !== 'object') return null;
   if (isPromiseOnly(result)) return watchPromise(result, pattern, timeoutMs, scheduler);
-  return watch(from(result), pattern, timeoutMs, scheduler);
+  return isObservableInput(result) ? watch(from(result), pattern, timeoutMs, scheduler) : null;
 }
 
 /**

@@ -2,7 +2,7 @@ import { retryOf } from '../bus/dead-letter.js';
 import type { Outcome } from '../core/outcome.js';
 import { ensureEvent, type Event, routingKeyOf } from '../event/event.js';
 import { encodeEvent, wirePropertiesOf } from '../event/serializer.js';
-import { bodyBytes, type Delivery, type MessageProperties } from '../transport/transport.js';
+import type { Delivery, MessageProperties } from '../transport/transport.js';
 
 /** The queue name fake deliveries come back to after a retry delay. */
 const QUEUE = 'marbles';
@@ -31,7 +31,7 @@ export function fakeDelivery(value: Event<unknown>): Delivery {
  */
 export function retriedDelivery(delivery: Delivery, outcome: Extract<Outcome, { kind: 'retry' }>): Delivery {
   const copy = retryOf(delivery, `${QUEUE}.retry.${outcome.delayMs}`, outcome, outcome.pending, 1);
-  return settleable({ exchange: '', routingKey: QUEUE, body: bodyBytes(copy.body), properties: copy.properties, redelivered: false });
+  return settleable({ exchange: '', routingKey: QUEUE, body: copy.body, properties: copy.properties, redelivered: false });
 }
 
 function settleable(fields: {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type AttemptFailure, DeadLetterHeader, deadLetterOf, retryOf } from '../../src/bus/dead-letter.js';
 import type { HandlerFailure } from '../../src/core/outcome.js';
-import { bodyBytes, type Delivery, type MessageProperties } from '../../src/transport/transport.js';
+import type { Delivery, MessageProperties } from '../../src/transport/transport.js';
 
 /** A delivery as a consumer hands it over; settling it is not the copy's business. */
 function delivery(
@@ -114,7 +114,7 @@ describe('deadLetterOf', () => {
 
   it('deadLetterOf - after a retry, the history keeps every attempt, newest last, and the reason is replaced', () => {
     const first = retryOf(delivery({ headers: { 'x-death': [] } }), 'q.retry.1000', failure('first reason', 1), ['order.*'], 1000);
-    const back = delivery(first.properties, bodyBytes(first.body), 'q');
+    const back = delivery(first.properties, first.body, 'q');
     const second = deadLetterOf(back, 'q.dlq', failure('second reason', 2, [FAILURES[0]!]), 1000);
     expect(second.properties.headers).toStrictEqual({
       [DeadLetterHeader.ERROR]: 'second reason',
@@ -212,7 +212,7 @@ describe('retryOf', () => {
   it('retryOf - a second retry replaces the pending patterns and keeps the original routing key', () => {
     const first = retryOf(delivery({}), 'q.retry.1000', failure('r1', 1), ['order.*', '*.created'], 1000);
     // It comes back from the delay queue keyed by the queue name.
-    const back = delivery(first.properties, bodyBytes(first.body), 'q');
+    const back = delivery(first.properties, first.body, 'q');
     const second = retryOf(back, 'q.retry.2000', failure('r2', 2, [FAILURES[1]!]), ['*.created'], 1000);
     expect(second.properties.headers).toMatchObject({
       [DeadLetterHeader.PENDING]: '["*.created"]',

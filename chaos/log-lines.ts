@@ -4,7 +4,7 @@ import type { LogLine } from './protocol.js';
 
 /** A Logger that hands every warning and error to `onLine` and drops the rest. */
 export function capturingLogger(onLine: (line: LogLine) => void, bindings: LogFields = {}): Logger {
-  const line = (level: LogLine['level']) => (message: string, fields: LogFields = {}) =>
+  const line = (level: LogLine['level']) => (fields: LogFields, message: string) =>
     onLine({ level, message, fields: safeJson({ ...bindings, ...fields }), at: Date.now() });
   return {
     debug: () => undefined,

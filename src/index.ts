@@ -1,5 +1,5 @@
 export { EventBus, type BusStats, type HandleOptions, type CloseOptions } from './bus/event-bus.js';
-export type { EventBusOptions, QueueOptions, TlsOptions } from './bus/options.js';
+export type { BrokerOption, EventBusOptions, EventBusSettings, QueueOptions, TlsOptions } from './bus/options.js';
 export { DeadLetterHeader } from './core/headers.js';
 export type { RetryPolicy } from './core/retry-policy.js';
 export { createEvent, routingKeyOf, type Event, type EventInit } from './event/event.js';
@@ -17,7 +17,7 @@ export { AmqpTransport, type AmqpTransportConfig } from './transport/amqp/amqp-t
 export type { AmqpConnectionConfig } from './transport/amqp/amqp-connection.js';
 export { MemoryTransport } from './transport/memory/memory-transport.js';
 export { RxPubsubError, ConfigError, ConnectionError, PublishError, DeliveryError, ErrorCode, isRxPubsubError } from './errors.js';
-export { consoleLogger, silentLogger, type Logger, type LogFields } from './logger.js';
+export { consoleLogger, guardedLogger, silentLogger, type Logger, type LogFields } from './logger.js';
 export { createCatalog, type EventCatalog } from './event/catalog.js';
 export { EventValidationError } from './event/event-validation-error.js';
 export type { AnyEventDefinition, EventDefinitionOptions, EventOf, SchemaData } from './event/define-event.js';

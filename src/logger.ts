@@ -2,16 +2,28 @@
 export type LogFields = Readonly<Record<string, unknown>>;
 
 /**
- * The logger rx-pubsub writes to: silent unless you pass one. pino satisfies it
- * as is; `console` does too, through {@link consoleLogger}.
+ * The logger rx-pubsub writes to: silent unless you pass one. It takes pino's
+ * argument order, fields first (`logger.warn({ queue }, 'message')`), so a pino
+ * logger (or anything of its shape: bunyan, a pino child) plugs in as is;
+ * `console` does through {@link consoleLogger}.
+ *
+ * rx-pubsub never lets a logger's failure reach its work: a method that throws
+ * is caught and the line is dropped.
+ *
+ * @example
+ * import pino from 'pino';
+ * const bus = await EventBus.connect({ url: 'memory://demo', logger: pino() });
  */
 export interface Logger {
-  debug(message: string, fields?: LogFields): void;
-  info(message: string, fields?: LogFields): void;
-  warn(message: string, fields?: LogFields): void;
-  error(message: string, fields?: LogFields): void;
+  debug(fields: LogFields, message: string): void;
+  info(fields: LogFields, message: string): void;
+  warn(fields: LogFields, message: string): void;
+  error(fields: LogFields, message: string): void;
   child(bindings: LogFields): Logger;
 }
+
+const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+type Level = (typeof LEVELS)[number];
 
 /** A logger that writes nothing: the default. */
 export const silentLogger: Logger = Object.freeze({
@@ -22,11 +34,11 @@ export const silentLogger: Logger = Object.freeze({
   child: () => silentLogger,
 });
 
-/** A logger over `console`, with its bindings printed as fields. */
-export function consoleLogger(bindings: LogFields = {}, sink: Pick<Console, 'debug' | 'info' | 'warn' | 'error'> = console): Logger {
+/** A logger over `console`, pino's argument order in, `console.warn('[rx-pubsub] message', fields)` out. */
+export function consoleLogger(bindings: LogFields = {}, sink: Pick<Console, Level> = console): Logger {
   const write =
-    (level: 'debug' | 'info' | 'warn' | 'error') =>
-    (message: string, fields: LogFields = {}): void => {
+    (level: Level) =>
+    (fields: LogFields, message: string): void => {
       const all = { ...bindings, ...fields };
       if (Object.keys(all).length === 0) sink[level](`[rx-pubsub] ${message}`);
       else sink[level](`[rx-pubsub] ${message}`, all);
@@ -39,3 +51,38 @@ export function consoleLogger(bindings: LogFields = {}, sink: Pick<Console, 'deb
     child: (more) => consoleLogger({ ...bindings, ...more }, sink),
   };
 }
+
+/**
+ * `logger` with every call guarded: a log line must never stop a delivery, a
+ * publish or a close. A throwing method drops its line; a throwing `child()`
+ * falls back to the parent. The bus wraps the logger it is given once.
+ */
+export function guardedLogger(logger: Logger): Logger {
+  if (logger === silentLogger || guarded.has(logger)) return logger;
+  const call =
+    (level: Level) =>
+    (fields: LogFields, message: string): void => {
+      try {
+        logger[level](fields, message);
+      } catch {
+        // The application's logger failed; there is nowhere left to report it.
+      }
+    };
+  const safe: Logger = {
+    debug: call('debug'),
+    info: call('info'),
+    warn: call('warn'),
+    error: call('error'),
+    child: (bindings) => {
+      try {
+        return guardedLogger(logger.child(bindings));
+      } catch {
+        return safe;
+      }
+    },
+  };
+  guarded.add(safe);
+  return safe;
+}
+
+const guarded = new WeakSet<Logger>();

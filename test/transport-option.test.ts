@@ -26,7 +26,7 @@ describe('transport option', () => {
 
   it('transport option - refused together with url, or when it is not a transport', async () => {
     const transport = new MemoryTransport({ url: `memory://${uniqueName('both')}`, logger: silentLogger });
-    for (const options of [{ transport, url: 'memory://x' }, { transport: {} as never }]) {
+    for (const options of [{ transport, url: 'memory://x' } as never, { transport: {} as never }]) {
       const error = await EventBus.connect(options).catch((e: unknown) => e);
       expect(isRxPubsubError(error, ErrorCode.INVALID_OPTIONS)).toBe(true);
       expect((error as Error).message).toMatch(/EventBus option transport/);

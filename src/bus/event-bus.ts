@@ -103,7 +103,7 @@ export class EventBus<E extends Event<unknown> = Event> {
    *   queue exists with other settings.
    */
   static async connect<const TEvents extends readonly AnyEventDefinition[] = []>(
-    options?: EventBusOptions<TEvents>,
+    options: EventBusOptions<TEvents>,
   ): Promise<EventBus<CatalogEvent<TEvents>>> {
     const config = resolveOptions(options);
     const transport = createTransport(config);
@@ -275,7 +275,7 @@ export class EventBus<E extends Event<unknown> = Event> {
     this.pipeline?.unsubscribe();
     for (const delivery of deliveries) delivery.nack(true);
     if (deliveries.length > 0) {
-      this.config.logger.warn('close() deadline passed: unfinished deliveries requeued', { count: deliveries.length });
+      this.config.logger.warn({ count: deliveries.length }, 'close() deadline passed: unfinished deliveries requeued');
     }
   }
 
@@ -333,7 +333,7 @@ export class EventBus<E extends Event<unknown> = Event> {
     else this.counts.deadLettered++;
     if (outcome.kind === 'dead-letter' || outcome.kind === 'retry') {
       const { attempt, reason } = outcome;
-      this.config.logger.warn(outcome.kind === 'retry' ? 'retrying' : 'dead-lettered', { routingKey: delivery.routingKey, attempt, reason });
+      this.config.logger.warn({ routingKey: delivery.routingKey, attempt, reason }, outcome.kind === 'retry' ? 'retrying' : 'dead-lettered');
     }
   }
 

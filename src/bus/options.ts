@@ -1,8 +1,8 @@
 import type { SchedulerLike } from 'rxjs';
-import { ConfigError, ErrorCode, show } from '../errors.js';
+import { ConfigError, ErrorCode, isRxPubsubError, messageOf, show } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Transport } from '../transport/transport.js';
-import { silentLogger } from '../logger.js';
+import { guardedLogger, silentLogger } from '../logger.js';
 import { redactUrl } from '../redact-url.js';
 import { checkRetryPolicy, type RetryPolicy } from '../core/retry-policy.js';
 import { createCatalog, type EventCatalog } from '../event/catalog.js';
@@ -26,25 +26,54 @@ export interface QueueOptions {
   readonly type?: 'classic' | 'quorum';
 }
 
-/** TLS material for `amqps://` URLs, passed to Node's `tls.connect`. */
+/** TLS material for `amqps://` URLs, passed to Node's `tls.connect`; checked at `connect`. */
 export interface TlsOptions {
+  /** The CA certificates to trust (PEM), instead of Node's bundled ones. */
   readonly ca?: string | Buffer | readonly (string | Buffer)[];
+  /** The client certificate (PEM), for mutual TLS. */
   readonly cert?: string | Buffer;
+  /** The client certificate's private key (PEM). */
   readonly key?: string | Buffer;
+  /** The client key and certificate as one PKCS#12 file. */
+  readonly pfx?: string | Buffer;
   readonly passphrase?: string;
+  /** The host name the server certificate must name. @default the URL's host */
   readonly servername?: string;
   /** @default true */
   readonly rejectUnauthorized?: boolean;
+  /** e.g. `'TLSv1.2'`. @default Node's */
+  readonly minVersion?: 'TLSv1.3' | 'TLSv1.2' | 'TLSv1.1' | 'TLSv1';
 }
 
-/** Options of {@link EventBus.connect}. Every field has a default. */
-export interface EventBusOptions<TEvents extends readonly AnyEventDefinition[] = readonly AnyEventDefinition[]> {
-  /**
-   * `amqp://user:pass@host:5672/vhost`, `amqps://...`, or `memory://NAME` for
-   * the in-process broker. Several AMQP URLs (a cluster) are tried in turn.
-   * @default 'memory://default'
-   */
-  readonly url?: string | readonly string[];
+/**
+ * Where the bus's broker is: a `url`, or a `transport` of your own. One of the
+ * two is required: nothing silently falls back to an in-memory broker.
+ */
+export type BrokerOption =
+  | {
+      /**
+       * `amqp://user:pass@host:5672/vhost`, `amqps://...`, or `memory://NAME` for
+       * the in-process broker. Several AMQP URLs (a cluster) are tried in turn.
+       * Required (or `transport`).
+       */
+      readonly url: string | readonly string[];
+      readonly transport?: undefined;
+    }
+  | {
+      readonly url?: undefined;
+      /**
+       * A transport of your own (a `MemoryTransport` you inspect, a wrapper that
+       * records or injects faults): the bus uses it instead of building one from
+       * `url`, and closes it on `close()`.
+       */
+      readonly transport: Transport;
+    };
+
+/** Options of {@link EventBus.connect}: `url` (or `transport`) and any of the settings. */
+export type EventBusOptions<TEvents extends readonly AnyEventDefinition[] = readonly AnyEventDefinition[]> = EventBusSettings<TEvents> & BrokerOption;
+
+/** Options of {@link EventBus.connect} besides the broker; every one has a default. */
+export interface EventBusSettings<TEvents extends readonly AnyEventDefinition[] = readonly AnyEventDefinition[]> {
   /** Durable topic exchange events are published to. @default 'events' */
   readonly exchange?: string;
   /** This service's queue. Needed by `handle` and `on$`; a publish-only bus leaves it out. */
@@ -74,7 +103,10 @@ export interface EventBusOptions<TEvents extends readonly AnyEventDefinition[] =
   readonly heartbeatSeconds?: number;
   /** Wait between reconnect attempts. @default 1000 */
   readonly reconnectDelayMs?: number;
-  /** Shown as the connection name in the RabbitMQ management UI. @default 'rx-pubsub' */
+  /**
+   * Shown as the connection name in the RabbitMQ management UI, and sent as
+   * every message's `appId`: at most 255 bytes. @default 'rx-pubsub'
+   */
   readonly connectionName?: string;
   readonly tls?: TlsOptions;
   /** Where rx-pubsub logs. @default silent */
@@ -94,13 +126,6 @@ export interface EventBusOptions<TEvents extends readonly AnyEventDefinition[] =
    * @default the event loop's timers (asyncScheduler)
    */
   readonly scheduler?: SchedulerLike;
-  /**
-   * A transport of your own (a `MemoryTransport` you inspect, a wrapper that
-   * records or injects faults): the bus uses it instead of building one from
-   * `url`, and closes it on `close()`. Give one or the other, not both.
-   * @default built from `url`
-   */
-  readonly transport?: Transport;
 }
 
 /** Options with every default applied. */
@@ -130,7 +155,6 @@ export interface ResolvedOptions {
 }
 
 const DEFAULTS = {
-  url: 'memory://default',
   exchange: 'events',
   prefetch: 16,
   handlerTimeoutMs: 30_000,
@@ -156,13 +180,26 @@ const NAME = /^[A-Za-z0-9_.:-]{1,200}$/;
  *
  * @throws {ConfigError} `INVALID_OPTIONS`, naming the option and the fix.
  */
-export function resolveOptions(options: EventBusOptions = {}): ResolvedOptions {
-  if (typeof options !== 'object' || options === null) fail('options', 'must be an object');
+export function resolveOptions(options: EventBusOptions): ResolvedOptions {
+  try {
+    return resolve(options);
+  } catch (error) {
+    if (isRxPubsubError(error)) throw error;
+    // A getter or a Proxy trap of the caller's threw while we read the options.
+    return fail('options', `could not be read (${messageOf(error)})`, error);
+  }
+}
+
+function resolve(options: EventBusOptions): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) fail('options', "must be an object, at least { url: 'amqp://...' }");
   for (const key of Object.keys(options)) {
     if (!KNOWN.has(key)) fail(key, `is not an option; known options are ${[...KNOWN].join(', ')}`);
   }
+  if (options.url === undefined && options.transport === undefined) {
+    fail('url', "is required: amqp://user:pass@host:5672/vhost, amqps://..., or memory://NAME for the in-process broker (nothing leaves the process)");
+  }
   return {
-    urls: urlsOf(options.url ?? DEFAULTS.url),
+    urls: options.url === undefined ? [] : urlsOf(options.url),
     exchange: name('exchange', options.exchange ?? DEFAULTS.exchange),
     queue: options.queue === undefined ? undefined : name('queue', options.queue),
     queueOptions: queueOptionsOf(options.queueOptions),
@@ -176,8 +213,8 @@ export function resolveOptions(options: EventBusOptions = {}): ResolvedOptions {
     connectTimeoutMs: integer('connectTimeoutMs', options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs, 1, 2 ** 31 - 1),
     heartbeatSeconds: integer('heartbeatSeconds', options.heartbeatSeconds ?? DEFAULTS.heartbeatSeconds, 0, 3_600),
     reconnectDelayMs: integer('reconnectDelayMs', options.reconnectDelayMs ?? DEFAULTS.reconnectDelayMs, 10, 600_000),
-    connectionName: string('connectionName', options.connectionName ?? DEFAULTS.connectionName),
-    tls: options.tls,
+    connectionName: shortString('connectionName', options.connectionName ?? DEFAULTS.connectionName),
+    tls: options.tls === undefined ? undefined : tlsOf(options.tls),
     logger: loggerOf(options.logger),
     catalog: options.events === undefined ? undefined : createCatalog(options.events),
     ...(options.scheduler === undefined ? {} : { scheduler: schedulerOf(options.scheduler) }),
@@ -234,9 +271,56 @@ function boolean(option: string, value: unknown): boolean {
   return value;
 }
 
-function string(option: string, value: unknown): string {
-  if (typeof value !== 'string' || value.length === 0) fail(option, 'must be a non-empty string');
+/** An AMQP short string: 1 to 255 bytes of UTF-8. */
+function shortString(option: string, value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0 || Buffer.byteLength(value) > 255) {
+    fail(option, `must be a non-empty string of at most 255 bytes (AMQP short string; got ${typeof value === 'string' ? `${Buffer.byteLength(value)} bytes` : show(value)})`);
+  }
   return value;
+}
+
+const TLS_KINDS = {
+  ca: 'pem-list',
+  cert: 'pem',
+  key: 'pem',
+  pfx: 'pem',
+  passphrase: 'string',
+  servername: 'string',
+  rejectUnauthorized: 'boolean',
+  minVersion: 'version',
+} as const;
+const TLS_VERSIONS = new Set(['TLSv1.3', 'TLSv1.2', 'TLSv1.1', 'TLSv1']);
+
+/** The TLS options, checked field by field (Node would fail later, deep in a reconnect loop, or ignore them). */
+function tlsOf(value: unknown): TlsOptions {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('tls', 'must be an object such as { ca: readFileSync("ca.pem") }');
+  const tls = value as Record<string, unknown>;
+  for (const key of Object.keys(tls)) {
+    const kind = (TLS_KINDS as Record<string, string>)[key];
+    const field = tls[key];
+    if (kind === undefined) fail(`tls.${key}`, `is not a TLS option; use ${Object.keys(TLS_KINDS).join(', ')}`);
+    if (field === undefined) continue;
+    const ok =
+      kind === 'pem' ? isPem(field)
+      : kind === 'pem-list' ? isPem(field) || (Array.isArray(field) && field.every(isPem))
+      : kind === 'boolean' ? typeof field === 'boolean'
+      : kind === 'version' ? TLS_VERSIONS.has(field as string)
+      : typeof field === 'string';
+    if (!ok) fail(`tls.${key}`, `must be ${TLS_EXPECTED[kind as keyof typeof TLS_EXPECTED]} (got ${typeof field})`);
+  }
+  return Object.freeze({ ...tls });
+}
+
+const TLS_EXPECTED = {
+  pem: 'a string or Buffer (PEM)',
+  'pem-list': 'a string or Buffer (PEM), or an array of them',
+  string: 'a string',
+  boolean: 'true or false',
+  version: `one of ${[...TLS_VERSIONS].join(', ')}`,
+} as const;
+
+function isPem(value: unknown): boolean {
+  return typeof value === 'string' || Buffer.isBuffer(value);
 }
 
 function integer(option: string, value: unknown, min: number, max: number): number {
@@ -251,11 +335,12 @@ function loggerOf(value: Logger | undefined): Logger {
   for (const method of ['debug', 'info', 'warn', 'error', 'child'] as const) {
     if (typeof value?.[method] !== 'function') fail('logger', `must have a ${method}() method (pino and consoleLogger() do)`);
   }
-  return value;
+  return guardedLogger(value);
 }
 
 function transportOf(value: Transport, url: unknown): Transport {
   if (url !== undefined) fail('transport', 'and url cannot both be given: the transport already knows its broker');
+  if (typeof value !== 'object' || value === null) fail('transport', 'must be an object implementing Transport');
   for (const method of ['connect', 'publish', 'consumer', 'close'] as const) {
     if (typeof value?.[method] !== 'function') fail('transport', `must implement Transport (no ${method}() method)`);
   }

@@ -36,7 +36,7 @@ export function settleDelivery(config: SettleConfig): (delivery: Delivery, outco
       await transport.publish(copy);
     } catch (error) {
       if (!isRxPubsubError(error, ErrorCode.PUBLISH_UNROUTABLE)) throw error;
-      logger.warn('a queue for failed deliveries is gone; declaring it again', { queue: copy.routingKey });
+      logger.warn({ queue: copy.routingKey }, 'a queue for failed deliveries is gone; declaring it again');
       await consumer.redeclare();
       await transport.publish(copy);
     }
@@ -46,14 +46,12 @@ export function settleDelivery(config: SettleConfig): (delivery: Delivery, outco
     // The common case is done at once: no Observable, no Promise per delivery.
     outcome.kind === 'ack' || outcome.kind === 'unhandled' ? ack(delivery, logger) : defer(async () => {
       // The broker already gave it to someone again: a copy now would duplicate it.
-      if (delivery.stale) return void logger.debug('failed delivery is stale; the broker redelivers it', { routingKey: delivery.routingKey });
+      if (delivery.stale) return void logger.debug({ routingKey: delivery.routingKey }, 'failed delivery is stale; the broker redelivers it');
       try {
         for (const copy of await copiesOf(delivery, outcome)) await publishCopy(copy);
       } catch (error) {
-        logger.error('could not copy a failed delivery; rejecting it to the broker, which dead-letters it', {
-          routingKey: delivery.routingKey,
-          reason: messageOf(error),
-        });
+        const fields = { routingKey: delivery.routingKey, reason: messageOf(error) };
+        logger.error(fields, 'could not copy a failed delivery; rejecting it to the broker, which dead-letters it');
         delivery.nack(false);
         return;
       }
@@ -63,5 +61,5 @@ export function settleDelivery(config: SettleConfig): (delivery: Delivery, outco
 
 function ack(delivery: Delivery, logger: Logger): void {
   // Its channel died after it was delivered: the broker redelivers it, so the work may run twice.
-  if (!delivery.ack()) logger.debug('ack dropped: the delivery belongs to a closed channel and will be redelivered', { routingKey: delivery.routingKey });
+  if (!delivery.ack()) logger.debug({ routingKey: delivery.routingKey }, 'ack dropped: the delivery belongs to a closed channel and will be redelivered');
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { EventBus } from '../bus/event-bus.js';
-import type { EventBusOptions } from '../bus/options.js';
+import type { EventBusSettings } from '../bus/options.js';
 import { ConfigError, ErrorCode } from '../errors.js';
 import type { AnyEventDefinition } from '../event/define-event.js';
 import type { Event } from '../event/event.js';
@@ -20,7 +20,7 @@ export function memoryUrl(prefix = 'bus'): string {
 }
 
 /** Options of {@link testBus}: the bus's, with a `url` that may only be `memory://`. */
-export type TestBusOptions<TEvents extends readonly AnyEventDefinition[]> = Omit<EventBusOptions<TEvents>, 'url'> & {
+export type TestBusOptions<TEvents extends readonly AnyEventDefinition[]> = EventBusSettings<TEvents> & {
   /** @default a fresh {@link memoryUrl} */
   readonly url?: string;
 };

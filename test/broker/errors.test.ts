@@ -5,6 +5,7 @@ import {
   ErrorCode,
   EventBus,
   type EventBusOptions,
+  type EventBusSettings,
   PublishError,
   RxPubsubError,
 } from '../../src/index.js';
@@ -134,10 +135,10 @@ describe('errors (amqp)', () => {
   it('errors - the logger never sees the password, whatever goes wrong', async () => {
     const lines: string[] = [];
     const logger = {
-      debug: (message: string, fields?: object) => void lines.push(`${message} ${JSON.stringify(fields)}`),
-      info: (message: string, fields?: object) => void lines.push(`${message} ${JSON.stringify(fields)}`),
-      warn: (message: string, fields?: object) => void lines.push(`${message} ${JSON.stringify(fields)}`),
-      error: (message: string, fields?: object) => void lines.push(`${message} ${JSON.stringify(fields)}`),
+      debug: (fields: object, message: string) => void lines.push(`${message} ${JSON.stringify(fields)}`),
+      info: (fields: object, message: string) => void lines.push(`${message} ${JSON.stringify(fields)}`),
+      warn: (fields: object, message: string) => void lines.push(`${message} ${JSON.stringify(fields)}`),
+      error: (fields: object, message: string) => void lines.push(`${message} ${JSON.stringify(fields)}`),
       child: () => logger,
     };
     const unreachable = withUrl((u) => {
@@ -224,11 +225,11 @@ describe.each(TRANSPORTS)('errors (%s)', (kind, makeUrl) => {
     expect(error.message).toContain(queue);
   });
 
-  const invalid: [string, EventBusOptions, RegExp][] = [
+  const invalid: [string, Partial<EventBusSettings> & { url?: string }, RegExp][] = [
     ['prefetch 0', { prefetch: 0 }, /prefetch/],
     ['prefetch 1.5', { prefetch: 1.5 }, /prefetch/],
     ['negative handlerTimeoutMs', { handlerTimeoutMs: -1 }, /handlerTimeoutMs/],
-    ['an unknown option', { prefech: 4 } as EventBusOptions, /prefech/],
+    ['an unknown option', { prefech: 4 } as never, /prefech/],
     ['an amq. queue name', { queue: 'amq.mine' }, /queue/],
     ['a queue name with spaces', { queue: 'my queue' }, /queue/],
     ['an unknown queue option', { queue: 'q', queueOptions: { durabel: true } as never }, /queueOptions\.durabel/],
@@ -236,7 +237,7 @@ describe.each(TRANSPORTS)('errors (%s)', (kind, makeUrl) => {
     ['a logger without methods', { logger: {} as never }, /logger/],
   ];
   it.each(invalid)('errors - invalid options (%s): ConfigError INVALID_OPTIONS naming the option', async (_what, options, named) => {
-    const error = await expectRxError(EventBus.connect({ url: makeUrl(), ...options }), ConfigError, ErrorCode.INVALID_OPTIONS);
+    const error = await expectRxError(EventBus.connect({ url: makeUrl(), ...options } as EventBusOptions), ConfigError, ErrorCode.INVALID_OPTIONS);
     expect(error.message).toMatch(named);
     expect(everythingShown(error)).not.toContain('pw-never-shown-3');
   });

@@ -182,7 +182,7 @@ export interface RecordingLogger extends Logger {
 export function recordingLogger(): RecordingLogger {
   const lines: LogLine[] = [];
   const make = (bindings: LogFields): Logger => {
-    const write = (level: LogLine['level']) => (message: string, fields: LogFields = {}) => void lines.push({ level, message, fields: { ...bindings, ...fields } });
+    const write = (level: LogLine['level']) => (fields: LogFields, message: string) => void lines.push({ level, message, fields: { ...bindings, ...fields } });
     return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error'), child: (more) => make({ ...bindings, ...more }) };
   };
   return Object.assign(make({}), { lines });

@@ -7,8 +7,10 @@ import { redactUrl } from '../../src/redact-url.js';
 
 /** The ConfigError resolveOptions throws for `options`; fails the test when it resolves. */
 function refusal(options: unknown): ConfigError {
+  // Every case but the url's own gets a url, so that it is refused for what it tests.
+  const withUrl = typeof options === 'object' && options !== null && !('url' in options) ? { url: 'memory://x', ...options } : options;
   try {
-    resolveOptions(options as EventBusOptions);
+    resolveOptions(withUrl as EventBusOptions);
   } catch (error) {
     expect(error).toBeInstanceOf(ConfigError);
     expect(isRxPubsubError(error, ErrorCode.INVALID_OPTIONS)).toBe(true);
@@ -19,7 +21,7 @@ function refusal(options: unknown): ConfigError {
 
 describe('resolveOptions', () => {
   it('resolveOptions - applies every default', () => {
-    expect(resolveOptions()).toStrictEqual({
+    expect(resolveOptions({ url: 'memory://default' })).toStrictEqual({
       urls: ['memory://default'],
       exchange: 'events',
       queue: undefined,
@@ -39,7 +41,12 @@ describe('resolveOptions', () => {
       logger: silentLogger,
       catalog: undefined,
     });
-    expect(resolveOptions({})).toStrictEqual(resolveOptions());
+  });
+
+  it('resolveOptions - url is required: a missing one is INVALID_OPTIONS, never a silent in-memory broker', () => {
+    for (const options of [{}, { url: undefined }, { queue: 'orders' }]) {
+      expect(() => resolveOptions(options as never)).toThrow(/EventBus option url is required.*memory:\/\/NAME/);
+    }
   });
 
   it('resolveOptions - keeps every option given', () => {
@@ -80,13 +87,33 @@ describe('resolveOptions', () => {
       reconnectDelayMs: 10,
       connectionName: 'orders',
       tls: { rejectUnauthorized: false },
-      logger,
+      logger: expect.any(Object),
       catalog: undefined,
     });
   });
 
+  it('resolveOptions - the logger given is called through a guard: its lines arrive, its throws do not', () => {
+    const lines: unknown[] = [];
+    const throwing = {
+      debug: () => { throw new Error('debug broke'); },
+      info: (fields: object, message: string) => void lines.push([fields, message]),
+      warn: () => { throw new Error('warn broke'); },
+      error: () => { throw Object.create(null); },
+      child: () => { throw new Error('child broke'); },
+    };
+    const { logger } = resolveOptions({ url: 'memory://x', logger: throwing });
+    logger.info({ queue: 'q' }, 'hello');
+    expect(lines).toEqual([[{ queue: 'q' }, 'hello']]);
+    expect(() => {
+      logger.debug({}, 'a');
+      logger.warn({}, 'b');
+      logger.error({}, 'c');
+      logger.child({ channel: 'x' }).warn({}, 'd');
+    }).not.toThrow();
+  });
+
   it('resolveOptions - quorum queues are accepted with the default durable, non-exclusive, non-auto-delete queue', () => {
-    expect(resolveOptions({ queueOptions: { type: 'quorum' } }).queueOptions).toStrictEqual({
+    expect(resolveOptions({ url: 'memory://q', queueOptions: { type: 'quorum' } }).queueOptions).toStrictEqual({
       durable: true,
       exclusive: false,
       autoDelete: false,
@@ -97,7 +124,7 @@ describe('resolveOptions', () => {
 
   it('resolveOptions - a retry policy is kept as a frozen copy, so later changes to the given object do not reach the bus', () => {
     const given = { attempts: 3, delaysMs: 500, factor: 3 };
-    const { retry } = resolveOptions({ retry: given });
+    const { retry } = resolveOptions({ url: 'memory://q', retry: given });
     given.attempts = 99;
     expect(retry).toStrictEqual({ attempts: 3, delaysMs: 500, factor: 3 });
     expect(Object.isFrozen(retry)).toBe(true);
@@ -155,6 +182,16 @@ describe('resolveOptions', () => {
       ['heartbeatSeconds', { heartbeatSeconds: -1 }, /integer from 0 to 3600/],
       ['reconnectDelayMs', { reconnectDelayMs: 5 }, /integer from 10 to 600000/],
       ['connectionName', { connectionName: '' }, /non-empty string/],
+      ['connectionName', { connectionName: 'x'.repeat(256) }, /at most 255 bytes.*got 256 bytes/],
+      ['connectionName', { connectionName: 'é'.repeat(128) }, /at most 255 bytes.*got 256 bytes/],
+      ['tls', { tls: 'not-an-object' }, /must be an object/],
+      ['tls', { tls: ['ca'] }, /must be an object/],
+      ['tls.ca', { tls: { ca: 12345 } }, /string or Buffer \(PEM\), or an array of them \(got number\)/],
+      ['tls.ca', { tls: { ca: ['pem', 5] } }, /or an array of them/],
+      ['tls.cert', { tls: { cert: {} } }, /string or Buffer/],
+      ['tls.rejectUnauthorized', { tls: { rejectUnauthorized: 'no' } }, /true or false/],
+      ['tls.minVersion', { tls: { minVersion: 'SSLv3' } }, /TLSv1\.3/],
+      ['tls.verify', { tls: { verify: true } }, /is not a TLS option/],
       ['logger', { logger: {} }, /must have a debug\(\) method/],
       ['logger', { logger: { debug() {}, info() {}, warn() {}, error() {} } }, /must have a child\(\) method/],
     ];
@@ -164,6 +201,11 @@ describe('resolveOptions', () => {
       // "retry .attempts" or "retry.attempts": the option comes first either way.
       expect(error.message).toMatch(new RegExp(`^EventBus option ${option.replace(/[.*]/g, '\\$&')}[ .]`));
       expect(error.message).toMatch(fix);
+    });
+
+    it('resolveOptions - options whose getter throws are INVALID_OPTIONS, not the getter\'s error', () => {
+      const hostile = { url: 'memory://x', get queue(): string { throw new Error('getter broke'); } };
+      expect(refusal(hostile).message).toMatch(/EventBus option options could not be read \(getter broke\)/);
     });
 
     it('resolveOptions - refuses an unknown option, listing the known ones', () => {

@@ -51,22 +51,22 @@ export class AmqpConnection {
     });
     this.manager.on('connect', ({ connection, url }) => {
       const shown = redactUrl(typeof url === 'string' ? url : 'amqp://(object)');
-      log.info('connected', { url: shown });
+      log.info({ url: shown }, 'connected');
       this.url = shown;
       const socket = socketOf(connection as unknown as ChannelModel);
       if (socket) coalesceWrites(socket);
-      else log.debug('amqplib socket not found: writes are not coalesced');
+      else log.debug({}, 'amqplib socket not found: writes are not coalesced');
       // amqp-connection-manager's types predate amqplib 2; at run time this is the promise API's ChannelModel.
       this.current.next(connection as unknown as ChannelModel);
       this.state.next({ status: 'connected', url: shown });
     });
     this.manager.on('disconnect', ({ err }) => {
       if (this.closed) return;
-      log.warn('disconnected', { reason: messageOf(err) });
+      log.warn({ reason: messageOf(err) }, 'disconnected');
       this.current.next(undefined);
       this.state.next({ status: 'disconnected', reason: redactUrl(messageOf(err)) });
     });
-    this.manager.on('connectFailed', ({ err }) => log.warn('connect failed', { reason: redactUrl(messageOf(err)) }));
+    this.manager.on('connectFailed', ({ err }) => log.warn({ reason: redactUrl(messageOf(err)) }, 'connect failed'));
     this.manager.on('blocked', ({ reason }) => this.state.next({ status: 'blocked', reason }));
     this.manager.on('unblocked', () => this.state.next(this.connectedState()));
   }
@@ -109,7 +109,7 @@ export class AmqpConnection {
     try {
       await this.manager.close();
     } catch (error) {
-      this.config.logger.debug('error while closing the connection', { reason: messageOf(error) });
+      this.config.logger.debug({ reason: messageOf(error) }, 'error while closing the connection');
     }
     this.state.next({ status: 'closed' });
     this.state.complete();

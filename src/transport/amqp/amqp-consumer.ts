@@ -139,7 +139,7 @@ export class AmqpConsumer implements QueueConsumer {
     }
     // basic.cancel from the broker (queue deleted, failover): the connection is fine but nobody consumes.
     // Consume again on the same channel, so deliveries in flight can still be acked; reopen if that fails.
-    this.logger.warn('the broker cancelled the consumer; consuming again', { queue: this.spec.queue.name });
+    this.logger.warn({ queue: this.spec.queue.name }, 'the broker cancelled the consumer; consuming again');
     this.consumers.delete(channel);
     this.declareTopology(channel)
       .then(() => (this.consuming && !this.dead.has(channel) ? this.consumeOn(channel) : undefined))

@@ -88,7 +88,7 @@ export class AmqpTransport implements Transport {
 
   private redeclareConsumers(): void {
     for (const consumer of this.consumers) {
-      consumer.redeclare().catch((error: unknown) => this.config.logger.error('could not declare the queues again', { reason: messageOf(error) }));
+      consumer.redeclare().catch((error: unknown) => this.config.logger.error({ reason: messageOf(error) }, 'could not declare the queues again'));
     }
   }
 

@@ -86,7 +86,7 @@ export class ManagedChannel<C extends Channel> {
     try {
       channel = (await (this.options.confirm ? model.createConfirmChannel() : model.createChannel())) as unknown as C;
     } catch (error) {
-      logger.debug('could not open channel', { channel: name, reason: messageOf(error) });
+      logger.debug({ channel: name, reason: messageOf(error) }, 'could not open channel');
       return; // the connection is going down; the next connect opens again
     }
     let closeCode: number | undefined;
@@ -99,7 +99,7 @@ export class ManagedChannel<C extends Channel> {
     try {
       await this.options.setup(channel);
     } catch (error) {
-      logger.error('channel setup failed', { channel: name, reason: messageOf(error) });
+      logger.error({ channel: name, reason: messageOf(error) }, 'channel setup failed');
       this.settleWaiters(error);
       channel.close().catch(() => undefined);
       if (this.connection.connection === model) this.scheduleReopen();
@@ -117,7 +117,7 @@ export class ManagedChannel<C extends Channel> {
     // Only a close by the broker (it carries a reply code) is ours to repair: without one, the
     // connection is going down (or we closed the channel), and the next connect reopens it.
     if (!this.closed && event.code !== undefined && this.connection.connection === model) {
-      this.options.logger.warn('channel closed by the broker; reopening', { channel: this.options.name, code: event.code, reason: event.reason });
+      this.options.logger.warn({ channel: this.options.name, code: event.code, reason: event.reason }, 'channel closed by the broker; reopening');
       this.scheduleReopen();
     }
   }

@@ -71,9 +71,8 @@ export class MemoryQueueConsumer implements QueueConsumer {
           if (link.closed) subscriber.complete();
           return;
         }
-        logger.warn(reason === 'deleted' ? 'the queue was deleted; declaring it again and consuming' : 'the broker cancelled the consumer; consuming again', {
-          queue,
-        });
+        const message = reason === 'deleted' ? 'the queue was deleted; declaring it again and consuming' : 'the broker cancelled the consumer; consuming again';
+        logger.warn({ queue }, message);
         link.broker.clock.schedule(() => {
           if (subscriber.closed || link.closed || link.connection.closed) return;
           this.failure = this.declare();
@@ -184,7 +183,7 @@ export class MemoryQueueConsumer implements QueueConsumer {
       return undefined;
     } catch (error) {
       const failure = toRxPubsubError(error, `declare queue "${queue.name}"`);
-      this.logger.error('could not declare the queue', { queue: queue.name, error: failure.message });
+      this.logger.error({ queue: queue.name, error: failure.message }, 'could not declare the queue');
       return failure;
     }
   }

@@ -100,7 +100,7 @@ export class MemoryTransport implements Transport {
     this.broker.declareExchange(exchange);
     if (this.state.value.status === 'connecting') {
       this.state.next({ status: 'connected', url: this.url });
-      this.logger.debug('connected', { exchange });
+      this.logger.debug({ exchange }, 'connected');
       const blocked = this.broker.blockReason;
       if (blocked !== undefined) this.state.next({ status: 'blocked', reason: blocked });
     }
@@ -142,7 +142,7 @@ export class MemoryTransport implements Transport {
     this.wakeReconnectWaiters();
     this.state.next({ status: 'closed' });
     this.state.complete();
-    this.logger.debug('closed');
+    this.logger.debug({}, 'closed');
   }
 
   /** Routes a held message; returns why the broker refused it, if it did. */
@@ -189,7 +189,7 @@ export class MemoryTransport implements Transport {
     closedByBroker: (reason) => {
       if (this.link.closed) return;
       this.holding = true;
-      this.logger.warn('the broker closed the connection; reconnecting', { reason });
+      this.logger.warn({ reason }, 'the broker closed the connection; reconnecting');
       this.state.next({ status: 'disconnected', reason });
       this.broker.clock.schedule(this.reconnect, 0);
     },
@@ -197,13 +197,13 @@ export class MemoryTransport implements Transport {
     blocked: (reason) => {
       if (this.link.closed) return;
       this.holding = true;
-      this.logger.warn('the broker blocked the connection; holding publishes', { reason });
+      this.logger.warn({ reason }, 'the broker blocked the connection; holding publishes');
       if (this.state.value.status !== 'connecting') this.state.next({ status: 'blocked', reason });
     },
     unblocked: () => {
       if (this.link.closed) return;
       this.holding = false;
-      this.logger.info('the broker unblocked the connection');
+      this.logger.info({}, 'the broker unblocked the connection');
       if (this.state.value.status !== 'connecting') this.state.next({ status: 'connected', url: this.url });
       this.release();
     },
@@ -213,7 +213,7 @@ export class MemoryTransport implements Transport {
     if (this.link.closed) return this.wakeReconnectWaiters();
     this.link.connection = this.broker.connect(this.listener);
     for (const exchange of this.exchanges) this.broker.declareExchange(exchange);
-    this.logger.info('reconnected');
+    this.logger.info({}, 'reconnected');
     this.state.next({ status: 'connected', url: this.url });
     for (const consumer of this.consumers) consumer.reconnected();
     const blocked = this.broker.blockReason;

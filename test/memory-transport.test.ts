@@ -171,7 +171,13 @@ describe('MemoryTransport', () => {
     expect(transport.broker.unackedCount('q')).toBe(0);
     const [dead] = transport.broker.peek('q.dlq');
     expect(dead?.body.toString()).toBe(sent.body.toString());
-    expect(dead?.properties).toEqual(sent.properties);
+    const { 'x-death': death, ...headers } = dead?.properties.headers ?? {};
+    expect({ ...dead?.properties, headers }).toEqual({
+      ...sent.properties,
+      headers: { ...sent.properties.headers, 'x-first-death-queue': 'q', 'x-first-death-reason': 'rejected', 'x-first-death-exchange': 'events' },
+    });
+    // As RabbitMQ records it: the queue that rejected it, why, and where it was published.
+    expect(death).toEqual([{ count: 1, reason: 'rejected', queue: 'q', time: 0, exchange: 'events', 'routing-keys': ['order.created'] }]);
     expect(dead).toMatchObject({ exchange: '', routingKey: 'q.dlq', redelivered: false });
   });
 

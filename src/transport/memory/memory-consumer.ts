@@ -174,7 +174,7 @@ export class MemoryConsumer {
     // The message went with its queue: there is nothing left to settle.
     if (queue.deleted) return false;
     if (outcome === REQUEUE) queue.requeue(delivery);
-    else if (outcome === DEAD_LETTER) queue.deadLetter(delivery);
+    else if (outcome === DEAD_LETTER) queue.deadLetter(delivery, 'rejected');
     if (this.active && queue.ready.length > 0) queue.broker.schedule(queue);
     return true;
   }

@@ -1,5 +1,6 @@
 import { ConnectionError, ErrorCode, show } from '../../errors.js';
 import { Deque } from './deque.js';
+import { type DeathReason, withDeath } from './x-death.js';
 import type { MemoryBroker } from './memory-broker.js';
 import type { CancelTimer } from './memory-clock.js';
 import type { MemoryConnection } from './memory-connection.js';
@@ -82,7 +83,7 @@ export class MemoryQueue {
   /** @internal Back to the head, marked redelivered; past a quorum queue's delivery limit, dead-lettered. */
   requeue(delivery: MemoryDelivery): void {
     if (this.deliveryLimit >= 0 && delivery.deliveryCount() >= this.deliveryLimit) {
-      this.deadLetter(delivery);
+      this.deadLetter(delivery, 'delivery_limit');
       return;
     }
     const copy = delivery.redeliver(this.quorum);
@@ -95,12 +96,17 @@ export class MemoryQueue {
     if (this.consumers.length > 0) this.broker.schedule(this);
   }
 
-  /** @internal Routes through the queue's dead-letter exchange, or drops the message without one. */
-  deadLetter(delivery: MemoryDelivery): void {
+  /**
+   * @internal Routes through the queue's dead-letter exchange, recording the
+   * death in `x-death` as RabbitMQ does, or drops the message without one.
+   */
+  deadLetter(delivery: MemoryDelivery, reason: DeathReason): void {
     const exchange = this.declaration.arguments['x-dead-letter-exchange'];
     if (typeof exchange !== 'string') return;
     const key = this.declaration.arguments['x-dead-letter-routing-key'];
-    this.broker.route(exchange, typeof key === 'string' ? key : delivery.routingKey, delivery.body, delivery.properties);
+    const time = Math.floor(this.broker.clock.now() / 1000);
+    const properties = withDeath(delivery.properties, { queue: this.name, reason, exchange: delivery.exchange, routingKey: delivery.routingKey, time });
+    this.broker.route(exchange, typeof key === 'string' ? key : delivery.routingKey, delivery.body, properties);
   }
 
   /** @internal */
@@ -155,7 +161,7 @@ export class MemoryQueue {
     const now = this.broker.clock.now();
     for (let head = this.ready.first(); head !== undefined && now - this.enteredAt(head) >= this.ttl; head = this.ready.first()) {
       this.ready.shift();
-      this.deadLetter(head);
+      this.deadLetter(head, 'expired');
     }
   }
 

@@ -128,7 +128,9 @@ describe('MemoryTransport message TTL and retry queues', () => {
     await until(() => received.length === 1);
     expect((arrivals[0] ?? 0) - sentAt).toBeGreaterThanOrEqual(199);
     expect(received[0]).toMatchObject({ exchange: '', routingKey: 'q', redelivered: false });
-    expect(received[0]?.properties.headers).toEqual({ 'x-app': 'test' });
+    const { 'x-death': death, ...headers } = received[0]?.properties.headers ?? {};
+    expect(headers).toEqual({ 'x-app': 'test', 'x-first-death-queue': retry, 'x-first-death-reason': 'expired', 'x-first-death-exchange': '' });
+    expect(death).toMatchObject([{ count: 1, reason: 'expired', queue: retry, exchange: '', 'routing-keys': [retry] }]);
     expect(transport.broker.queueDepth(retry)).toBe(0);
   });
 

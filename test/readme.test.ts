@@ -1,8 +1,9 @@
 /**
  * Every ```ts block of README.md must compile against the source, as a user
  * would write it: `import { EventBus } from 'rx-pubsub'`. A block fenced as
- * ```ts ignore is skipped. One tsc run checks them all; each snippet then gets
- * a test of its own, named by its line in README.md.
+ * ```ts ignore is skipped (the fence attributes are in support/readme-snippets.ts;
+ * ```ts run blocks are also run, by readme-run.test.ts). One tsc run checks them
+ * all; each snippet then gets a test of its own, named by its heading and line.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, expect, it } from 'vitest';
+import { extractSnippets, type Snippet as ReadmeSnippet } from './support/readme-snippets.js';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const README = join(REPO_ROOT, 'README.md');
@@ -18,12 +20,7 @@ const SNIPPET_DIR = join(REPO_ROOT, 'test', '.readme-snippets');
 const TSC = join(REPO_ROOT, 'node_modules', '.bin', 'tsc');
 const TSC_TIMEOUT_MS = 55_000;
 
-interface Snippet {
-  /** README.md line of the opening fence. */
-  fenceLine: number;
-  /** README.md line of the snippet's first line of code. */
-  firstLine: number;
-  code: string;
+interface Snippet extends ReadmeSnippet {
   file: string;
 }
 
@@ -34,32 +31,7 @@ interface Diagnostic {
   text: string;
 }
 
-/** The ```ts / ```typescript blocks of a markdown text, without the ```ts ignore ones. */
-function extractSnippets(markdown: string): Omit<Snippet, 'file'>[] {
-  const lines = markdown.split(/\r?\n/);
-  const snippets: Omit<Snippet, 'file'>[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const open = /^( {0,3})(`{3,}|~{3,})\s*([^\s`]*)(.*)$/.exec(lines[i] ?? '');
-    if (open === null) continue;
-    const [, indent = '', fence = '', lang = '', attributes = ''] = open;
-    const body: string[] = [];
-    let j = i + 1;
-    for (; j < lines.length; j++) {
-      const line = lines[j] ?? '';
-      const close = /^ {0,3}(`{3,}|~{3,})\s*$/.exec(line);
-      if (close?.[1] !== undefined && close[1][0] === fence[0] && close[1].length >= fence.length) break;
-      body.push(line.startsWith(indent) ? line.slice(indent.length) : line.trimStart());
-    }
-    const isTypeScript = lang === 'ts' || lang === 'typescript';
-    if (isTypeScript && !/\bignore\b/.test(attributes)) {
-      snippets.push({ fenceLine: i + 1, firstLine: i + 2, code: body.join('\n') });
-    }
-    i = j; // skip past the closing fence: fences inside a block are its text
-  }
-  return snippets;
-}
-
-function writeSnippets(found: Omit<Snippet, 'file'>[]): Snippet[] {
+function writeSnippets(found: ReadmeSnippet[]): Snippet[] {
   rmSync(SNIPPET_DIR, { recursive: true, force: true });
   mkdirSync(SNIPPET_DIR, { recursive: true });
   const tsconfig = {
@@ -145,7 +117,7 @@ if (!existsSync(README)) {
   });
 
   for (const snippet of snippets) {
-    it(`readme - the ts snippet at README.md:${snippet.fenceLine} compiles`, () => {
+    it(`readme - the ts snippet under "${snippet.key}" (README.md:${snippet.fenceLine}) compiles`, () => {
       const errors = diagnostics.filter((d) => d.file === snippet.file).map((d) => describeDiagnostic(d, snippet));
       expect(errors, `the \`\`\`ts block at README.md:${snippet.fenceLine} does not compile`).toEqual([]);
     });

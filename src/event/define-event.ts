@@ -151,8 +151,7 @@ function define<TDomain extends string, TAction extends string, TSchema extends 
     schema,
     upcast: checkUpcasters(upcast, version, where),
     create: (data: Data, fields: EventFields = {}) => createEvent({ version, ...readFields(fields), domain, action, data }),
-    is: (event: Event<unknown>): event is Event<Data, TDomain, TAction> =>
-      typeof event === 'object' && event !== null && event.domain === domain && event.action === action,
+    is: (event: Event<unknown>): event is Event<Data, TDomain, TAction> => isOfType(event, domain, action),
     withData: () => definition as never,
   });
   definitions.add(definition);
@@ -181,5 +180,15 @@ function readFields(fields: EventFields): EventFields {
     return { ...fields };
   } catch (error) {
     throw new ConfigError(ErrorCode.INVALID_EVENT, `Invalid event: create()'s fields cannot be read (${messageOf(error)})`, { cause: error });
+  }
+}
+
+// A type guard is asked about anything, a revoked Proxy included: it answers, it does not throw.
+function isOfType(event: unknown, domain: string, action: string): boolean {
+  if (typeof event !== 'object' || event === null) return false;
+  try {
+    return (event as Event<unknown>).domain === domain && (event as Event<unknown>).action === action;
+  } catch {
+    return false;
   }
 }

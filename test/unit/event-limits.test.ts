@@ -3,6 +3,7 @@ import { ConfigError, ErrorCode, isRxPubsubError } from '../../src/errors.js';
 import { defineEvent } from '../../src/event/define-event.js';
 import { createEvent, type EventInit, toEvent } from '../../src/event/event.js';
 import { EVENT_LIMITS } from '../../src/event/event-limits.js';
+import { describeIssues } from '../../src/event/event-validation-error.js';
 import { MAX_DATA_DEPTH } from '../../src/event/json.js';
 import { nested, revokedProxy, throwingGetter, trappedProxy } from './hostile-values.js';
 
@@ -133,5 +134,17 @@ describe('event hostile input', () => {
     expectRefused(() => Created.create(nested(100_000) as never), ErrorCode.INVALID_DATA);
     expectRefused(() => defineEvent('order', 'created', revokedProxy()), ErrorCode.INVALID_ARGUMENT);
     expectRefused(() => defineEvent('order', 'created', throwingGetter('version')), ErrorCode.INVALID_ARGUMENT);
+  });
+
+  it('event hostile input - a definition\'s is() answers false for a revoked Proxy or throwing getters instead of throwing', () => {
+    const Created = defineEvent('order', 'created');
+    expect(Created.is(revokedProxy() as never)).toBe(false);
+    expect(Created.is(throwingGetter('domain') as never)).toBe(false);
+    expect(Created.is(createEvent(BASE))).toBe(true);
+  });
+
+  it('event hostile input - schema issues with a message or key that is not a string are still described', () => {
+    const text = describeIssues([{ message: Symbol('m') as never, path: [Symbol('k'), { key: 1n as never }] }]);
+    expect(text).toBe('data[Symbol(k)][1n]: Symbol(m)');
   });
 });

@@ -133,7 +133,7 @@ function isUtf8Encoding(encoding: unknown): boolean {
   return name === '' || name === 'utf-8' || name === 'utf8';
 }
 
-/** Strict: malformed UTF-8 throws rather than becoming U+FFFD. Kept whole: a BOM stays in the text, for JSON.parse to refuse. */
+/** Strict: malformed UTF-8 throws rather than becoming U+FFFD. Kept whole: a BOM stays in the text (and is refused before). */
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 function parse(body: Buffer): Event {

@@ -90,23 +90,77 @@ export function isRxPubsubError(value: unknown, code?: ErrorCode): value is RxPu
   return value instanceof RxPubsubError && (code === undefined || value.code === code);
 }
 
-/** A short rendering of any value for an error message; never throws (BigInt, cycles). */
+/** The longest description {@link show} gives of a value, in characters; longer ones end in `…`. */
+export const MAX_SHOWN = 500;
+
+/**
+ * A short rendering of any value for an error message. It never throws:
+ * values reach it from handlers and from the wire, and a description that
+ * throws (a BigInt, a cycle, a revoked Proxy, a throwing `toJSON` or
+ * `toString`) would turn a reported failure into an uncaught one.
+ */
 export function show(value: unknown): string {
-  if (typeof value === 'bigint') return `${value}n`;
   try {
-    return JSON.stringify(value) ?? String(value);
+    return bounded(render(value));
   } catch {
-    return String(value);
+    return 'a value that cannot be described';
   }
 }
 
-/** The message of anything thrown, for logs and reason headers. */
-export function messageOf(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  if (typeof error === 'string') return error;
-  try {
-    return JSON.stringify(error) ?? String(error);
-  } catch {
-    return String(error);
+function render(value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value);
+    case 'bigint':
+      return `${value}n`;
+    case 'symbol':
+      return value.toString();
+    case 'function':
+      return `a function ${attempt(() => String(value.name)) ?? ''}`.trimEnd();
+    case 'object':
+      if (value === null) return 'null';
+      return attempt(() => JSON.stringify(value)) ?? attempt(() => String(value)) ?? 'an object that cannot be described';
+    default:
+      return String(value);
   }
+}
+
+/** What `read` returns as a string, or undefined when it throws or gives no string. */
+function attempt(read: () => unknown): string | undefined {
+  try {
+    const result = read();
+    return typeof result === 'string' ? result : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function bounded(text: string): string {
+  return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN - 1)}…` : text;
+}
+
+/**
+ * Whether `value` is an Error. Never throws: `instanceof` on a revoked Proxy
+ * does (it asks for the prototype).
+ */
+export function isError(value: unknown): value is Error {
+  try {
+    return value instanceof Error;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The message of anything thrown, for logs and reason headers; never throws.
+ * An Error whose `message` cannot be read (a throwing getter) is described by
+ * its name instead.
+ */
+export function messageOf(error: unknown): string {
+  if (typeof error === 'string') return error;
+  if (typeof error === 'bigint') return String(error);
+  if (!isError(error)) return show(error);
+  const message = attempt(() => error.message);
+  if (message !== undefined) return message;
+  return `${attempt(() => error.name) ?? 'an Error'} whose message cannot be read`;
 }

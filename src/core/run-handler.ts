@@ -1,7 +1,7 @@
 import {
   catchError, defer, endWith, from, ignoreElements, isObservable, map, Observable, of, type SchedulerLike, throwError, timeout,
 } from 'rxjs';
-import { DeliveryError, ErrorCode, show } from '../errors.js';
+import { DeliveryError, ErrorCode, isError, messageOf, show } from '../errors.js';
 import type { Event } from '../event/event.js';
 import type { Handler, HandlerResult } from './handler.js';
 import type { HandlerFailure } from './outcome.js';
@@ -40,8 +40,13 @@ export function startHandler(
     return failureOf(pattern, error);
   }
   if (result === undefined || result === null || typeof result !== 'object') return null;
-  if (isPromiseOnly(result)) return watchPromise(result, pattern, timeoutMs, scheduler);
-  return isObservableInput(result) ? watch(from(result), pattern, timeoutMs, scheduler) : null;
+  try {
+    if (isPromiseOnly(result)) return watchPromise(result, pattern, timeoutMs, scheduler);
+    return isObservableInput(result) ? watch(from(result), pattern, timeoutMs, scheduler) : null;
+  } catch (error) {
+    // The result's own getters threw (`then`, `subscribe`, a revoked Proxy): the handler failed, the stream goes on.
+    return failureOf(pattern, error);
+  }
 }
 
 /**
@@ -100,12 +105,28 @@ function watch(result$: Observable<unknown>, pattern: string, timeoutMs: number,
 }
 
 function failureOf(pattern: string, error: unknown): HandlerFailure {
-  return { pattern, error: error instanceof Error ? error : notAnError(pattern, error) };
+  return { pattern, error: isReadableError(error) ? error : notAnError(pattern, error) };
+}
+
+/**
+ * An Error whose `message`, `name` and `stack` read as strings: the settling,
+ * the reason headers and the logs read them later, outside any handler's
+ * isolation. Anything else (a throwing getter, a revoked Proxy) is wrapped.
+ */
+function isReadableError(value: unknown): value is Error {
+  if (!isError(value)) return false;
+  try {
+    const { message, name, stack } = value;
+    return typeof message === 'string' && typeof name === 'string' && (stack === undefined || typeof stack === 'string');
+  } catch {
+    return false;
+  }
 }
 
 // `throw 'oops'` or `throwError(() => 42)`: keep the value, but give the failure a message and a code.
 function notAnError(pattern: string, value: unknown): DeliveryError {
-  return new DeliveryError(ErrorCode.HANDLER_FAILED, `handler for "${pattern}" failed with ${show(value)}`, { cause: value });
+  const what = isError(value) ? messageOf(value) : show(value);
+  return new DeliveryError(ErrorCode.HANDLER_FAILED, `handler for "${pattern}" failed with ${what}`, { cause: value });
 }
 
 // A thenable that is not also an Observable (from() would prefer the Observable side).

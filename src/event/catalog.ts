@@ -1,4 +1,4 @@
-import { ConfigError, DeliveryError, ErrorCode, messageOf, show } from '../errors.js';
+import { ConfigError, DeliveryError, ErrorCode, isRxPubsubError, messageOf, show } from '../errors.js';
 import type { AnyEventDefinition } from './define-event.js';
 import { isEventDefinition } from './define-event.js';
 import { type Event, routingKeyOf, toEvent } from './event.js';
@@ -54,6 +54,16 @@ export interface EventCatalog {
  *   `defineEvent` or two items share a routing key.
  */
 export function createCatalog(definitions: readonly AnyEventDefinition[], where = 'EventBus option events'): EventCatalog {
+  try {
+    return build(definitions, where);
+  } catch (error) {
+    // A list whose reads throw (a Proxy, a getter) is still a wrong option, not a crash.
+    if (isRxPubsubError(error)) throw error;
+    return invalid(`${where} cannot be read (${messageOf(error)})`, error);
+  }
+}
+
+function build(definitions: readonly AnyEventDefinition[], where: string): EventCatalog {
   if (!Array.isArray(definitions)) invalid(`${where} must be an array of event definitions made by defineEvent()`);
   const byKey = new Map<string, AnyEventDefinition>();
   definitions.forEach((definition: unknown, index) => {
@@ -145,6 +155,6 @@ function bad(reason: string, cause?: unknown): never {
   throw new DeliveryError(ErrorCode.BAD_MESSAGE, reason, { cause });
 }
 
-function invalid(message: string): never {
-  throw new ConfigError(ErrorCode.INVALID_OPTIONS, message);
+function invalid(message: string, cause?: unknown): never {
+  throw new ConfigError(ErrorCode.INVALID_OPTIONS, message, cause === undefined ? {} : { cause });
 }

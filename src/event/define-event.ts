@@ -1,5 +1,5 @@
-import { ConfigError, ErrorCode, show } from '../errors.js';
-import { createEvent, type Event, type EventInit, isWord } from './event.js';
+import { ConfigError, ErrorCode, isRxPubsubError, messageOf, show } from '../errors.js';
+import { checkRoutingKey, createEvent, type Event, type EventInit, isWord } from './event.js';
 import type { Json } from './json.js';
 import type { StandardSchemaV1 } from './standard-schema.js';
 import { checkUpcasters, type Upcaster, type Upcasters } from './upcast.js';
@@ -108,6 +108,20 @@ export function defineEvent<
   const TAction extends string,
   TSchema extends StandardSchemaV1 | undefined = undefined,
 >(domain: TDomain, action: TAction, options?: EventDefinitionOptions<TSchema>): EventDefinition<SchemaData<TSchema>, TDomain, TAction> {
+  try {
+    return define(domain, action, options);
+  } catch (error) {
+    // The options' getters or Proxy traps threw: still a ConfigError, as documented.
+    if (isRxPubsubError(error)) throw error;
+    throw new ConfigError(ErrorCode.INVALID_ARGUMENT, `defineEvent(): the options cannot be read (${messageOf(error)})`, { cause: error });
+  }
+}
+
+function define<TDomain extends string, TAction extends string, TSchema extends StandardSchemaV1 | undefined>(
+  domain: TDomain,
+  action: TAction,
+  options: EventDefinitionOptions<TSchema> | undefined,
+): EventDefinition<SchemaData<TSchema>, TDomain, TAction> {
   for (const [field, value] of [['domain', domain], ['action', action]] as const) {
     if (!isWord(value)) {
       throw new ConfigError(
@@ -116,6 +130,7 @@ export function defineEvent<
       );
     }
   }
+  checkRoutingKey(domain, action);
   const where = `defineEvent('${domain}', '${action}'):`;
   const { schema, version = 1, upcast } = optionsOf(options, where);
   if (!Number.isSafeInteger(version) || version < 1) {
@@ -135,9 +150,8 @@ export function defineEvent<
     version,
     schema,
     upcast: checkUpcasters(upcast, version, where),
-    create: (data: Data, fields: EventFields = {}) => createEvent({ version, ...fields, domain, action, data }),
-    is: (event: Event<unknown>): event is Event<Data, TDomain, TAction> =>
-      typeof event === 'object' && event !== null && event.domain === domain && event.action === action,
+    create: (data: Data, fields: EventFields = {}) => createEvent({ version, ...readFields(fields), domain, action, data }),
+    is: (event: Event<unknown>): event is Event<Data, TDomain, TAction> => isOfType(event, domain, action),
     withData: () => definition as never,
   });
   definitions.add(definition);
@@ -155,4 +169,26 @@ function optionsOf(options: EventDefinitionOptions | undefined, where: string): 
     }
   }
   return options;
+}
+
+/** A copy of `create`'s fields; a getter or Proxy that throws while copying is the caller's ConfigError. */
+function readFields(fields: EventFields): EventFields {
+  if (typeof fields !== 'object' || fields === null) {
+    throw new ConfigError(ErrorCode.INVALID_EVENT, `Invalid event: create()'s fields must be an object (got ${show(fields)})`);
+  }
+  try {
+    return { ...fields };
+  } catch (error) {
+    throw new ConfigError(ErrorCode.INVALID_EVENT, `Invalid event: create()'s fields cannot be read (${messageOf(error)})`, { cause: error });
+  }
+}
+
+// A type guard is asked about anything, a revoked Proxy included: it answers, it does not throw.
+function isOfType(event: unknown, domain: string, action: string): boolean {
+  if (typeof event !== 'object' || event === null) return false;
+  try {
+    return (event as Event<unknown>).domain === domain && (event as Event<unknown>).action === action;
+  } catch {
+    return false;
+  }
 }

@@ -1,4 +1,4 @@
-import { ConfigError, ErrorCode } from '../errors.js';
+import { ConfigError, ErrorCode, show } from '../errors.js';
 import type { StandardSchemaV1 } from './standard-schema.js';
 
 /** The most issues an error message lists; the `issues` property has them all. */
@@ -31,7 +31,8 @@ export class EventValidationError extends ConfigError {
 
 /** `data.total: expected number; data.items[0]: required` (at most 10, then `(+N more)`). */
 export function describeIssues(issues: readonly StandardSchemaV1.Issue[]): string {
-  const listed = issues.slice(0, MAX_LISTED).map((issue) => `${pathOf(issue.path)}: ${issue.message}`);
+  // Issues come from a third-party schema library: a message that is not a string is shown, not trusted to print.
+  const listed = issues.slice(0, MAX_LISTED).map((issue) => `${pathOf(issue.path)}: ${typeof issue.message === 'string' ? issue.message : show(issue.message)}`);
   if (issues.length > MAX_LISTED) listed.push(`(+${issues.length - MAX_LISTED} more)`);
   return listed.length > 0 ? listed.join('; ') : 'the schema gave no issue';
 }
@@ -42,7 +43,7 @@ function pathOf(path: StandardSchemaV1.Issue['path']): string {
     const key = typeof segment === 'object' && segment !== null ? segment.key : segment;
     if (typeof key === 'number') out += `[${key}]`;
     else if (typeof key === 'string' && /^[A-Za-z_$][\w$]*$/.test(key)) out += `.${key}`;
-    else out += `[${typeof key === 'string' ? JSON.stringify(key) : String(key)}]`;
+    else out += `[${show(key)}]`;
   }
   return out;
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { ConfigError, ErrorCode, show } from '../errors.js';
-import { deepFreeze, type Json, toFrozenJson } from './json.js';
+import { ConfigError, ErrorCode, isRxPubsubError, messageOf, show } from '../errors.js';
+import { EVENT_LIMITS, fitsBytes } from './event-limits.js';
+import { freezeParsed, type Json, keyPath, toFrozenJson } from './json.js';
 
 /**
  * A domain event: plain, frozen data that travels as JSON.
@@ -42,25 +43,29 @@ export interface EventInit<TData = Json, TDomain extends string = string, TActio
 }
 
 const WORD = /^[A-Za-z0-9_-]+$/;
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})$/;
-const FIELDS = new Set(['id', 'domain', 'action', 'data', 'version', 'timestamp', 'correlationId', 'causationId', 'metadata']);
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/;
+const FIELD_LIST = ['id', 'domain', 'action', 'data', 'version', 'timestamp', 'correlationId', 'causationId', 'metadata'] as const;
+const FIELDS = new Set<string>(FIELD_LIST);
+type Fields = Partial<Record<(typeof FIELD_LIST)[number], unknown>>;
+const MAX_TIMESTAMP_MS = Date.parse(EVENT_LIMITS.maxTimestamp);
 
 /**
  * Creates a frozen event, filling `id` (a UUID), `version` (1) and `timestamp`
  * (now) when not given.
  *
- * @throws {ConfigError} `INVALID_EVENT` for a bad field, `INVALID_DATA` when
- *   `data` is not plain JSON (the message names the path, e.g. `data.items[2].at`).
+ * @throws {ConfigError} `INVALID_EVENT` for a bad field or one past
+ *   {@link EVENT_LIMITS}, `INVALID_DATA` when `data` is not plain JSON or nests
+ *   deeper than `EVENT_LIMITS.maxDataDepth` (the message names the path, e.g.
+ *   `data.items[2].at`). Nothing else: a getter or Proxy that throws is
+ *   reported as the field it stands for.
  * @example
  * const event = createEvent({ domain: 'order', action: 'created', data: { order_id: 'A1' } });
  */
 export function createEvent<TData, TDomain extends string, TAction extends string>(
   init: EventInit<TData, TDomain, TAction>,
 ): Event<TData, TDomain, TAction> {
-  if (typeof init !== 'object' || init === null || Array.isArray(init)) {
-    invalid('createEvent() takes an object: { domain, action, data }');
-  }
-  return build(init as unknown as Record<string, unknown>, false, true) as Event<TData, TDomain, TAction>;
+  if (!isRecord(init)) invalid('createEvent() takes an object: { domain, action, data }');
+  return buildTyped(init, false, true) as Event<TData, TDomain, TAction>;
 }
 
 /**
@@ -71,8 +76,67 @@ export function createEvent<TData, TDomain extends string, TAction extends strin
  * @throws {ConfigError} `INVALID_EVENT` or `INVALID_DATA`, naming the field.
  */
 export function toEvent(value: unknown, parsed = false): Event {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) invalid('an event must be a JSON object');
-  return build(value as Record<string, unknown>, parsed, false);
+  if (!isRecord(value)) invalid('an event must be a JSON object');
+  return buildTyped(value, parsed, false);
+}
+
+/** An object that is not an array; never throws (`Array.isArray` does on a revoked Proxy). */
+function isRecord(value: unknown): value is object {
+  if (typeof value !== 'object' || value === null) return false;
+  try {
+    return !Array.isArray(value);
+  } catch {
+    return invalid('the event is a revoked Proxy');
+  }
+}
+
+// Every check names its field; whatever else throws (a bug, a hostile object) still leaves as a ConfigError.
+function buildTyped(input: object, parsed: boolean, fill: boolean): Event {
+  try {
+    return build(readFields(input as Record<string, unknown>), parsed, fill);
+  } catch (error) {
+    if (isRxPubsubError(error)) throw error;
+    return invalid(`could not be read (${messageOf(error)})`, error);
+  }
+}
+
+/**
+ * The event's fields, each read once (a getter may answer differently twice);
+ * a getter or Proxy trap that throws is refused, naming the field. One object
+ * literal, not a loop: this runs on every publish and every delivery.
+ */
+function readFields(input: Record<string, unknown>): Fields {
+  try {
+    for (const key of Object.keys(input)) {
+      if (!FIELDS.has(key)) invalid(`unknown field ${show(key)}; an event has ${FIELD_LIST.join(', ')}`);
+    }
+    return {
+      id: input.id,
+      domain: input.domain,
+      action: input.action,
+      data: input.data,
+      version: input.version,
+      timestamp: input.timestamp,
+      correlationId: input.correlationId,
+      causationId: input.causationId,
+      metadata: input.metadata,
+    };
+  } catch (error) {
+    if (isRxPubsubError(error)) throw error;
+    return invalid(`${failingField(input)} cannot be read (${messageOf(error)})`, error);
+  }
+}
+
+/** The first field whose read throws, looked for only once one did. */
+function failingField(input: Record<string, unknown>): string {
+  for (const field of FIELD_LIST) {
+    try {
+      void input[field];
+    } catch {
+      return field;
+    }
+  }
+  return 'its fields';
 }
 
 /**
@@ -80,20 +144,20 @@ export function toEvent(value: unknown, parsed = false): Event {
  * `undefined`) gets its default, which is valid by construction and so not
  * checked again: this runs once per publish.
  */
-function build(input: Record<string, unknown>, parsed: boolean, fill: boolean): Event {
-  for (const key of Object.keys(input)) {
-    if (!FIELDS.has(key)) invalid(`unknown field "${key}"; an event has ${[...FIELDS].join(', ')}`);
-  }
+function build(input: Fields, parsed: boolean, fill: boolean): Event {
+  const domain = word(input.domain, 'domain');
+  const action = word(input.action, 'action');
+  checkRoutingKey(domain, action);
   const event: Record<string, unknown> = {
-    id: fill && input.id === undefined ? randomUUID() : nonEmptyString(input.id, 'id'),
-    domain: word(input.domain, 'domain'),
-    action: word(input.action, 'action'),
-    data: dataOf(input, parsed),
+    id: fill && input.id === undefined ? randomUUID() : shortString(input.id, 'id'),
+    domain,
+    action,
+    data: dataOf(input.data, parsed),
     version: fill && input.version === undefined ? 1 : version(input.version),
     timestamp: fill && input.timestamp === undefined ? isoNow() : timestamp(input.timestamp),
   };
-  if (input.correlationId !== undefined) event.correlationId = nonEmptyString(input.correlationId, 'correlationId');
-  if (input.causationId !== undefined) event.causationId = nonEmptyString(input.causationId, 'causationId');
+  if (input.correlationId !== undefined) event.correlationId = shortString(input.correlationId, 'correlationId');
+  if (input.causationId !== undefined) event.causationId = shortString(input.causationId, 'causationId');
   if (input.metadata !== undefined) event.metadata = metadata(input.metadata);
   const frozen = Object.freeze(event) as unknown as Event;
   checked.add(frozen);
@@ -119,9 +183,9 @@ export function isWord(value: unknown): value is string {
 }
 
 // What JSON.parse made is JSON by construction and ours alone: freezing it in place is enough.
-function dataOf(input: Record<string, unknown>, parsed: boolean): Json {
-  if (!('data' in input) || input.data === undefined) invalid('data is missing; pass data: {} for an event without payload');
-  return parsed ? deepFreeze(input.data as Json) : toFrozenJson(input.data);
+function dataOf(data: unknown, parsed: boolean): Json {
+  if (data === undefined) invalid('data is missing; pass data: {} for an event without payload');
+  return parsed ? freezeParsed(data) : toFrozenJson(data);
 }
 
 function word(value: unknown, field: string): string {
@@ -131,21 +195,51 @@ function word(value: unknown, field: string): string {
   return value;
 }
 
-function nonEmptyString(value: unknown, field: string): string {
-  if (typeof value !== 'string' || value.length === 0) invalid(`${field} must be a non-empty string`);
+/**
+ * The routing key is an AMQP short string: `domain.action` at most
+ * `EVENT_LIMITS.maxRoutingKeyBytes` (words are ASCII, so characters are bytes).
+ * @throws {ConfigError} `INVALID_EVENT`.
+ */
+export function checkRoutingKey(domain: string, action: string): void {
+  const length = domain.length + 1 + action.length;
+  if (length > EVENT_LIMITS.maxRoutingKeyBytes) {
+    invalid(
+      `the routing key "domain.action" is ${length} bytes; the limit is ${EVENT_LIMITS.maxRoutingKeyBytes} (EVENT_LIMITS.maxRoutingKeyBytes, an AMQP short string): shorten domain (${domain.length}) or action (${action.length})`,
+    );
+  }
+}
+
+// id, correlationId and causationId travel as (or beside) AMQP short strings.
+function shortString(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value.length === 0) invalid(`${field} must be a non-empty string (got ${show(value)})`);
+  if (!fitsBytes(value, EVENT_LIMITS.maxIdBytes)) {
+    invalid(`${field} is ${Buffer.byteLength(value)} bytes of UTF-8; the limit is ${EVENT_LIMITS.maxIdBytes} (EVENT_LIMITS.maxIdBytes, an AMQP short string)`);
+  }
   return value;
 }
 
 function version(value: unknown): number {
-  if (!Number.isSafeInteger(value) || (value as number) < 1) invalid(`version must be an integer >= 1 (got ${String(value)})`);
+  if (!Number.isSafeInteger(value) || (value as number) < 1) invalid(`version must be an integer >= 1 (got ${show(value)})`);
   return value as number;
 }
 
 function timestamp(value: unknown): string {
   if (typeof value !== 'string' || !ISO_8601.test(value) || !isCalendarTime(value)) {
-    invalid(`timestamp must be an ISO-8601 string such as new Date().toISOString() (got ${String(value)})`);
+    invalid(`timestamp must be an ISO-8601 string such as new Date().toISOString() (got ${show(value)})`);
+  }
+  if (!isAmqpTime(value)) {
+    invalid(
+      `timestamp ${show(value)} is outside ${EVENT_LIMITS.minTimestamp} .. ${EVENT_LIMITS.maxTimestamp} (EVENT_LIMITS.minTimestamp/maxTimestamp): AMQP timestamps are unsigned seconds since 1970`,
+    );
   }
   return value;
+}
+
+// A UTC time has a four-digit year, so only its year can be out of range; an offset may carry it across either end.
+function isAmqpTime(value: string): boolean {
+  if (value.endsWith('Z')) return Number(value.slice(0, 4)) >= 1970;
+  const ms = Date.parse(value);
+  return ms >= 0 && ms <= MAX_TIMESTAMP_MS;
 }
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
@@ -171,11 +265,29 @@ function isCalendarTime(value: string): boolean {
 }
 
 function metadata(value: unknown): Readonly<Record<string, string>> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) invalid('metadata must be an object of strings');
+  let entries: [string, unknown][];
+  try {
+    const proto: unknown = typeof value === 'object' && value !== null ? Object.getPrototypeOf(value) : undefined;
+    if (proto !== Object.prototype && proto !== null) invalid(`metadata must be a plain object of strings (got ${show(value)})`);
+    entries = Object.entries(value as object);
+  } catch (error) {
+    if (isRxPubsubError(error)) throw error;
+    return invalid(`metadata cannot be read (${messageOf(error)})`, error);
+  }
+  if (entries.length > EVENT_LIMITS.maxMetadataEntries) {
+    invalid(`metadata has ${entries.length} entries; the limit is ${EVENT_LIMITS.maxMetadataEntries} (EVENT_LIMITS.maxMetadataEntries)`);
+  }
   const out: Record<string, string> = {};
-  for (const [key, item] of Object.entries(value)) {
-    if (typeof item !== 'string') invalid(`metadata.${key} must be a string`);
-    out[key] = item;
+  for (const [key, item] of entries) {
+    if (key.length === 0 || !fitsBytes(key, EVENT_LIMITS.maxMetadataKeyBytes)) {
+      invalid(`metadata key ${show(key)} must be 1 to ${EVENT_LIMITS.maxMetadataKeyBytes} bytes of UTF-8 (EVENT_LIMITS.maxMetadataKeyBytes)`);
+    }
+    if (typeof item !== 'string') invalid(`metadata${keyPath(key)} must be a string (got ${show(item)})`);
+    if (!fitsBytes(item, EVENT_LIMITS.maxMetadataValueBytes)) {
+      invalid(`metadata${keyPath(key)} is ${Buffer.byteLength(item)} bytes of UTF-8; the limit is ${EVENT_LIMITS.maxMetadataValueBytes} (EVENT_LIMITS.maxMetadataValueBytes)`);
+    }
+    // defineProperty: a "__proto__" key is a label like any other, not a prototype.
+    Object.defineProperty(out, key, { value: item, enumerable: true, writable: true, configurable: true });
   }
   return Object.freeze(out);
 }
@@ -193,6 +305,6 @@ function isoNow(): string {
   return lastIso;
 }
 
-function invalid(message: string): never {
-  throw new ConfigError(ErrorCode.INVALID_EVENT, `Invalid event: ${message}`);
+function invalid(message: string, cause?: unknown): never {
+  throw new ConfigError(ErrorCode.INVALID_EVENT, `Invalid event: ${message}`, cause === undefined ? {} : { cause });
 }

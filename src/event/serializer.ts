@@ -1,4 +1,4 @@
-import { DeliveryError, ErrorCode, messageOf } from '../errors.js';
+import { ConfigError, DeliveryError, ErrorCode, messageOf, show } from '../errors.js';
 import type { MessageProperties } from '../transport/transport.js';
 import { type Event, routingKeyOf, toEvent } from './event.js';
 
@@ -8,6 +8,8 @@ export const JSON_CONTENT_TYPE = 'application/json';
 export interface WireInfo {
   readonly routingKey: string;
   readonly contentType?: string | undefined;
+  /** The AMQP `contentEncoding`: absent or UTF-8; anything else (`gzip`) is refused. */
+  readonly contentEncoding?: string | undefined;
 }
 
 /**
@@ -39,14 +41,41 @@ const EVENT = Symbol('rx-pubsub event');
 
 type EncodedBody = Buffer & { [EVENT]?: Event };
 
-/** The AMQP body of an event: the event as UTF-8 JSON. */
+/**
+ * The AMQP body of an event: the event as UTF-8 JSON.
+ * @throws {ConfigError} `INVALID_DATA` when the event is too large to encode.
+ */
 export function encodeEvent(event: Event): Buffer {
-  return Buffer.from(eventJson(event), 'utf8');
+  const json = eventJson(event);
+  try {
+    return Buffer.from(json, 'utf8');
+  } catch (error) {
+    return tooLarge(event, error);
+  }
 }
 
-/** The event as JSON text: the body a network transport sends (as UTF-8). */
+/**
+ * The event as JSON text: the body a network transport sends (as UTF-8).
+ * An event is JSON by construction, so stringifying can only fail on size
+ * (past V8's longest string, about 512 MiB): that is a typed error here
+ * rather than a RangeError out of the publish.
+ *
+ * @throws {ConfigError} `INVALID_DATA` when the event is too large to encode.
+ */
 export function eventJson(event: Event): string {
-  return JSON.stringify(event);
+  try {
+    return JSON.stringify(event);
+  } catch (error) {
+    return tooLarge(event, error);
+  }
+}
+
+function tooLarge(event: Event, cause: unknown): never {
+  throw new ConfigError(
+    ErrorCode.INVALID_DATA,
+    `event ${show(event.id)} (${routingKeyOf(event)}) is too large to encode as JSON (${messageOf(cause)}); send a reference to the data instead`,
+    { cause },
+  );
 }
 
 /**
@@ -63,27 +92,61 @@ export function encodeEventInProcess(event: Event): Buffer {
  * Turns a delivery body back into an event, or throws a DeliveryError
  * (`BAD_MESSAGE`) whose message is the reason put in the dead-letter headers.
  * A message without a content type is accepted when its body is an event.
+ * The body must be UTF-8 (strictly: a malformed byte sequence is refused, not
+ * replaced) without a byte order mark, and not otherwise encoded.
  */
 export function decodeEvent(body: Buffer, info: WireInfo): Event {
-  if (info.contentType !== JSON_CONTENT_TYPE && !isJsonContentType(info.contentType)) {
-    bad(`content type "${info.contentType}" is not ${JSON_CONTENT_TYPE}`);
+  try {
+    return decode(body, info);
+  } catch (error) {
+    // A transport hands over Buffers and strings; anything odd it passed on is still bad input, not a crash.
+    if (error instanceof DeliveryError) throw error;
+    bad(`message cannot be read (${messageOf(error)})`, error);
   }
+}
+
+function decode(body: Buffer, info: WireInfo): Event {
+  if (info.contentType !== JSON_CONTENT_TYPE && !isJsonContentType(info.contentType)) {
+    bad(`content type ${show(info.contentType)} is not ${JSON_CONTENT_TYPE}`);
+  }
+  if (info.contentEncoding !== undefined && info.contentEncoding !== 'utf-8' && !isUtf8Encoding(info.contentEncoding)) {
+    bad(`content encoding ${show(info.contentEncoding)} is not supported: send the event as plain UTF-8 JSON (contentEncoding absent or "utf-8")`);
+  }
+  if (!(body instanceof Uint8Array)) bad(`body is not bytes (got ${show(body)})`);
   const event = (body as EncodedBody)[EVENT] ?? parse(body);
   const key = routingKeyOf(event);
-  if (key !== info.routingKey) bad(`event ${key} arrived with routing key "${info.routingKey}"`);
+  if (key !== info.routingKey) bad(`event ${key} arrived with routing key ${show(info.routingKey)}`);
   return event;
 }
 
 // Absent, or JSON with parameters or odd casing; the exact common value is checked before, without allocating.
-function isJsonContentType(contentType: string | undefined): boolean {
-  const type = contentType?.split(';')[0]?.trim().toLowerCase();
+function isJsonContentType(contentType: unknown): boolean {
+  if (contentType === undefined) return true;
+  if (typeof contentType !== 'string') return false;
+  const type = contentType.split(';')[0]?.trim().toLowerCase();
   return !type || type === JSON_CONTENT_TYPE;
 }
 
+function isUtf8Encoding(encoding: unknown): boolean {
+  if (typeof encoding !== 'string') return false;
+  const name = encoding.trim().toLowerCase();
+  return name === '' || name === 'utf-8' || name === 'utf8';
+}
+
+/** Strict: malformed UTF-8 throws rather than becoming U+FFFD. Kept whole: a BOM stays in the text (and is refused before). */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 function parse(body: Buffer): Event {
+  if (body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf) bad('body starts with a byte order mark, which JSON sent over a network must not have (RFC 8259)');
+  let text: string;
+  try {
+    text = UTF8.decode(body);
+  } catch (error) {
+    bad('body is not valid UTF-8', error);
+  }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body.toString('utf8'));
+    parsed = JSON.parse(text);
   } catch (error) {
     bad(`body is not JSON (${messageOf(error)})`, error);
   }

@@ -1,7 +1,9 @@
-import type { ConfirmChannel, Message, Options } from 'amqplib';
-import { ConnectionError, ErrorCode } from '../../errors.js';
+import amqplib, { type ConfirmChannel, type Message, type Options } from 'amqplib';
+import { ConnectionError, ErrorCode, messageOf } from '../../errors.js';
 import type { Logger } from '../../logger.js';
-import { bufferFullError, publishTimeoutError, refusedError, unroutableError } from '../publish-errors.js';
+import { redactText } from '../../redact-url.js';
+import { messageRefusal } from '../message-limits.js';
+import { bufferFullError, publishTimeoutError, refusedError, unroutableError, unsendableError } from '../publish-errors.js';
 import { bodyBytes, type OutboundMessage } from '../transport.js';
 import type { AmqpConnection } from './amqp-connection.js';
 import { type ChannelClosed, ManagedChannel } from './managed-channel.js';
@@ -21,6 +23,8 @@ export interface AmqpPublisherOptions {
   readonly setup: (channel: ConfirmChannel) => Promise<void>;
   /** Publishes that may wait for the connection before `publish` rejects. */
   readonly maxPending: number;
+  /** Larger bodies are refused before sending (see message-limits.ts). */
+  readonly maxMessageBytes: number;
   readonly logger: Logger;
   /** Called when a channel the broker had closed (a refused publish) is open and set up again. */
   readonly onRepaired?: () => void;
@@ -79,6 +83,8 @@ export class AmqpPublisher {
   /** Resolves once the broker confirmed the message. */
   publish(message: OutboundMessage): Promise<void> {
     if (this.closed) return Promise.reject(closedError());
+    const refusal = messageRefusal(message, this.options.maxMessageBytes);
+    if (refusal !== undefined) return Promise.reject(unsendableError(message, refusal));
     // Unconfirmed ones count too: on a stalled (half-open) connection they pile up just the same.
     if (this.waiting.length + this.unconfirmed.size >= this.options.maxPending) return Promise.reject(bufferFullError(this.options.maxPending));
     this.outstanding++;
@@ -121,11 +127,15 @@ export class AmqpPublisher {
           if (pending.returned) return this.fail(pending, unroutableError(pending.message));
           this.succeed(pending);
         });
-      } catch {
-        // The channel died under us; put it back and wait for the next one.
-        this.unconfirmed.delete(pending);
-        this.waiting.unshift(pending);
-        return;
+      } catch (error) {
+        if (error instanceof amqplib.IllegalOperationError || this.channel.current !== channel) {
+          // The channel died under us; put it back and wait for the next one.
+          this.unconfirmed.delete(pending);
+          this.waiting.unshift(pending);
+          return;
+        }
+        // amqplib could not encode this one message (messageRefusal missed a case): it alone fails, the rest go on.
+        this.fail(pending, unsendableError(pending.message, redactText(messageOf(error)), error));
       }
     }
   }

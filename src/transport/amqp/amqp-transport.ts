@@ -1,6 +1,7 @@
 import { BehaviorSubject, combineLatest, distinctUntilChanged, map, type Observable, switchMap } from 'rxjs';
 import { ConnectionError, ErrorCode, messageOf } from '../../errors.js';
 import type { ConnectionState, ConsumerSpec, OutboundMessage, QueueConsumer, Transport } from '../transport.js';
+import { DEFAULT_MAX_MESSAGE_BYTES } from '../message-limits.js';
 import { AmqpConnection, type AmqpConnectionConfig } from './amqp-connection.js';
 import { AmqpConsumer } from './amqp-consumer.js';
 import { AmqpPublisher } from './amqp-publisher.js';
@@ -10,6 +11,8 @@ import { combinedState } from './combined-state.js';
 export interface AmqpTransportConfig extends AmqpConnectionConfig {
   /** Publishes that may wait for the connection before `publish` rejects. */
   readonly maxPendingPublishes: number;
+  /** Larger message bodies are refused before sending. @default 134217728 (128 MiB, RabbitMQ's max_message_size) */
+  readonly maxMessageBytes?: number;
 }
 
 /**
@@ -46,6 +49,7 @@ export class AmqpTransport implements Transport {
     const publisher = new AmqpPublisher(this.publishing, {
       setup: async (channel) => void (await channel.assertExchange(exchange, 'topic', { durable: true })),
       maxPending: this.config.maxPendingPublishes,
+      maxMessageBytes: this.config.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
       logger: this.config.logger.child({ channel: 'publish' }),
       // A refusal may mean the exchange was deleted, and the queues' bindings with it.
       onRepaired: () => this.redeclareConsumers(),

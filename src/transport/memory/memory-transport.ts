@@ -1,7 +1,8 @@
 import { BehaviorSubject, type Observable } from 'rxjs';
 import { ConfigError, ConnectionError, ErrorCode, PublishError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
-import { bufferFullError, publishTimeoutError, refusedError, unroutableError } from '../publish-errors.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, messageRefusal } from '../message-limits.js';
+import { bufferFullError, publishTimeoutError, refusedError, unroutableError, unsendableError } from '../publish-errors.js';
 import { bodyBytes, type ConnectionState, type ConsumerSpec, type OutboundMessage, type QueueConsumer, type Transport } from '../transport.js';
 import { Deque } from './deque.js';
 import { MemoryBroker, type PublishOutcome } from './memory-broker.js';
@@ -16,6 +17,8 @@ export interface MemoryTransportOptions {
   readonly logger: Logger;
   /** Publishes that may be held while disconnected or blocked before `publish` rejects. @default 10000 */
   readonly maxPendingPublishes?: number;
+  /** Larger message bodies are refused with `PUBLISH_REFUSED`, as on RabbitMQ. @default 134217728 (128 MiB, RabbitMQ's max_message_size) */
+  readonly maxMessageBytes?: number;
 }
 
 /** A publish waiting for the connection to come back or the alarm to end. */
@@ -70,6 +73,7 @@ export class MemoryTransport implements Transport {
   private readonly consumers = new Set<MemoryQueueConsumer>();
   private readonly held = new Deque<HeldPublish>();
   private readonly maxPending: number;
+  private readonly maxMessageBytes: number;
   private reconnectWaiters: (() => void)[] = [];
   /** Publishes wait: the connection is down or blocked. */
   private holding = false;
@@ -82,6 +86,7 @@ export class MemoryTransport implements Transport {
   constructor(options: MemoryTransportOptions) {
     this.url = options.url;
     this.maxPending = options.maxPendingPublishes ?? 10_000;
+    this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.broker = MemoryBroker.named(brokerNameOf(options.url));
     this.logger = options.logger.child({ broker: this.broker.name });
     this.link = {
@@ -109,6 +114,9 @@ export class MemoryTransport implements Transport {
 
   /** Confirmed as soon as routed; while disconnected or blocked, held (at most `timeoutMs`). */
   publish(message: OutboundMessage): Promise<void> {
+    // What amqplib could not encode (or RabbitMQ would refuse for size) is refused here too, before holding.
+    const refusal = messageRefusal(message, this.maxMessageBytes);
+    if (refusal !== undefined) return Promise.reject(unsendableError(message, refusal));
     if (this.holding || this.closing) return this.hold(message);
     const outcome = this.broker.publish(message.exchange, message.routingKey, bodyBytes(message.body), message.properties);
     if (outcome === 'routed' || (outcome === 'unroutable' && message.mandatory !== true)) return RESOLVED;

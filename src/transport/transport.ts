@@ -125,6 +125,14 @@ export interface Transport {
   publish(message: OutboundMessage): Promise<void>;
   /** Declares the queue and its dead-letter queue, and returns its consumer. */
   consumer(spec: ConsumerSpec): QueueConsumer;
-  /** Waits for outstanding confirms, then closes; later calls reject with `CLOSED`. */
-  close(): Promise<void>;
+  /**
+   * Waits for outstanding confirms, then closes; later calls reject with `CLOSED`.
+   * With `timeoutMs`, the close ends by then whatever the broker does: past it,
+   * publishes still waiting or unconfirmed reject with `ConnectionError`
+   * `CLOSED`, unsettled deliveries are left to the broker (it redelivers them),
+   * and connections are destroyed instead of closed gracefully. Without it, each
+   * publish is still bounded by its own `timeoutMs`, and each wait for the
+   * broker's answer to a close by the connect timeout.
+   */
+  close(timeoutMs?: number): Promise<void>;
 }

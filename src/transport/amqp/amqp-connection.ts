@@ -3,9 +3,10 @@ import type { ChannelModel } from 'amqplib';
 import { BehaviorSubject, distinctUntilChanged, type Observable } from 'rxjs';
 import { ConnectionError, ErrorCode, messageOf } from '../../errors.js';
 import type { Logger } from '../../logger.js';
-import { redactUrl } from '../../redact-url.js';
+import { redactText, redactUrl } from '../../redact-url.js';
 import type { ConnectionState } from '../transport.js';
 import { coalesceWrites, socketOf } from './coalesce-writes.js';
+import { settledBy } from './settled-by.js';
 import type { TlsOptions } from '../../bus/options.js';
 
 /** How to reach RabbitMQ (the Python system's `ConnectionConfig`). */
@@ -102,14 +103,24 @@ export class AmqpConnection {
     }
   }
 
-  async close(): Promise<void> {
+  /**
+   * Closes gracefully, waiting for the broker's answer until `deadline` (epoch
+   * ms; default: `connectTimeoutMs` from now). A blocked broker reads nothing
+   * from the connection, a stalled network delivers nothing: past the deadline
+   * the socket is destroyed.
+   */
+  async close(deadline = Date.now() + this.config.connectTimeoutMs): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    const model = this.current.value;
     this.current.next(undefined);
-    try {
-      await this.manager.close();
-    } catch (error) {
-      this.config.logger.debug({ reason: messageOf(error) }, 'error while closing the connection');
+    const closing = this.manager.close().catch((error: unknown) => {
+      this.config.logger.debug({ reason: redactText(messageOf(error)) }, 'error while closing the connection');
+    });
+    if (!(await settledBy(closing, deadline))) {
+      const socket = model && socketOf(model);
+      this.config.logger.warn({ destroyed: socket !== undefined }, 'the broker did not answer the close in time: connection destroyed');
+      (socket as { destroy?: () => void } | undefined)?.destroy?.();
     }
     this.state.next({ status: 'closed' });
     this.state.complete();

@@ -85,12 +85,12 @@ export class AmqpConsumer implements QueueConsumer {
     }, 'consume');
   }
 
-  /** Sends the acks still batched, then closes the channel; unsettled deliveries are redelivered by the broker. */
-  close(): Promise<void> {
+  /** Sends the acks still batched, then closes the channel (by `deadline`, epoch ms); unsettled deliveries are redelivered by the broker. */
+  close(deadline: number): Promise<void> {
     const current = this.channel.current;
     if (current) this.batchers.get(current)?.flush();
     this.deliveries.complete();
-    return this.channel.close();
+    return this.channel.close(deadline);
   }
 
   redeclare(): Promise<void> {

@@ -7,6 +7,7 @@ import { bufferFullError, publishTimeoutError, refusedError, unroutableError, un
 import { bodyBytes, type OutboundMessage } from '../transport.js';
 import type { AmqpConnection } from './amqp-connection.js';
 import { type ChannelClosed, ManagedChannel } from './managed-channel.js';
+import { settledBy } from './settled-by.js';
 
 interface Pending {
   readonly message: OutboundMessage;
@@ -101,13 +102,28 @@ export class AmqpPublisher {
     return this.channel.ready();
   }
 
-  /** Waits for every outstanding confirm (each bounded by its timeout), then closes the channel. */
-  async close(): Promise<void> {
+  /**
+   * Waits for every outstanding confirm (each bounded by its timeout, all by
+   * `deadline` when given: past it they reject with CLOSED), then closes the
+   * channel, waiting for the broker until `closeBy()` at most.
+   */
+  async close(deadline: number | undefined, closeBy: () => number): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.outstanding > 0) await new Promise<void>((resolve) => (this.idle = resolve));
+    if (this.outstanding > 0) {
+      const idle = new Promise<void>((resolve) => (this.idle = resolve));
+      if (deadline === undefined) await idle;
+      else if (!(await settledBy(idle, deadline))) this.abandon();
+    }
     this.stopSweeping();
-    await this.channel.close();
+    await this.channel.close(closeBy());
+  }
+
+  // Past close's deadline: whatever the broker may still confirm, nobody waits for it.
+  private abandon(): void {
+    const error = new ConnectionError(ErrorCode.CLOSED, 'The bus closed before the broker confirmed this publish (close() deadline passed): it may or may not have been delivered');
+    for (const pending of [...this.waiting, ...this.unconfirmed]) this.fail(pending, error);
+    this.options.logger.warn({}, 'close() deadline passed: unconfirmed publishes rejected');
   }
 
   private flush(): void {

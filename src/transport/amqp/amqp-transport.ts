@@ -29,6 +29,7 @@ export class AmqpTransport implements Transport {
   private readonly consumers = new Set<AmqpConsumer>();
   private readonly connections: BehaviorSubject<readonly AmqpConnection[]>;
   private closed = false;
+  private closing: Promise<void> | undefined;
   readonly inProcess = false;
 
   /** The worst state of the publishing and consuming connections. */
@@ -81,12 +82,20 @@ export class AmqpTransport implements Transport {
     return consumer;
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(timeoutMs?: number): Promise<void> {
+    this.closing ??= this.shutdown(timeoutMs === undefined ? undefined : Date.now() + timeoutMs);
+    return this.closing;
+  }
+
+  // Each wait on the broker ends by the deadline, or without one within connectTimeoutMs of its start.
+  private async shutdown(deadline: number | undefined): Promise<void> {
     this.closed = true;
-    await Promise.all([...this.consumers].map((c) => c.close()));
-    await this.publisher?.close();
-    await Promise.all([this.publishing.close(), this.consuming?.connection.close()]);
+    const closeBy = (): number => deadline ?? Date.now() + this.config.connectTimeoutMs;
+    const by = closeBy();
+    await Promise.all([...this.consumers].map((c) => c.close(by)));
+    await this.publisher?.close(deadline, closeBy);
+    const connectionsBy = closeBy();
+    await Promise.all([this.publishing.close(connectionsBy), this.consuming?.connection.close(connectionsBy)]);
     this.connections.complete();
   }
 

@@ -3,6 +3,7 @@ import { Subject, type Subscription } from 'rxjs';
 import { messageOf } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { AmqpConnection } from './amqp-connection.js';
+import { settledBy } from './settled-by.js';
 
 /** Why a channel closed: the AMQP reply code (404, 406, ...) when the broker closed it. */
 export interface ChannelClosed<C> {
@@ -68,13 +69,15 @@ export class ManagedChannel<C extends Channel> {
     this.scheduleReopen();
   }
 
-  async close(): Promise<void> {
+  /** Closes the channel, waiting for the broker's answer until `deadline` (epoch ms) at most. */
+  async close(deadline: number): Promise<void> {
     this.closed = true;
     clearTimeout(this.reopenTimer);
     this.subscription.unsubscribe();
     const channel = this.channel;
     this.channel = undefined;
-    if (channel) await channel.close().catch(() => undefined);
+    // Past the deadline the channel is left to its connection, which is destroyed.
+    if (channel) await settledBy(channel.close(), deadline);
     this.settleWaiters(new Error(`${this.options.name} channel closed`));
     this.opened$.complete();
     this.closed$.complete();

@@ -129,17 +129,31 @@ export class MemoryTransport implements Transport {
     return consumer;
   }
 
-  /** Waits for held publishes (each bounded by its timeout), then closes. Idempotent. */
-  close(): Promise<void> {
+  /**
+   * Waits for held publishes (each bounded by its timeout; all by `timeoutMs`,
+   * on the broker's clock, past which they reject with `CLOSED`), then closes. Idempotent.
+   */
+  close(timeoutMs?: number): Promise<void> {
     if (this.closed$ !== undefined) return this.closed$;
     this.closing = true;
     if (this.unsettled === 0) {
       this.finish();
       this.closed$ = RESOLVED;
     } else {
-      this.closed$ = new Promise<void>((resolve) => (this.drained = resolve)).then(() => this.finish());
+      const cancel = timeoutMs === undefined ? undefined : this.broker.clock.timer(() => this.abandonHeld(), timeoutMs);
+      this.closed$ = new Promise<void>((resolve) => (this.drained = resolve)).then(() => {
+        cancel?.();
+        this.finish();
+      });
     }
     return this.closed$;
+  }
+
+  // Past close's deadline: the held publishes were never sent, and now never will be.
+  private abandonHeld(): void {
+    const error = new ConnectionError(ErrorCode.CLOSED, 'The bus closed before this publish could be sent (close() deadline passed): it was not delivered');
+    while (this.held.length > 0) this.settle(this.held.shift() as HeldPublish, error);
+    this.logger.warn({}, 'close() deadline passed: held publishes rejected');
   }
 
   private finish(): void {

@@ -1,4 +1,4 @@
-import { BehaviorSubject, combineLatest, distinctUntilChanged, map, type Observable, switchMap } from 'rxjs';
+import { BehaviorSubject, combineLatest, distinctUntilChanged, map, type Observable, of, switchMap } from 'rxjs';
 import { ConnectionError, ErrorCode, messageOf } from '../../errors.js';
 import type { ConnectionState, ConsumerSpec, OutboundMessage, QueueConsumer, Transport } from '../transport.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../message-limits.js';
@@ -6,6 +6,7 @@ import { AmqpConnection, type AmqpConnectionConfig } from './amqp-connection.js'
 import { AmqpConsumer } from './amqp-consumer.js';
 import { AmqpPublisher } from './amqp-publisher.js';
 import { combinedState } from './combined-state.js';
+import { withConsumers } from '../consumer-status-keeper.js';
 
 /** Options of {@link AmqpTransport}: how to connect, plus the publish buffer bound. */
 export interface AmqpTransportConfig extends AmqpConnectionConfig {
@@ -27,6 +28,7 @@ export class AmqpTransport implements Transport {
   private consuming: { readonly connection: AmqpConnection; readonly connected: Promise<void> } | undefined;
   private publisher: AmqpPublisher | undefined;
   private readonly consumers = new Set<AmqpConsumer>();
+  private readonly consumerList = new BehaviorSubject<readonly AmqpConsumer[]>([]);
   private readonly connections: BehaviorSubject<readonly AmqpConnection[]>;
   private closed = false;
   private closing: Promise<void> | undefined;
@@ -38,9 +40,13 @@ export class AmqpTransport implements Transport {
   constructor(private readonly config: AmqpTransportConfig) {
     this.publishing = new AmqpConnection({ ...config, connectionName: `${config.connectionName} (publish)` });
     this.connections = new BehaviorSubject<readonly AmqpConnection[]>([this.publishing]);
-    this.state$ = this.connections.pipe(
+    const connectionState$ = this.connections.pipe(
       switchMap((connections) => combineLatest(connections.map((c) => c.state$))),
       map(combinedState),
+    );
+    const consumerStatuses$ = this.consumerList.pipe(switchMap((consumers) => (consumers.length === 0 ? of([]) : combineLatest(consumers.map((c) => c.status$)))));
+    this.state$ = combineLatest([connectionState$, consumerStatuses$]).pipe(
+      map(([state, statuses]) => withConsumers(state, statuses)),
       distinctUntilChanged((a, b) => a.status === b.status),
     );
   }
@@ -79,6 +85,7 @@ export class AmqpTransport implements Transport {
     const { connection, connected } = this.consumingConnection();
     const consumer = new AmqpConsumer(connection, connected, spec, this.config.logger.child({ queue: spec.queue.name }), this.config.reconnectDelayMs);
     this.consumers.add(consumer);
+    this.consumerList.next([...this.consumers]);
     return consumer;
   }
 
@@ -97,6 +104,7 @@ export class AmqpTransport implements Transport {
     const connectionsBy = closeBy();
     await Promise.all([this.publishing.close(connectionsBy), this.consuming?.connection.close(connectionsBy)]);
     this.connections.complete();
+    this.consumerList.complete();
   }
 
   private redeclareConsumers(): void {

@@ -1,4 +1,5 @@
-import { BehaviorSubject, type Observable } from 'rxjs';
+import { BehaviorSubject, combineLatest, distinctUntilChanged, map, type Observable, of, switchMap } from 'rxjs';
+import { withConsumers } from '../consumer-status-keeper.js';
 import { ConfigError, ConnectionError, ErrorCode, PublishError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, messageRefusal } from '../message-limits.js';
@@ -65,7 +66,15 @@ export class MemoryTransport implements Transport {
   readonly broker: MemoryBroker;
   readonly inProcess = true;
   private readonly state = new BehaviorSubject<ConnectionState>({ status: 'connecting' });
-  readonly state$: Observable<ConnectionState> = this.state.asObservable();
+  private readonly consumerList = new BehaviorSubject<readonly MemoryQueueConsumer[]>([]);
+  /** The connection's state; `degraded` while the connection is up and a consumer is failing. */
+  readonly state$: Observable<ConnectionState> = combineLatest([
+    this.state,
+    this.consumerList.pipe(switchMap((consumers) => (consumers.length === 0 ? of([]) : combineLatest(consumers.map((c) => c.status$))))),
+  ]).pipe(
+    map(([state, statuses]) => withConsumers(state, statuses)),
+    distinctUntilChanged((a, b) => a === b || (a.status === 'degraded' && b.status === 'degraded')),
+  );
   private readonly url: string;
   private readonly logger: Logger;
   private readonly link: ConnectionLink & { connection: MemoryConnection; closed: boolean };
@@ -125,7 +134,10 @@ export class MemoryTransport implements Transport {
 
   consumer(spec: ConsumerSpec): QueueConsumer {
     const consumer = new MemoryQueueConsumer(this.link, spec, this.logger.child({ queue: spec.queue.name }));
-    if (!this.link.closed) this.consumers.add(consumer);
+    if (!this.link.closed) {
+      this.consumers.add(consumer);
+      this.consumerList.next([...this.consumers]);
+    }
     return consumer;
   }
 
@@ -161,6 +173,7 @@ export class MemoryTransport implements Transport {
     this.broker.disconnect(this.link.connection);
     for (const consumer of this.consumers) consumer.transportClosed();
     this.consumers.clear();
+    this.consumerList.complete();
     this.wakeReconnectWaiters();
     this.state.next({ status: 'closed' });
     this.state.complete();

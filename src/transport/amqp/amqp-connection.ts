@@ -7,6 +7,7 @@ import { redactText, redactUrl } from '../../redact-url.js';
 import type { ConnectionState } from '../transport.js';
 import { coalesceWrites, socketOf } from './coalesce-writes.js';
 import { settledBy } from './settled-by.js';
+import { fatalConnectFailure, urlParameterProblem } from './connect-failure.js';
 import type { TlsOptions } from '../../bus/options.js';
 
 /** How to reach RabbitMQ (the Python system's `ConnectionConfig`). */
@@ -63,11 +64,12 @@ export class AmqpConnection {
     });
     this.manager.on('disconnect', ({ err }) => {
       if (this.closed) return;
-      log.warn({ reason: messageOf(err) }, 'disconnected');
+      const reason = redactText(messageOf(err));
+      log.warn({ reason }, 'disconnected');
       this.current.next(undefined);
-      this.state.next({ status: 'disconnected', reason: redactUrl(messageOf(err)) });
+      this.state.next({ status: 'disconnected', reason });
     });
-    this.manager.on('connectFailed', ({ err }) => log.warn({ reason: redactUrl(messageOf(err)) }, 'connect failed'));
+    this.manager.on('connectFailed', ({ err }) => log.warn({ reason: redactText(messageOf(err)) }, 'connect failed'));
     this.manager.on('blocked', ({ reason }) => this.state.next({ status: 'blocked', reason }));
     this.manager.on('unblocked', () => this.state.next(this.connectedState()));
   }
@@ -84,23 +86,50 @@ export class AmqpConnection {
 
   /**
    * Waits for the first connection.
-   * @throws {ConnectionError} `CONNECTION_FAILED` after `connectTimeoutMs`, or at once when the login is refused.
+   * @throws {ConnectionError} `CONNECTION_FAILED`: at once (`retriable: false`, with the real reason) when
+   *   no wait can help (login or vhost refused, TLS failure, a bad URL parameter); after `connectTimeoutMs`
+   *   (`retriable: true`) when no broker answered.
    */
   async connect(): Promise<void> {
-    try {
-      await this.manager.connect({ timeout: this.config.connectTimeoutMs });
-    } catch (cause) {
-      const refused = /ACCESS.REFUSED|403/.test(messageOf(cause));
-      const where = this.config.urls.map(redactUrl).join(', ');
-      await this.close();
-      throw new ConnectionError(
-        ErrorCode.CONNECTION_FAILED,
-        refused
-          ? `RabbitMQ at ${where} refused the login: check the user, password and vhost in the URL`
-          : `No RabbitMQ answered at ${where} within ${this.config.connectTimeoutMs} ms: start one (docker compose up -d, or rabbitmq-server -detached) or fix the URL`,
-        { cause: new Error(redactUrl(messageOf(cause))), retriable: !refused },
-      );
+    const where = this.config.urls.map(redactUrl).join(', ');
+    const badParameter = this.config.urls.map(urlParameterProblem).find((problem) => problem !== undefined);
+    if (badParameter !== undefined) {
+      await this.close(Date.now());
+      throw new ConnectionError(ErrorCode.CONNECTION_FAILED, `Cannot connect to RabbitMQ at ${where}: ${badParameter}`);
     }
+    let lastFailure: unknown;
+    let onFailure: (({ err }: { err: Error }) => void) | undefined;
+    const fatal = new Promise<never>((_resolve, reject) => {
+      onFailure = ({ err }) => {
+        lastFailure = err;
+        if (fatalConnectFailure(err) !== undefined) reject(err);
+      };
+      this.manager.on('connectFailed', onFailure);
+    });
+    try {
+      await Promise.race([this.manager.connect({ timeout: this.config.connectTimeoutMs }), fatal]);
+    } catch (error) {
+      // Now: an attempt still in flight (amqp-connection-manager's close waits for it) ends on its own.
+      await this.close(Date.now());
+      throw this.connectError(where, error, lastFailure);
+    } finally {
+      if (onFailure) this.manager.removeListener('connectFailed', onFailure);
+    }
+  }
+
+  private connectError(where: string, error: unknown, lastFailure: unknown): ConnectionError {
+    const cause = lastFailure ?? error;
+    const reason = redactText(messageOf(cause));
+    const fatal = fatalConnectFailure(cause);
+    if (fatal !== undefined) {
+      return new ConnectionError(ErrorCode.CONNECTION_FAILED, `RabbitMQ at ${where} ${fatal} (${reason})`, { cause: new Error(reason), retriable: false });
+    }
+    const last = lastFailure === undefined ? '' : ` (last attempt: ${reason})`;
+    return new ConnectionError(
+      ErrorCode.CONNECTION_FAILED,
+      `No RabbitMQ answered at ${where} within ${this.config.connectTimeoutMs} ms${last}: start one (docker compose up -d, or rabbitmq-server -detached) or fix the URL`,
+      { cause: new Error(reason), retriable: true },
+    );
   }
 
   /**
@@ -117,8 +146,8 @@ export class AmqpConnection {
     const closing = this.manager.close().catch((error: unknown) => {
       this.config.logger.debug({ reason: redactText(messageOf(error)) }, 'error while closing the connection');
     });
-    if (!(await settledBy(closing, deadline))) {
-      const socket = model && socketOf(model);
+    if (!(await settledBy(closing, deadline)) && model !== undefined) {
+      const socket = socketOf(model);
       this.config.logger.warn({ destroyed: socket !== undefined }, 'the broker did not answer the close in time: connection destroyed');
       (socket as { destroy?: () => void } | undefined)?.destroy?.();
     }

@@ -47,6 +47,18 @@ describe.each(TRANSPORTS)('publisher faults (%s)', (_kind, makeUrl) => {
     await waitForDepth(view, queue, 10);
   });
 
+  it('publisher - a publish to a missing exchange among 40 concurrent ones: only it rejects PUBLISH_REFUSED, the 40 are confirmed', async () => {
+    const url = makeUrl();
+    const { exchange } = names('blame');
+    const transport = await connectTransport(url, exchange);
+    const missing = names('blame-missing').exchange;
+    const publishes = Array.from({ length: 41 }, (_, i) => transport.publish(message(i === 7 ? missing : exchange, 'order.created')));
+    const outcomes = await Promise.allSettled(publishes);
+    expect(outcomes.flatMap((o, i) => (o.status === 'rejected' ? [i] : []))).toEqual([7]);
+    const error = await expectRxError(publishes[7] as Promise<void>, PublishError, ErrorCode.PUBLISH_REFUSED);
+    expect(error.message).toContain(missing);
+  });
+
   it('publisher - a body over maxMessageBytes is refused before sending, naming its size and the limit', async () => {
     const url = makeUrl();
     const { exchange } = names('too-big');

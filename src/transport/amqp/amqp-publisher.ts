@@ -167,18 +167,34 @@ export class AmqpPublisher {
     }
   }
 
+  /**
+   * The broker closed a channel. With a refusal code (403, 404, 406) one publish caused it, and only
+   * that one is refused; every other unconfirmed one is sent again on the next channel:
+   *
+   * - the broker handles a channel's publishes in order and stops at the one it refuses, so the
+   *   culprit is the FIRST unconfirmed publish (in the order written) that fits the reason: those
+   *   before it were handled (their confirms still on the way, or lost with the channel: a resend
+   *   may duplicate them, at-least-once), those after it were never looked at;
+   * - it fits when the reason names its exchange (`no exchange 'x'`, `access to exchange 'x'`), or
+   *   gives its size (`message size N is larger than ...`), or names nothing we can compare.
+   *
+   * Resent ones that hit the same fault meet the same rule on the next channel, one at a time.
+   */
   private onChannelClosed({ channel, code, reason }: ChannelClosed<ConfirmChannel>): void {
     const refused = code !== undefined && REFUSAL_CODES.has(code);
+    let culprit: Pending | undefined;
     const resend: Pending[] = [];
     for (const pending of this.unconfirmed) {
       if (pending.channel !== channel) continue;
-      if (refused && blames(reason, pending.message)) {
-        this.fail(pending, refusedError(pending.message, reason));
+      if (refused && culprit === undefined && blames(reason, pending.message)) {
+        culprit = pending;
       } else {
         this.unconfirmed.delete(pending);
         resend.push(pending);
       }
     }
+    // Too large stays too large; a missing exchange is declared again with the next channel, so a retry may do.
+    if (culprit) this.fail(culprit, refusedError(culprit.message, redactText(reason), !/message size/.test(reason)));
     this.waiting.unshift(...resend);
   }
 
@@ -235,10 +251,13 @@ function publishOptions({ properties: p, mandatory }: OutboundMessage): Options.
   } as Options.Publish;
 }
 
-/** Whether the broker's close reason names this message's exchange (or names none). */
+/** Whether the broker's close reason fits this message: its exchange, its size, or nothing to compare. */
 function blames(reason: string, message: OutboundMessage): boolean {
-  const named = /exchange '([^']*)'/.exec(reason)?.[1];
-  return named === undefined || named === message.exchange;
+  const exchange = /exchange '([^']*)'/.exec(reason)?.[1];
+  if (exchange !== undefined) return exchange === message.exchange;
+  const size = /message size (\d+)/.exec(reason)?.[1];
+  if (size !== undefined) return Number(size) === (typeof message.body === 'string' ? Buffer.byteLength(message.body) : message.body.length);
+  return true;
 }
 
 function closedError(): ConnectionError {

@@ -8,6 +8,7 @@ import type { ConnectionState } from '../transport.js';
 import { coalesceWrites, socketOf } from './coalesce-writes.js';
 import { settledBy } from './settled-by.js';
 import { fatalConnectFailure, urlParameterProblem } from './connect-failure.js';
+import { splitCredentials } from './url-credentials.js';
 import type { TlsOptions } from '../../bus/options.js';
 
 /** How to reach RabbitMQ (the Python system's `ConnectionConfig`). */
@@ -38,21 +39,32 @@ export class AmqpConnection {
   /** The live amqplib connection, `undefined` while down. */
   readonly connection$: Observable<ChannelModel | undefined> = this.current.pipe(distinctUntilChanged());
 
-  constructor(private readonly config: AmqpConnectionConfig) {
+  /** #private: util.inspect and JSON.stringify never show it (the URLs hold passwords). */
+  readonly #config: AmqpConnectionConfig;
+
+  constructor(config: AmqpConnectionConfig) {
+    this.#config = config;
     const log = config.logger;
-    this.manager = amqp.connect([...config.urls], {
+    const connectionOptions = {
+      // Nagle's algorithm turns a 0.6 ms round trip into ~18 ms at moderate rates.
+      noDelay: true,
+      timeout: config.connectTimeoutMs,
+      clientProperties: { connection_name: config.connectionName, product: 'rx-pubsub' },
+      ...(config.tls ?? {}),
+    };
+    // amqp-connection-manager keeps its URLs for every reconnect: give it none with a password in it.
+    const urls = config.urls.map((url) => {
+      const split = splitCredentials(url);
+      return { url: split.url, connectionOptions: { credentials: split.credentials, ...connectionOptions } as never };
+    });
+    this.manager = amqp.connect(urls, {
       heartbeatIntervalInSeconds: config.heartbeatSeconds,
       reconnectTimeInSeconds: config.reconnectDelayMs / 1000,
-      connectionOptions: {
-        // Nagle's algorithm turns a 0.6 ms round trip into ~18 ms at moderate rates.
-        noDelay: true,
-        timeout: config.connectTimeoutMs,
-        clientProperties: { connection_name: config.connectionName, product: 'rx-pubsub' },
-        ...(config.tls ?? {}),
-      } as never,
+      connectionOptions: connectionOptions as never,
     });
     this.manager.on('connect', ({ connection, url }) => {
-      const shown = redactUrl(typeof url === 'string' ? url : 'amqp://(object)');
+      const given: unknown = typeof url === 'object' && url !== null && 'url' in url ? url.url : url;
+      const shown = redactUrl(typeof given === 'string' ? given : 'amqp://(object)');
       log.info({ url: shown }, 'connected');
       this.url = shown;
       const socket = socketOf(connection as unknown as ChannelModel);
@@ -91,8 +103,8 @@ export class AmqpConnection {
    *   (`retriable: true`) when no broker answered.
    */
   async connect(): Promise<void> {
-    const where = this.config.urls.map(redactUrl).join(', ');
-    const badParameter = this.config.urls.map(urlParameterProblem).find((problem) => problem !== undefined);
+    const where = this.#config.urls.map(redactUrl).join(', ');
+    const badParameter = this.#config.urls.map(urlParameterProblem).find((problem) => problem !== undefined);
     if (badParameter !== undefined) {
       await this.close(Date.now());
       throw new ConnectionError(ErrorCode.CONNECTION_FAILED, `Cannot connect to RabbitMQ at ${where}: ${badParameter}`);
@@ -107,7 +119,7 @@ export class AmqpConnection {
       this.manager.on('connectFailed', onFailure);
     });
     try {
-      await Promise.race([this.manager.connect({ timeout: this.config.connectTimeoutMs }), fatal]);
+      await Promise.race([this.manager.connect({ timeout: this.#config.connectTimeoutMs }), fatal]);
     } catch (error) {
       // Now: an attempt still in flight (amqp-connection-manager's close waits for it) ends on its own.
       await this.close(Date.now());
@@ -127,7 +139,7 @@ export class AmqpConnection {
     const last = lastFailure === undefined ? '' : ` (last attempt: ${reason})`;
     return new ConnectionError(
       ErrorCode.CONNECTION_FAILED,
-      `No RabbitMQ answered at ${where} within ${this.config.connectTimeoutMs} ms${last}: start one (docker compose up -d, or rabbitmq-server -detached) or fix the URL`,
+      `No RabbitMQ answered at ${where} within ${this.#config.connectTimeoutMs} ms${last}: start one (docker compose up -d, or rabbitmq-server -detached) or fix the URL`,
       { cause: new Error(reason), retriable: true },
     );
   }
@@ -138,22 +150,31 @@ export class AmqpConnection {
    * from the connection, a stalled network delivers nothing: past the deadline
    * the socket is destroyed.
    */
-  async close(deadline = Date.now() + this.config.connectTimeoutMs): Promise<void> {
+  async close(deadline = Date.now() + this.#config.connectTimeoutMs): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     const model = this.current.value;
     this.current.next(undefined);
     const closing = this.manager.close().catch((error: unknown) => {
-      this.config.logger.debug({ reason: redactText(messageOf(error)) }, 'error while closing the connection');
+      this.#config.logger.debug({ reason: redactText(messageOf(error)) }, 'error while closing the connection');
     });
     if (!(await settledBy(closing, deadline)) && model !== undefined) {
       const socket = socketOf(model);
-      this.config.logger.warn({ destroyed: socket !== undefined }, 'the broker did not answer the close in time: connection destroyed');
+      this.#config.logger.warn({ destroyed: socket !== undefined }, 'the broker did not answer the close in time: connection destroyed');
       (socket as { destroy?: () => void } | undefined)?.destroy?.();
     }
     this.state.next({ status: 'closed' });
     this.state.complete();
     this.current.complete();
+  }
+
+  /** What util.inspect and JSON.stringify show: the redacted URLs and the state, never a password. */
+  toJSON(): object {
+    return { urls: this.#config.urls.map(redactUrl), connectionName: this.#config.connectionName, state: this.state.value };
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `AmqpConnection ${JSON.stringify(this.toJSON())}`;
   }
 
   private connectedState(): ConnectionState {

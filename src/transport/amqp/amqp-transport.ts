@@ -1,5 +1,6 @@
 import { BehaviorSubject, combineLatest, distinctUntilChanged, map, type Observable, of, switchMap } from 'rxjs';
 import { ConnectionError, ErrorCode, messageOf } from '../../errors.js';
+import { redactUrl } from '../../redact-url.js';
 import type { ConnectionState, ConsumerSpec, OutboundMessage, QueueConsumer, Transport } from '../transport.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../message-limits.js';
 import { AmqpConnection, type AmqpConnectionConfig } from './amqp-connection.js';
@@ -37,7 +38,11 @@ export class AmqpTransport implements Transport {
   /** The worst state of the publishing and consuming connections. */
   readonly state$: Observable<ConnectionState>;
 
-  constructor(private readonly config: AmqpTransportConfig) {
+  /** #private: util.inspect and JSON.stringify never show it (the URLs hold passwords). */
+  readonly #config: AmqpTransportConfig;
+
+  constructor(config: AmqpTransportConfig) {
+    this.#config = config;
     this.publishing = new AmqpConnection({ ...config, connectionName: `${config.connectionName} (publish)` });
     this.connections = new BehaviorSubject<readonly AmqpConnection[]>([this.publishing]);
     const connectionState$ = this.connections.pipe(
@@ -55,9 +60,9 @@ export class AmqpTransport implements Transport {
     await this.publishing.connect();
     const publisher = new AmqpPublisher(this.publishing, {
       setup: async (channel) => void (await channel.assertExchange(exchange, 'topic', { durable: true })),
-      maxPending: this.config.maxPendingPublishes,
-      maxMessageBytes: this.config.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
-      logger: this.config.logger.child({ channel: 'publish' }),
+      maxPending: this.#config.maxPendingPublishes,
+      maxMessageBytes: this.#config.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+      logger: this.#config.logger.child({ channel: 'publish' }),
       // A refusal may mean the exchange was deleted, and the queues' bindings with it.
       onRepaired: () => this.redeclareConsumers(),
     });
@@ -83,7 +88,7 @@ export class AmqpTransport implements Transport {
 
   consumer(spec: ConsumerSpec): QueueConsumer {
     const { connection, connected } = this.consumingConnection();
-    const consumer = new AmqpConsumer(connection, connected, spec, this.config.logger.child({ queue: spec.queue.name }), this.config.reconnectDelayMs);
+    const consumer = new AmqpConsumer(connection, connected, spec, this.#config.logger.child({ queue: spec.queue.name }), this.#config.reconnectDelayMs);
     this.consumers.add(consumer);
     this.consumerList.next([...this.consumers]);
     return consumer;
@@ -97,7 +102,7 @@ export class AmqpTransport implements Transport {
   // Each wait on the broker ends by the deadline, or without one within connectTimeoutMs of its start.
   private async shutdown(deadline: number | undefined): Promise<void> {
     this.closed = true;
-    const closeBy = (): number => deadline ?? Date.now() + this.config.connectTimeoutMs;
+    const closeBy = (): number => deadline ?? Date.now() + this.#config.connectTimeoutMs;
     const by = closeBy();
     await Promise.all([...this.consumers].map((c) => c.close(by)));
     await this.publisher?.close(deadline, closeBy);
@@ -107,16 +112,25 @@ export class AmqpTransport implements Transport {
     this.consumerList.complete();
   }
 
+  /** What util.inspect and JSON.stringify show: a redacted summary, never a password. */
+  toJSON(): object {
+    return { transport: 'amqp', urls: this.#config.urls.map(redactUrl), closed: this.closed, consumers: this.consumers.size };
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `AmqpTransport ${JSON.stringify(this.toJSON())}`;
+  }
+
   private redeclareConsumers(): void {
     for (const consumer of this.consumers) {
-      consumer.redeclare().catch((error: unknown) => this.config.logger.error({ reason: messageOf(error) }, 'could not declare the queues again'));
+      consumer.redeclare().catch((error: unknown) => this.#config.logger.error({ reason: messageOf(error) }, 'could not declare the queues again'));
     }
   }
 
   // Opened on the first consumer: a publish-only bus holds one connection.
   private consumingConnection(): { readonly connection: AmqpConnection; readonly connected: Promise<void> } {
     if (!this.consuming) {
-      const connection = new AmqpConnection({ ...this.config, connectionName: `${this.config.connectionName} (consume)` });
+      const connection = new AmqpConnection({ ...this.#config, connectionName: `${this.#config.connectionName} (consume)` });
       const connected = connection.connect();
       connected.catch(() => undefined); // reported through the consumer's ready()
       this.consuming = { connection, connected };

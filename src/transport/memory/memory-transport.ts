@@ -2,6 +2,7 @@ import { BehaviorSubject, combineLatest, distinctUntilChanged, map, type Observa
 import { withConsumers } from '../consumer-status-keeper.js';
 import { ConfigError, ConnectionError, ErrorCode, PublishError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
+import { redactUrl } from '../../redact-url.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, messageRefusal } from '../message-limits.js';
 import { bufferFullError, publishTimeoutError, refusedError, unroutableError, unsendableError } from '../publish-errors.js';
 import { bodyBytes, type ConnectionState, type ConsumerSpec, type OutboundMessage, type QueueConsumer, type Transport } from '../transport.js';
@@ -93,7 +94,7 @@ export class MemoryTransport implements Transport {
   private closed$: Promise<void> | undefined;
 
   constructor(options: MemoryTransportOptions) {
-    this.url = options.url;
+    this.url = redactUrl(options.url);
     this.maxPending = options.maxPendingPublishes ?? 10_000;
     this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.broker = MemoryBroker.named(brokerNameOf(options.url));
@@ -166,6 +167,11 @@ export class MemoryTransport implements Transport {
     const error = new ConnectionError(ErrorCode.CLOSED, 'The bus closed before this publish could be sent (close() deadline passed): it was not delivered');
     while (this.held.length > 0) this.settle(this.held.shift() as HeldPublish, error);
     this.logger.warn({}, 'close() deadline passed: held publishes rejected');
+  }
+
+  /** What JSON.stringify shows (the broker it holds is a graph with cycles). */
+  toJSON(): object {
+    return { transport: 'memory', url: this.url, broker: this.broker.name, closed: this.closed$ !== undefined };
   }
 
   private finish(): void {

@@ -5,6 +5,7 @@ import { checkRetryPolicy, type RetryPolicy } from '../core/retry-policy.js';
 import type { Settlement } from '../core/outcome.js';
 import { processDeliveries } from '../core/process-deliveries.js';
 import { ConfigError, ConnectionError, ErrorCode, messageOf } from '../errors.js';
+import { redactText } from '../redact-url.js';
 import type { AnyEventDefinition } from '../event/define-event.js';
 import { ensureEvent, type Event, routingKeyOf } from '../event/event.js';
 import { decodeEvent, encodeEventInProcess, eventJson, wirePropertiesOf } from '../event/serializer.js';
@@ -254,7 +255,7 @@ export class EventBus<E extends Event<unknown> = Event> {
       try {
         work();
       } catch (error) {
-        this.config.logger.error({ step, reason: messageOf(error) }, 'close(): a step failed; closing goes on');
+        this.config.logger.error({ step, reason: redactText(messageOf(error)) }, 'close(): a step failed; closing goes on');
       }
     };
     this.state = 'closing';
@@ -268,7 +269,7 @@ export class EventBus<E extends Event<unknown> = Event> {
       // The transport gets what is left of the deadline: past it, it destroys its connections.
       await this.transport.close(deadline === undefined ? undefined : Math.max(0, deadline - Date.now()));
     } catch (error) {
-      this.config.logger.error({ step: 'close the transport', reason: messageOf(error) }, 'close(): a step failed');
+      this.config.logger.error({ step: 'close the transport', reason: redactText(messageOf(error)) }, 'close(): a step failed');
     }
   }
 

@@ -1,6 +1,6 @@
 import { BehaviorSubject, combineLatest, distinctUntilChanged, map, type Observable, of, switchMap } from 'rxjs';
 import { ConnectionError, ErrorCode, messageOf } from '../../errors.js';
-import { redactUrl } from '../../redact-url.js';
+import { redactText, redactUrl } from '../../redact-url.js';
 import type { ConnectionState, ConsumerSpec, OutboundMessage, QueueConsumer, Transport } from '../transport.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../message-limits.js';
 import { AmqpConnection, type AmqpConnectionConfig } from './amqp-connection.js';
@@ -73,7 +73,7 @@ export class AmqpTransport implements Transport {
       await this.close();
       throw new ConnectionError(
         ErrorCode.TOPOLOGY_FAILED,
-        `Could not declare the topic exchange "${exchange}": ${messageOf(cause)} (an exchange of another type or durability exists under that name?)`,
+        `Could not declare the topic exchange "${exchange}": ${redactText(messageOf(cause))} (an exchange of another type or durability exists under that name?)`,
         { cause },
       );
     }
@@ -123,7 +123,7 @@ export class AmqpTransport implements Transport {
 
   private redeclareConsumers(): void {
     for (const consumer of this.consumers) {
-      consumer.redeclare().catch((error: unknown) => this.#config.logger.error({ reason: messageOf(error) }, 'could not declare the queues again'));
+      consumer.redeclare().catch((error: unknown) => this.#config.logger.error({ reason: redactText(messageOf(error)) }, 'could not declare the queues again'));
     }
   }
 

@@ -99,14 +99,14 @@ export class ManagedChannel<C extends Channel> {
     try {
       channel = (await (this.options.confirm ? model.createConfirmChannel() : model.createChannel())) as unknown as C;
     } catch (error) {
-      logger.debug({ channel: name, reason: messageOf(error) }, 'could not open channel');
+      logger.debug({ channel: name, reason: redactText(messageOf(error)) }, 'could not open channel');
       return; // the connection is going down; the next connect opens again
     }
     let closeCode: number | undefined;
     let closeReason = 'closed';
     channel.on('error', (error: Error & { code?: number }) => {
       closeCode = error.code;
-      closeReason = error.message;
+      closeReason = redactText(error.message);
     });
     channel.on('close', () => this.onClose({ channel, code: closeCode, reason: closeReason }, model));
     try {

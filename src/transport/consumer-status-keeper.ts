@@ -2,7 +2,7 @@ import { BehaviorSubject, distinctUntilChanged, type Observable } from 'rxjs';
 import type { RxPubsubError } from '../errors.js';
 import type { ConnectionState, ConsumerStatus } from './transport.js';
 
-/** A consumer's {@link ConsumerStatus}, kept the same way on every transport. */
+/** A consumer's (or the AMQP publisher's) {@link ConsumerStatus}, kept the same way on every transport. */
 export class ConsumerStatusKeeper {
   private readonly subject = new BehaviorSubject<ConsumerStatus>({ status: 'starting' });
   /** Replays the current status; emits each change of status once (a new error while failing is not a change). */

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { type ConnectionState, type Event } from '../../src/index.js';
 import { MemoryBroker } from '../../src/transport/memory/memory-broker.js';
 import type { ConsumerStatus } from '../../src/transport/transport.js';
-import { rawChannel } from '../support/broker.js';
+import { amqpUrl, rawChannel } from '../support/broker.js';
+import { tcpProxy } from '../broker/tcp-proxy.js';
 import { connectBus, names, orderEvent, recordingLogger, teardown, TRANSPORTS, waitFor, waitForCount } from './support.js';
 import { openTransport } from './transports.js';
 
@@ -89,5 +90,28 @@ describe.each(TRANSPORTS)('consumer status (%s)', (_kind, makeUrl) => {
     await transport.close();
     expect(seen.at(-1)).toBe('stopped');
     expect(subscription.closed).toBe(true);
+  });
+});
+
+describe('consumer status (amqp publisher)', () => {
+  it('consumer status - an exchange re-declared with another type, met on reconnect: degraded (TOPOLOGY_FAILED) until it is gone, then publishing works', async () => {
+    const proxy = await tcpProxy(amqpUrl());
+    const { exchange } = names('degraded-x');
+    const bus = await connectBus({ url: proxy.url, exchange, reconnectDelayMs: 100, logger: recordingLogger() });
+    const states: ConnectionState[] = [];
+    const subscription = bus.state$.subscribe((state) => states.push(state));
+    teardown(() => subscription.unsubscribe());
+    await bus.publish(orderEvent());
+    const channel = await rawChannel();
+    await channel.deleteExchange(exchange);
+    await channel.assertExchange(exchange, 'direct', { durable: true });
+
+    proxy.cut();
+    await waitFor(() => states.at(-1)?.status === 'degraded', { timeoutMs: 10_000, description: `degraded (states: ${states.map((s) => s.status).join(' → ')})` });
+    expect((states.at(-1) as Extract<ConnectionState, { status: 'degraded' }>).reason).toMatch(new RegExp(`^TOPOLOGY_FAILED: .*"${exchange}"`));
+
+    await channel.deleteExchange(exchange);
+    await waitFor(() => states.at(-1)?.status === 'connected', { timeoutMs: 10_000, description: `connected again (states: ${states.map((s) => s.status).join(' → ')})` });
+    await bus.publish(orderEvent());
   });
 });

@@ -1,10 +1,12 @@
 import amqplib, { type ConfirmChannel, type Message, type Options } from 'amqplib';
-import { ConnectionError, ErrorCode, messageOf } from '../../errors.js';
+import type { Observable } from 'rxjs';
+import { ConnectionError, ErrorCode, messageOf, type RxPubsubError } from '../../errors.js';
+import { ConsumerStatusKeeper } from '../consumer-status-keeper.js';
 import type { Logger } from '../../logger.js';
 import { redactText } from '../../redact-url.js';
 import { messageRefusal } from '../message-limits.js';
 import { bufferFullError, publishTimeoutError, refusedError, unroutableError, unsendableError } from '../publish-errors.js';
-import { bodyBytes, type OutboundMessage } from '../transport.js';
+import { bodyBytes, type ConsumerStatus, type OutboundMessage } from '../transport.js';
 import type { AmqpConnection } from './amqp-connection.js';
 import { type ChannelClosed, ManagedChannel } from './managed-channel.js';
 import { settledBy } from './settled-by.js';
@@ -22,6 +24,8 @@ interface Pending {
 
 export interface AmqpPublisherOptions {
   readonly setup: (channel: ConfirmChannel) => Promise<void>;
+  /** The typed error a setup failure is reported as on `status$`. */
+  readonly setupError: (cause: unknown) => RxPubsubError;
   /** Publishes that may wait for the connection before `publish` rejects. */
   readonly maxPending: number;
   /** Larger bodies are refused before sending (see message-limits.ts). */
@@ -46,6 +50,9 @@ const SWEEP_MS = 100;
  */
 export class AmqpPublisher {
   private readonly channel: ManagedChannel<ConfirmChannel>;
+  private readonly status = new ConsumerStatusKeeper();
+  /** `failing` while the publish channel cannot be set up (the exchange exists with another type, say); `consuming` means ready to publish. */
+  readonly status$: Observable<ConsumerStatus> = this.status.status$;
   private readonly waiting: Pending[] = [];
   private readonly unconfirmed = new Set<Pending>();
   /** Publishes not yet settled; `close()` waits for it to reach 0. */
@@ -70,10 +77,12 @@ export class AmqpPublisher {
     });
     let brokerClosed = false;
     this.channel.opened$.subscribe(() => {
+      this.status.consuming();
       if (brokerClosed) options.onRepaired?.();
       brokerClosed = false;
       this.flush();
     });
+    this.channel.setupFailed$.subscribe((error) => this.status.failing(options.setupError(error)));
     this.channel.closed$.subscribe((closed) => {
       brokerClosed ||= closed.code !== undefined;
       this.onChannelClosed(closed);
@@ -117,6 +126,7 @@ export class AmqpPublisher {
     }
     this.stopSweeping();
     await this.channel.close(closeBy());
+    this.status.stopped();
   }
 
   // Past close's deadline: whatever the broker may still confirm, nobody waits for it.

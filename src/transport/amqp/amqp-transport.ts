@@ -1,7 +1,7 @@
 import { BehaviorSubject, combineLatest, distinctUntilChanged, map, type Observable, of, switchMap } from 'rxjs';
 import { ConnectionError, ErrorCode, messageOf } from '../../errors.js';
 import { redactText, redactUrl } from '../../redact-url.js';
-import type { ConnectionState, ConsumerSpec, OutboundMessage, QueueConsumer, Transport } from '../transport.js';
+import type { ConnectionState, ConsumerSpec, ConsumerStatus, OutboundMessage, QueueConsumer, Transport } from '../transport.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../message-limits.js';
 import { AmqpConnection, type AmqpConnectionConfig } from './amqp-connection.js';
 import { AmqpConsumer } from './amqp-consumer.js';
@@ -29,7 +29,8 @@ export class AmqpTransport implements Transport {
   private consuming: { readonly connection: AmqpConnection; readonly connected: Promise<void> } | undefined;
   private publisher: AmqpPublisher | undefined;
   private readonly consumers = new Set<AmqpConsumer>();
-  private readonly consumerList = new BehaviorSubject<readonly AmqpConsumer[]>([]);
+  /** The publisher and the consumers: while one of them is failing, a connected state$ says `degraded`. */
+  private readonly watched = new BehaviorSubject<readonly { readonly status$: Observable<ConsumerStatus> }[]>([]);
   private readonly connections: BehaviorSubject<readonly AmqpConnection[]>;
   private closed = false;
   private closing: Promise<void> | undefined;
@@ -49,7 +50,7 @@ export class AmqpTransport implements Transport {
       switchMap((connections) => combineLatest(connections.map((c) => c.state$))),
       map(combinedState),
     );
-    const consumerStatuses$ = this.consumerList.pipe(switchMap((consumers) => (consumers.length === 0 ? of([]) : combineLatest(consumers.map((c) => c.status$)))));
+    const consumerStatuses$ = this.watched.pipe(switchMap((watched) => (watched.length === 0 ? of([]) : combineLatest(watched.map((c) => c.status$)))));
     this.state$ = combineLatest([connectionState$, consumerStatuses$]).pipe(
       map(([state, statuses]) => withConsumers(state, statuses)),
       distinctUntilChanged((a, b) => a.status === b.status),
@@ -60,6 +61,7 @@ export class AmqpTransport implements Transport {
     await this.publishing.connect();
     const publisher = new AmqpPublisher(this.publishing, {
       setup: async (channel) => void (await channel.assertExchange(exchange, 'topic', { durable: true })),
+      setupError: (cause) => exchangeError(exchange, cause),
       maxPending: this.#config.maxPendingPublishes,
       maxMessageBytes: this.#config.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
       logger: this.#config.logger.child({ channel: 'publish' }),
@@ -67,15 +69,12 @@ export class AmqpTransport implements Transport {
       onRepaired: () => this.redeclareConsumers(),
     });
     this.publisher = publisher;
+    this.watched.next([...this.watched.value, publisher]);
     try {
       await publisher.ready();
     } catch (cause) {
       await this.close();
-      throw new ConnectionError(
-        ErrorCode.TOPOLOGY_FAILED,
-        `Could not declare the topic exchange "${exchange}": ${redactText(messageOf(cause))} (an exchange of another type or durability exists under that name?)`,
-        { cause },
-      );
+      throw exchangeError(exchange, cause);
     }
   }
 
@@ -90,7 +89,7 @@ export class AmqpTransport implements Transport {
     const { connection, connected } = this.consumingConnection();
     const consumer = new AmqpConsumer(connection, connected, spec, this.#config.logger.child({ queue: spec.queue.name }), this.#config.reconnectDelayMs);
     this.consumers.add(consumer);
-    this.consumerList.next([...this.consumers]);
+    this.watched.next([...this.watched.value, consumer]);
     return consumer;
   }
 
@@ -109,7 +108,7 @@ export class AmqpTransport implements Transport {
     const connectionsBy = closeBy();
     await Promise.all([this.publishing.close(connectionsBy), this.consuming?.connection.close(connectionsBy)]);
     this.connections.complete();
-    this.consumerList.complete();
+    this.watched.complete();
   }
 
   /** What util.inspect and JSON.stringify show: a redacted summary, never a password. */
@@ -138,4 +137,12 @@ export class AmqpTransport implements Transport {
     }
     return this.consuming;
   }
+}
+
+function exchangeError(exchange: string, cause: unknown): ConnectionError {
+  return new ConnectionError(
+    ErrorCode.TOPOLOGY_FAILED,
+    `Could not declare the topic exchange "${exchange}": ${redactText(messageOf(cause))} (an exchange of another type or durability exists under that name?)`,
+    { cause },
+  );
 }

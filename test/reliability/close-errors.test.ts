@@ -77,3 +77,23 @@ describe('close errors (transport)', () => {
     expect(logger.lines.some((line) => line.level === 'error' && String(line.fields.reason).includes('cannot close'))).toBe(true);
   });
 });
+
+describe.each(TRANSPORTS)('close errors, state$ (%s)', (_kind, makeUrl) => {
+  it('close errors - a state$ subscriber whose teardown throws: close resolves and the other state$ subscribers complete', async () => {
+    const url = makeUrl();
+    const { exchange, queue } = names('close-state');
+    const bus = await connectBus({ url, exchange, queue });
+    bus.handle('order.created', () => undefined);
+    await bus.ready();
+    const completed: string[] = [];
+    const subscriptions = [
+      bus.state$.pipe(finalize(() => {
+        throw new Error('finalize');
+      })).subscribe(),
+      bus.state$.subscribe({ complete: () => void completed.push('state$') }),
+    ];
+    teardown(() => subscriptions.forEach((s) => s.unsubscribe()));
+    await bus.close();
+    expect(completed).toEqual(['state$']);
+  });
+});

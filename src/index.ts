@@ -14,7 +14,7 @@ export type { Handler, HandlerFn, HandlerObject, HandlerResult, RegisteredHandle
 export type { Outcome, Settlement, HandlerFailure, Failed } from './core/outcome.js';
 export { processDeliveries, type PipelineConfig } from './core/process-deliveries.js';
 export { runHandler } from './core/run-handler.js';
-export type { Transport, QueueConsumer, Delivery, ConnectionState, OutboundMessage, MessageProperties, ConsumerSpec, QueueSpec } from './transport/transport.js';
+export type { Transport, QueueConsumer, ConsumerStatus, Delivery, ConnectionState, OutboundMessage, MessageProperties, ConsumerSpec, QueueSpec } from './transport/transport.js';
 export { AmqpTransport, type AmqpTransportConfig } from './transport/amqp/amqp-transport.js';
 export type { AmqpConnectionConfig } from './transport/amqp/amqp-connection.js';
 export { MemoryTransport } from './transport/memory/memory-transport.js';

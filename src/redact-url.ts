@@ -12,3 +12,13 @@ export function redactUrl(url: string): string {
   const colon = userInfo.indexOf(':');
   return colon === -1 ? url : `${scheme}${userInfo.slice(0, colon)}:***${url.slice(at)}`;
 }
+
+/**
+ * Any text (an error message from amqplib or Node, a log line) with the
+ * password of every URL in it replaced by `***`: `scheme://user:pass@` becomes
+ * `scheme://user:***@`. The password runs to the last `@` before the next
+ * whitespace or quote, so a password holding `@` or `:` is hidden whole.
+ */
+export function redactText(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^\s:@/'"`]*):[^\s'"`]*@/gi, '$1:***@');
+}

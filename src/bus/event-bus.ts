@@ -4,7 +4,8 @@ import { routingKeyOfDelivery } from '../core/headers.js';
 import { checkRetryPolicy, type RetryPolicy } from '../core/retry-policy.js';
 import type { Settlement } from '../core/outcome.js';
 import { processDeliveries } from '../core/process-deliveries.js';
-import { ConfigError, ConnectionError, ErrorCode } from '../errors.js';
+import { ConfigError, ConnectionError, ErrorCode, messageOf } from '../errors.js';
+import { redactText } from '../redact-url.js';
 import type { AnyEventDefinition } from '../event/define-event.js';
 import { ensureEvent, type Event, routingKeyOf } from '../event/event.js';
 import { decodeEvent, encodeEventInProcess, eventJson, wirePropertiesOf } from '../event/serializer.js';
@@ -228,6 +229,12 @@ export class EventBus<E extends Event<unknown> = Event> {
    * Past `timeoutMs`, unfinished deliveries go back to the queue. Streams
    * complete; later `publish` rejects with `CLOSED`. Idempotent.
    *
+   * `timeoutMs` bounds the whole close, the broker's part included: past it,
+   * unconfirmed publishes reject with `CLOSED` and connections are destroyed.
+   * Errors met while closing (a handler's or subscriber's teardown that
+   * throws, a transport that fails to close) are logged with `logger.error`
+   * and do not stop it: every resource is still released, and close resolves.
+   *
    * @throws {ConfigError} `INVALID_OPTIONS` for a bad `timeoutMs`.
    */
   close(options: CloseOptions = {}): Promise<void> {
@@ -239,15 +246,31 @@ export class EventBus<E extends Event<unknown> = Event> {
     return this.closing;
   }
 
+  // Every step runs whatever the steps before it met (a teardown that throws, a transport that fails to
+  // close): a failure is logged and closing goes on, so that no delivery, stream or connection is left open.
+  // close() then resolves: the bus is closed, and the caller has nothing left to retry.
   private async shutdown(timeoutMs: number | undefined): Promise<void> {
+    const deadline = timeoutMs === undefined ? undefined : Date.now() + timeoutMs;
+    const attempt = (step: string, work: () => unknown): void => {
+      try {
+        work();
+      } catch (error) {
+        this.config.logger.error({ step, reason: redactText(messageOf(error)) }, 'close(): a step failed; closing goes on');
+      }
+    };
     this.state = 'closing';
-    this.stopConsuming.next();
-    if (timeoutMs === undefined) await this.drained;
-    else if (!(await settledWithin(this.drained, timeoutMs))) this.abandonInFlight();
+    attempt('stop consuming', () => this.stopConsuming.next());
+    if (deadline === undefined) await this.drained;
+    else if (!(await settledWithin(this.drained, deadline - Date.now()))) this.abandonInFlight(attempt);
     this.state = 'closed';
-    for (const stream of this.streamSubscribers()) stream.complete();
-    this.settlements.complete();
-    await this.transport.close();
+    for (const stream of this.streamSubscribers()) attempt('complete an on$ stream', () => stream.complete());
+    completeAll(this.settlements, (work) => attempt('complete settlements$', work));
+    try {
+      // The transport gets what is left of the deadline: past it, it destroys its connections.
+      await this.transport.close(deadline === undefined ? undefined : Math.max(0, deadline - Date.now()));
+    } catch (error) {
+      this.config.logger.error({ step: 'close the transport', reason: redactText(messageOf(error)) }, 'close(): a step failed');
+    }
   }
 
   private register(pattern: string, method: string): Pattern {
@@ -270,10 +293,11 @@ export class EventBus<E extends Event<unknown> = Event> {
   }
 
   // Past close's deadline: cancel the handlers and hand their deliveries back to the broker.
-  private abandonInFlight(): void {
+  private abandonInFlight(attempt: (step: string, work: () => unknown) => void): void {
     const deliveries = [...this.inFlight];
-    this.pipeline?.unsubscribe();
-    for (const delivery of deliveries) delivery.nack(true);
+    // Unsubscribing runs every handler's teardown, and throws (once all ran) if one threw: requeue anyway.
+    attempt('cancel the handlers', () => this.pipeline?.unsubscribe());
+    for (const delivery of deliveries) attempt('requeue a delivery', () => delivery.nack(true));
     if (deliveries.length > 0) {
       this.config.logger.warn({ count: deliveries.length }, 'close() deadline passed: unfinished deliveries requeued');
     }
@@ -340,6 +364,16 @@ export class EventBus<E extends Event<unknown> = Event> {
   private streamSubscribers(): Subscriber<Event>[] {
     return this.streams.routes().map((route) => route.target);
   }
+}
+
+/**
+ * Completes every subscriber of `subject`, each in `attempt`. Subject.complete()
+ * stops at the first subscriber whose teardown throws, leaving the others open.
+ */
+function completeAll<T>(subject: Subject<T>, attempt: (work: () => unknown) => void): void {
+  attempt(() => subject.complete());
+  // `observers` is deprecated, and the only way to reach the subscribers a throw skipped.
+  for (const observer of subject.observers.splice(0)) attempt(() => observer.complete());
 }
 
 /** Whether `promise` settled within `ms`. */

@@ -25,10 +25,24 @@ export function publishTimeoutError(message: OutboundMessage, why: string): Publ
   });
 }
 
+/** A message that cannot go out as it is (see message-limits.ts): sending it again cannot help. */
+export function unsendableError(message: OutboundMessage, reason: string, cause?: unknown): PublishError {
+  return new PublishError(
+    ErrorCode.PUBLISH_REFUSED,
+    `The publish of "${message.routingKey.slice(0, 100)}" to exchange "${message.exchange.slice(0, 100)}" cannot be sent: ${reason}`,
+    { retriable: false, cause },
+  );
+}
+
+/**
+ * Unconfirmed publishes count with the waiting ones (on a stalled connection they pile up
+ * just the same), so a healthy bus that fires publishes without awaiting them meets it too.
+ */
 export function bufferFullError(maxPending: number): PublishError {
   return new PublishError(
     ErrorCode.PUBLISH_BUFFER_FULL,
-    `${maxPending} publishes already wait for the broker (disconnected or blocked): retry later, or raise maxPendingPublishes`,
+    `${maxPending} publishes are already waiting to be sent or confirmed (maxPendingPublishes): await publishes before sending more, ` +
+      'raise maxPendingPublishes, or retry later if the broker is disconnected or blocked',
     { retriable: true },
   );
 }

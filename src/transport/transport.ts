@@ -1,4 +1,5 @@
 import type { Observable } from 'rxjs';
+import type { RxPubsubError } from '../errors.js';
 
 /** AMQP basic properties, the subset rx-pubsub reads and writes. */
 export interface MessageProperties {
@@ -77,13 +78,31 @@ export interface ConsumerSpec {
   readonly prefetch: number;
 }
 
-/** Connection lifecycle, as data. */
+/**
+ * Connection lifecycle, as data. `degraded`: the connection is up but a
+ * consumer cannot consume (its queue was re-declared with other arguments, say):
+ * `reason` says why; back to `connected` once it consumes again.
+ */
 export type ConnectionState =
   | { readonly status: 'connecting' }
   | { readonly status: 'connected'; readonly url: string }
+  | { readonly status: 'degraded'; readonly reason: string }
   | { readonly status: 'disconnected'; readonly reason: string }
   | { readonly status: 'blocked'; readonly reason: string }
   | { readonly status: 'closed' };
+
+/**
+ * A consumer's lifecycle, as data: `starting` until its queue is first declared;
+ * `consuming` while the queue, its bindings and (when subscribed) the broker
+ * consumer are in place; `failing` while setting them up again fails (the
+ * consumer keeps retrying, less and less often, up to every 30 s), since
+ * `since` (epoch ms); `stopped` once closed.
+ */
+export type ConsumerStatus =
+  | { readonly status: 'starting' }
+  | { readonly status: 'consuming' }
+  | { readonly status: 'failing'; readonly error: RxPubsubError; readonly since: number }
+  | { readonly status: 'stopped' };
 
 /**
  * A consumer of one queue. `deliveries$` is lazy: subscribing starts consuming,
@@ -92,6 +111,8 @@ export type ConnectionState =
  */
 export interface QueueConsumer {
   readonly deliveries$: Observable<Delivery>;
+  /** Its status, the current one replayed on subscribe, each change once. Completes when the transport closes. */
+  readonly status$: Observable<ConsumerStatus>;
   /** Binds the queue to the exchange with `key`; resolves once the broker applied it. */
   bind(key: string): Promise<void>;
   /** Removes the binding; resolves once the broker applied it. */
@@ -125,6 +146,14 @@ export interface Transport {
   publish(message: OutboundMessage): Promise<void>;
   /** Declares the queue and its dead-letter queue, and returns its consumer. */
   consumer(spec: ConsumerSpec): QueueConsumer;
-  /** Waits for outstanding confirms, then closes; later calls reject with `CLOSED`. */
-  close(): Promise<void>;
+  /**
+   * Waits for outstanding confirms, then closes; later calls reject with `CLOSED`.
+   * With `timeoutMs`, the close ends by then whatever the broker does: past it,
+   * publishes still waiting or unconfirmed reject with `ConnectionError`
+   * `CLOSED`, unsettled deliveries are left to the broker (it redelivers them),
+   * and connections are destroyed instead of closed gracefully. Without it, each
+   * publish is still bounded by its own `timeoutMs`, and each wait for the
+   * broker's answer to a close by the connect timeout.
+   */
+  close(timeoutMs?: number): Promise<void>;
 }

@@ -3,9 +3,12 @@ import type { ChannelModel } from 'amqplib';
 import { BehaviorSubject, distinctUntilChanged, type Observable } from 'rxjs';
 import { ConnectionError, ErrorCode, messageOf } from '../../errors.js';
 import type { Logger } from '../../logger.js';
-import { redactUrl } from '../../redact-url.js';
+import { redactText, redactUrl } from '../../redact-url.js';
 import type { ConnectionState } from '../transport.js';
 import { coalesceWrites, socketOf } from './coalesce-writes.js';
+import { settledBy } from './settled-by.js';
+import { fatalConnectFailure, urlParameterProblem } from './connect-failure.js';
+import { splitCredentials } from './url-credentials.js';
 import type { TlsOptions } from '../../bus/options.js';
 
 /** How to reach RabbitMQ (the Python system's `ConnectionConfig`). */
@@ -36,21 +39,32 @@ export class AmqpConnection {
   /** The live amqplib connection, `undefined` while down. */
   readonly connection$: Observable<ChannelModel | undefined> = this.current.pipe(distinctUntilChanged());
 
-  constructor(private readonly config: AmqpConnectionConfig) {
+  /** #private: util.inspect and JSON.stringify never show it (the URLs hold passwords). */
+  readonly #config: AmqpConnectionConfig;
+
+  constructor(config: AmqpConnectionConfig) {
+    this.#config = config;
     const log = config.logger;
-    this.manager = amqp.connect([...config.urls], {
+    const connectionOptions = {
+      // Nagle's algorithm turns a 0.6 ms round trip into ~18 ms at moderate rates.
+      noDelay: true,
+      timeout: config.connectTimeoutMs,
+      clientProperties: { connection_name: config.connectionName, product: 'rx-pubsub' },
+      ...(config.tls ?? {}),
+    };
+    // amqp-connection-manager keeps its URLs for every reconnect: give it none with a password in it.
+    const urls = config.urls.map((url) => {
+      const split = splitCredentials(url);
+      return { url: split.url, connectionOptions: { credentials: split.credentials, ...connectionOptions } as never };
+    });
+    this.manager = amqp.connect(urls, {
       heartbeatIntervalInSeconds: config.heartbeatSeconds,
       reconnectTimeInSeconds: config.reconnectDelayMs / 1000,
-      connectionOptions: {
-        // Nagle's algorithm turns a 0.6 ms round trip into ~18 ms at moderate rates.
-        noDelay: true,
-        timeout: config.connectTimeoutMs,
-        clientProperties: { connection_name: config.connectionName, product: 'rx-pubsub' },
-        ...(config.tls ?? {}),
-      } as never,
+      connectionOptions: connectionOptions as never,
     });
     this.manager.on('connect', ({ connection, url }) => {
-      const shown = redactUrl(typeof url === 'string' ? url : 'amqp://(object)');
+      const given: unknown = typeof url === 'object' && url !== null && 'url' in url ? url.url : url;
+      const shown = redactUrl(typeof given === 'string' ? given : 'amqp://(object)');
       log.info({ url: shown }, 'connected');
       this.url = shown;
       const socket = socketOf(connection as unknown as ChannelModel);
@@ -62,11 +76,12 @@ export class AmqpConnection {
     });
     this.manager.on('disconnect', ({ err }) => {
       if (this.closed) return;
-      log.warn({ reason: messageOf(err) }, 'disconnected');
+      const reason = redactText(messageOf(err));
+      log.warn({ reason }, 'disconnected');
       this.current.next(undefined);
-      this.state.next({ status: 'disconnected', reason: redactUrl(messageOf(err)) });
+      this.state.next({ status: 'disconnected', reason });
     });
-    this.manager.on('connectFailed', ({ err }) => log.warn({ reason: redactUrl(messageOf(err)) }, 'connect failed'));
+    this.manager.on('connectFailed', ({ err }) => log.warn({ reason: redactText(messageOf(err)) }, 'connect failed'));
     this.manager.on('blocked', ({ reason }) => this.state.next({ status: 'blocked', reason }));
     this.manager.on('unblocked', () => this.state.next(this.connectedState()));
   }
@@ -83,37 +98,83 @@ export class AmqpConnection {
 
   /**
    * Waits for the first connection.
-   * @throws {ConnectionError} `CONNECTION_FAILED` after `connectTimeoutMs`, or at once when the login is refused.
+   * @throws {ConnectionError} `CONNECTION_FAILED`: at once (`retriable: false`, with the real reason) when
+   *   no wait can help (login or vhost refused, TLS failure, a bad URL parameter); after `connectTimeoutMs`
+   *   (`retriable: true`) when no broker answered.
    */
   async connect(): Promise<void> {
+    const where = this.#config.urls.map(redactUrl).join(', ');
+    const badParameter = this.#config.urls.map(urlParameterProblem).find((problem) => problem !== undefined);
+    if (badParameter !== undefined) {
+      await this.close(Date.now());
+      throw new ConnectionError(ErrorCode.CONNECTION_FAILED, `Cannot connect to RabbitMQ at ${where}: ${badParameter}`);
+    }
+    let lastFailure: unknown;
+    let onFailure: (({ err }: { err: Error }) => void) | undefined;
+    const fatal = new Promise<never>((_resolve, reject) => {
+      onFailure = ({ err }) => {
+        lastFailure = err;
+        if (fatalConnectFailure(err) !== undefined) reject(err);
+      };
+      this.manager.on('connectFailed', onFailure);
+    });
     try {
-      await this.manager.connect({ timeout: this.config.connectTimeoutMs });
-    } catch (cause) {
-      const refused = /ACCESS.REFUSED|403/.test(messageOf(cause));
-      const where = this.config.urls.map(redactUrl).join(', ');
-      await this.close();
-      throw new ConnectionError(
-        ErrorCode.CONNECTION_FAILED,
-        refused
-          ? `RabbitMQ at ${where} refused the login: check the user, password and vhost in the URL`
-          : `No RabbitMQ answered at ${where} within ${this.config.connectTimeoutMs} ms: start one (docker compose up -d, or rabbitmq-server -detached) or fix the URL`,
-        { cause: new Error(redactUrl(messageOf(cause))), retriable: !refused },
-      );
+      await Promise.race([this.manager.connect({ timeout: this.#config.connectTimeoutMs }), fatal]);
+    } catch (error) {
+      // Now: an attempt still in flight (amqp-connection-manager's close waits for it) ends on its own.
+      await this.close(Date.now());
+      throw this.connectError(where, error, lastFailure);
+    } finally {
+      if (onFailure) this.manager.removeListener('connectFailed', onFailure);
     }
   }
 
-  async close(): Promise<void> {
+  private connectError(where: string, error: unknown, lastFailure: unknown): ConnectionError {
+    const cause = lastFailure ?? error;
+    const reason = redactText(messageOf(cause));
+    const fatal = fatalConnectFailure(cause);
+    if (fatal !== undefined) {
+      return new ConnectionError(ErrorCode.CONNECTION_FAILED, `RabbitMQ at ${where} ${fatal} (${reason})`, { cause: new Error(reason), retriable: false });
+    }
+    const last = lastFailure === undefined ? '' : ` (last attempt: ${reason})`;
+    return new ConnectionError(
+      ErrorCode.CONNECTION_FAILED,
+      `No RabbitMQ answered at ${where} within ${this.#config.connectTimeoutMs} ms${last}: start one (docker compose up -d, or rabbitmq-server -detached) or fix the URL`,
+      { cause: new Error(reason), retriable: true },
+    );
+  }
+
+  /**
+   * Closes gracefully, waiting for the broker's answer until `deadline` (epoch
+   * ms; default: `connectTimeoutMs` from now). A blocked broker reads nothing
+   * from the connection, a stalled network delivers nothing: past the deadline
+   * the socket is destroyed.
+   */
+  async close(deadline = Date.now() + this.#config.connectTimeoutMs): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    const model = this.current.value;
     this.current.next(undefined);
-    try {
-      await this.manager.close();
-    } catch (error) {
-      this.config.logger.debug({ reason: messageOf(error) }, 'error while closing the connection');
+    const closing = this.manager.close().catch((error: unknown) => {
+      this.#config.logger.debug({ reason: redactText(messageOf(error)) }, 'error while closing the connection');
+    });
+    if (!(await settledBy(closing, deadline)) && model !== undefined) {
+      const socket = socketOf(model);
+      this.#config.logger.warn({ destroyed: socket !== undefined }, 'the broker did not answer the close in time: connection destroyed');
+      (socket as { destroy?: () => void } | undefined)?.destroy?.();
     }
     this.state.next({ status: 'closed' });
     this.state.complete();
     this.current.complete();
+  }
+
+  /** What util.inspect and JSON.stringify show: the redacted URLs and the state, never a password. */
+  toJSON(): object {
+    return { urls: this.#config.urls.map(redactUrl), connectionName: this.#config.connectionName, state: this.state.value };
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `AmqpConnection ${JSON.stringify(this.toJSON())}`;
   }
 
   private connectedState(): ConnectionState {

@@ -2,7 +2,9 @@ import type { Channel, ConsumeMessage } from 'amqplib';
 import { Observable, Subject } from 'rxjs';
 import { ConnectionError, ErrorCode, messageOf } from '../../errors.js';
 import type { Logger } from '../../logger.js';
-import type { ConsumerSpec, Delivery, QueueConsumer } from '../transport.js';
+import type { ConsumerSpec, ConsumerStatus, Delivery, QueueConsumer } from '../transport.js';
+import { ConsumerStatusKeeper } from '../consumer-status-keeper.js';
+import { redactText } from '../../redact-url.js';
 import type { AmqpConnection } from './amqp-connection.js';
 import { DEAD_LETTER_QUEUE, retryQueueName, retryQueueOf, serviceQueueOf } from '../queue-topology.js';
 import { AckBatcher } from './ack-batcher.js';
@@ -39,7 +41,12 @@ export class AmqpConsumer implements QueueConsumer {
       reopenDelayMs,
       logger,
     });
+    this.channel.opened$.subscribe(() => this.status.consuming());
+    this.channel.setupFailed$.subscribe((error) => this.status.failing(this.topologyError(error, 'set up the consumer')));
   }
+
+  private readonly status = new ConsumerStatusKeeper();
+  readonly status$: Observable<ConsumerStatus> = this.status.status$;
 
   readonly deliveries$: Observable<Delivery> = new Observable<Delivery>((subscriber) => {
     const subscription = this.deliveries.subscribe(subscriber);
@@ -85,12 +92,13 @@ export class AmqpConsumer implements QueueConsumer {
     }, 'consume');
   }
 
-  /** Sends the acks still batched, then closes the channel; unsettled deliveries are redelivered by the broker. */
-  close(): Promise<void> {
+  /** Sends the acks still batched, then closes the channel (by `deadline`, epoch ms); unsettled deliveries are redelivered by the broker. */
+  async close(deadline: number): Promise<void> {
     const current = this.channel.current;
     if (current) this.batchers.get(current)?.flush();
     this.deliveries.complete();
-    return this.channel.close();
+    await this.channel.close(deadline);
+    this.status.stopped();
   }
 
   redeclare(): Promise<void> {
@@ -166,14 +174,16 @@ export class AmqpConsumer implements QueueConsumer {
         return;
       } catch (error) {
         const lost = channel !== undefined && this.dead.has(channel);
-        if (!lost || attempt >= 5) {
-          throw new ConnectionError(
-            ErrorCode.TOPOLOGY_FAILED,
-            `Could not ${what} on queue "${this.spec.queue.name}": ${messageOf(error)} (if the queue exists with other arguments, delete it or match queueOptions)`,
-            { cause: error, retriable: lost },
-          );
-        }
+        if (!lost || attempt >= 5) throw this.topologyError(error, what, lost);
       }
     }
+  }
+
+  private topologyError(error: unknown, what: string, retriable = false): ConnectionError {
+    return new ConnectionError(
+      ErrorCode.TOPOLOGY_FAILED,
+      `Could not ${what} on queue "${this.spec.queue.name}": ${redactText(messageOf(error))} (if the queue exists with other arguments, delete it or match queueOptions)`,
+      { cause: error, retriable },
+    );
   }
 }

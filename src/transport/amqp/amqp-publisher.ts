@@ -1,10 +1,15 @@
-import type { ConfirmChannel, Message, Options } from 'amqplib';
-import { ConnectionError, ErrorCode } from '../../errors.js';
+import amqplib, { type ConfirmChannel, type Message, type Options } from 'amqplib';
+import type { Observable } from 'rxjs';
+import { ConnectionError, ErrorCode, messageOf, type RxPubsubError } from '../../errors.js';
+import { ConsumerStatusKeeper } from '../consumer-status-keeper.js';
 import type { Logger } from '../../logger.js';
-import { bufferFullError, publishTimeoutError, refusedError, unroutableError } from '../publish-errors.js';
-import { bodyBytes, type OutboundMessage } from '../transport.js';
+import { redactText } from '../../redact-url.js';
+import { messageRefusal } from '../message-limits.js';
+import { bufferFullError, publishTimeoutError, refusedError, unroutableError, unsendableError } from '../publish-errors.js';
+import { bodyBytes, type ConsumerStatus, type OutboundMessage } from '../transport.js';
 import type { AmqpConnection } from './amqp-connection.js';
 import { type ChannelClosed, ManagedChannel } from './managed-channel.js';
+import { settledBy } from './settled-by.js';
 
 interface Pending {
   readonly message: OutboundMessage;
@@ -19,8 +24,12 @@ interface Pending {
 
 export interface AmqpPublisherOptions {
   readonly setup: (channel: ConfirmChannel) => Promise<void>;
+  /** The typed error a setup failure is reported as on `status$`. */
+  readonly setupError: (cause: unknown) => RxPubsubError;
   /** Publishes that may wait for the connection before `publish` rejects. */
   readonly maxPending: number;
+  /** Larger bodies are refused before sending (see message-limits.ts). */
+  readonly maxMessageBytes: number;
   readonly logger: Logger;
   /** Called when a channel the broker had closed (a refused publish) is open and set up again. */
   readonly onRepaired?: () => void;
@@ -41,6 +50,9 @@ const SWEEP_MS = 100;
  */
 export class AmqpPublisher {
   private readonly channel: ManagedChannel<ConfirmChannel>;
+  private readonly status = new ConsumerStatusKeeper();
+  /** `failing` while the publish channel cannot be set up (the exchange exists with another type, say); `consuming` means ready to publish. */
+  readonly status$: Observable<ConsumerStatus> = this.status.status$;
   private readonly waiting: Pending[] = [];
   private readonly unconfirmed = new Set<Pending>();
   /** Publishes not yet settled; `close()` waits for it to reach 0. */
@@ -65,10 +77,12 @@ export class AmqpPublisher {
     });
     let brokerClosed = false;
     this.channel.opened$.subscribe(() => {
+      this.status.consuming();
       if (brokerClosed) options.onRepaired?.();
       brokerClosed = false;
       this.flush();
     });
+    this.channel.setupFailed$.subscribe((error) => this.status.failing(options.setupError(error)));
     this.channel.closed$.subscribe((closed) => {
       brokerClosed ||= closed.code !== undefined;
       this.onChannelClosed(closed);
@@ -79,6 +93,8 @@ export class AmqpPublisher {
   /** Resolves once the broker confirmed the message. */
   publish(message: OutboundMessage): Promise<void> {
     if (this.closed) return Promise.reject(closedError());
+    const refusal = messageRefusal(message, this.options.maxMessageBytes);
+    if (refusal !== undefined) return Promise.reject(unsendableError(message, refusal));
     // Unconfirmed ones count too: on a stalled (half-open) connection they pile up just the same.
     if (this.waiting.length + this.unconfirmed.size >= this.options.maxPending) return Promise.reject(bufferFullError(this.options.maxPending));
     this.outstanding++;
@@ -95,13 +111,29 @@ export class AmqpPublisher {
     return this.channel.ready();
   }
 
-  /** Waits for every outstanding confirm (each bounded by its timeout), then closes the channel. */
-  async close(): Promise<void> {
+  /**
+   * Waits for every outstanding confirm (each bounded by its timeout, all by
+   * `deadline` when given: past it they reject with CLOSED), then closes the
+   * channel, waiting for the broker until `closeBy()` at most.
+   */
+  async close(deadline: number | undefined, closeBy: () => number): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.outstanding > 0) await new Promise<void>((resolve) => (this.idle = resolve));
+    if (this.outstanding > 0) {
+      const idle = new Promise<void>((resolve) => (this.idle = resolve));
+      if (deadline === undefined) await idle;
+      else if (!(await settledBy(idle, deadline))) this.abandon();
+    }
     this.stopSweeping();
-    await this.channel.close();
+    await this.channel.close(closeBy());
+    this.status.stopped();
+  }
+
+  // Past close's deadline: whatever the broker may still confirm, nobody waits for it.
+  private abandon(): void {
+    const error = new ConnectionError(ErrorCode.CLOSED, 'The bus closed before the broker confirmed this publish (close() deadline passed): it may or may not have been delivered');
+    for (const pending of [...this.waiting, ...this.unconfirmed]) this.fail(pending, error);
+    this.options.logger.warn({}, 'close() deadline passed: unconfirmed publishes rejected');
   }
 
   private flush(): void {
@@ -121,11 +153,15 @@ export class AmqpPublisher {
           if (pending.returned) return this.fail(pending, unroutableError(pending.message));
           this.succeed(pending);
         });
-      } catch {
-        // The channel died under us; put it back and wait for the next one.
-        this.unconfirmed.delete(pending);
-        this.waiting.unshift(pending);
-        return;
+      } catch (error) {
+        if (error instanceof amqplib.IllegalOperationError || this.channel.current !== channel) {
+          // The channel died under us; put it back and wait for the next one.
+          this.unconfirmed.delete(pending);
+          this.waiting.unshift(pending);
+          return;
+        }
+        // amqplib could not encode this one message (messageRefusal missed a case): it alone fails, the rest go on.
+        this.fail(pending, unsendableError(pending.message, redactText(messageOf(error)), error));
       }
     }
   }
@@ -141,18 +177,34 @@ export class AmqpPublisher {
     }
   }
 
+  /**
+   * The broker closed a channel. With a refusal code (403, 404, 406) one publish caused it, and only
+   * that one is refused; every other unconfirmed one is sent again on the next channel:
+   *
+   * - the broker handles a channel's publishes in order and stops at the one it refuses, so the
+   *   culprit is the FIRST unconfirmed publish (in the order written) that fits the reason: those
+   *   before it were handled (their confirms still on the way, or lost with the channel: a resend
+   *   may duplicate them, at-least-once), those after it were never looked at;
+   * - it fits when the reason names its exchange (`no exchange 'x'`, `access to exchange 'x'`), or
+   *   gives its size (`message size N is larger than ...`), or names nothing we can compare.
+   *
+   * Resent ones that hit the same fault meet the same rule on the next channel, one at a time.
+   */
   private onChannelClosed({ channel, code, reason }: ChannelClosed<ConfirmChannel>): void {
     const refused = code !== undefined && REFUSAL_CODES.has(code);
+    let culprit: Pending | undefined;
     const resend: Pending[] = [];
     for (const pending of this.unconfirmed) {
       if (pending.channel !== channel) continue;
-      if (refused && blames(reason, pending.message)) {
-        this.fail(pending, refusedError(pending.message, reason));
+      if (refused && culprit === undefined && blames(reason, pending.message)) {
+        culprit = pending;
       } else {
         this.unconfirmed.delete(pending);
         resend.push(pending);
       }
     }
+    // Too large stays too large; a missing exchange is declared again with the next channel, so a retry may do.
+    if (culprit) this.fail(culprit, refusedError(culprit.message, redactText(reason), !/message size/.test(reason)));
     this.waiting.unshift(...resend);
   }
 
@@ -209,10 +261,13 @@ function publishOptions({ properties: p, mandatory }: OutboundMessage): Options.
   } as Options.Publish;
 }
 
-/** Whether the broker's close reason names this message's exchange (or names none). */
+/** Whether the broker's close reason fits this message: its exchange, its size, or nothing to compare. */
 function blames(reason: string, message: OutboundMessage): boolean {
-  const named = /exchange '([^']*)'/.exec(reason)?.[1];
-  return named === undefined || named === message.exchange;
+  const exchange = /exchange '([^']*)'/.exec(reason)?.[1];
+  if (exchange !== undefined) return exchange === message.exchange;
+  const size = /message size (\d+)/.exec(reason)?.[1];
+  if (size !== undefined) return Number(size) === (typeof message.body === 'string' ? Buffer.byteLength(message.body) : message.body.length);
+  return true;
 }
 
 function closedError(): ConnectionError {

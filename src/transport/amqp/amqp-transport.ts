@@ -1,15 +1,20 @@
-import { BehaviorSubject, combineLatest, distinctUntilChanged, map, type Observable, switchMap } from 'rxjs';
+import { BehaviorSubject, combineLatest, distinctUntilChanged, map, type Observable, of, switchMap } from 'rxjs';
 import { ConnectionError, ErrorCode, messageOf } from '../../errors.js';
-import type { ConnectionState, ConsumerSpec, OutboundMessage, QueueConsumer, Transport } from '../transport.js';
+import { redactText, redactUrl } from '../../redact-url.js';
+import type { ConnectionState, ConsumerSpec, ConsumerStatus, OutboundMessage, QueueConsumer, Transport } from '../transport.js';
+import { DEFAULT_MAX_MESSAGE_BYTES } from '../message-limits.js';
 import { AmqpConnection, type AmqpConnectionConfig } from './amqp-connection.js';
 import { AmqpConsumer } from './amqp-consumer.js';
 import { AmqpPublisher } from './amqp-publisher.js';
 import { combinedState } from './combined-state.js';
+import { withConsumers } from '../consumer-status-keeper.js';
 
 /** Options of {@link AmqpTransport}: how to connect, plus the publish buffer bound. */
 export interface AmqpTransportConfig extends AmqpConnectionConfig {
   /** Publishes that may wait for the connection before `publish` rejects. */
   readonly maxPendingPublishes: number;
+  /** Larger message bodies are refused before sending. @default 134217728 (128 MiB, RabbitMQ's max_message_size) */
+  readonly maxMessageBytes?: number;
 }
 
 /**
@@ -24,19 +29,30 @@ export class AmqpTransport implements Transport {
   private consuming: { readonly connection: AmqpConnection; readonly connected: Promise<void> } | undefined;
   private publisher: AmqpPublisher | undefined;
   private readonly consumers = new Set<AmqpConsumer>();
+  /** The publisher and the consumers: while one of them is failing, a connected state$ says `degraded`. */
+  private readonly watched = new BehaviorSubject<readonly { readonly status$: Observable<ConsumerStatus> }[]>([]);
   private readonly connections: BehaviorSubject<readonly AmqpConnection[]>;
   private closed = false;
+  private closing: Promise<void> | undefined;
   readonly inProcess = false;
 
   /** The worst state of the publishing and consuming connections. */
   readonly state$: Observable<ConnectionState>;
 
-  constructor(private readonly config: AmqpTransportConfig) {
+  /** #private: util.inspect and JSON.stringify never show it (the URLs hold passwords). */
+  readonly #config: AmqpTransportConfig;
+
+  constructor(config: AmqpTransportConfig) {
+    this.#config = config;
     this.publishing = new AmqpConnection({ ...config, connectionName: `${config.connectionName} (publish)` });
     this.connections = new BehaviorSubject<readonly AmqpConnection[]>([this.publishing]);
-    this.state$ = this.connections.pipe(
+    const connectionState$ = this.connections.pipe(
       switchMap((connections) => combineLatest(connections.map((c) => c.state$))),
       map(combinedState),
+    );
+    const consumerStatuses$ = this.watched.pipe(switchMap((watched) => (watched.length === 0 ? of([]) : combineLatest(watched.map((c) => c.status$)))));
+    this.state$ = combineLatest([connectionState$, consumerStatuses$]).pipe(
+      map(([state, statuses]) => withConsumers(state, statuses)),
       distinctUntilChanged((a, b) => a.status === b.status),
     );
   }
@@ -45,21 +61,20 @@ export class AmqpTransport implements Transport {
     await this.publishing.connect();
     const publisher = new AmqpPublisher(this.publishing, {
       setup: async (channel) => void (await channel.assertExchange(exchange, 'topic', { durable: true })),
-      maxPending: this.config.maxPendingPublishes,
-      logger: this.config.logger.child({ channel: 'publish' }),
+      setupError: (cause) => exchangeError(exchange, cause),
+      maxPending: this.#config.maxPendingPublishes,
+      maxMessageBytes: this.#config.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+      logger: this.#config.logger.child({ channel: 'publish' }),
       // A refusal may mean the exchange was deleted, and the queues' bindings with it.
       onRepaired: () => this.redeclareConsumers(),
     });
     this.publisher = publisher;
+    this.watched.next([...this.watched.value, publisher]);
     try {
       await publisher.ready();
     } catch (cause) {
       await this.close();
-      throw new ConnectionError(
-        ErrorCode.TOPOLOGY_FAILED,
-        `Could not declare the topic exchange "${exchange}": ${messageOf(cause)} (an exchange of another type or durability exists under that name?)`,
-        { cause },
-      );
+      throw exchangeError(exchange, cause);
     }
   }
 
@@ -72,30 +87,49 @@ export class AmqpTransport implements Transport {
 
   consumer(spec: ConsumerSpec): QueueConsumer {
     const { connection, connected } = this.consumingConnection();
-    const consumer = new AmqpConsumer(connection, connected, spec, this.config.logger.child({ queue: spec.queue.name }), this.config.reconnectDelayMs);
+    const consumer = new AmqpConsumer(connection, connected, spec, this.#config.logger.child({ queue: spec.queue.name }), this.#config.reconnectDelayMs);
     this.consumers.add(consumer);
+    this.watched.next([...this.watched.value, consumer]);
     return consumer;
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(timeoutMs?: number): Promise<void> {
+    this.closing ??= this.shutdown(timeoutMs === undefined ? undefined : Date.now() + timeoutMs);
+    return this.closing;
+  }
+
+  // Each wait on the broker ends by the deadline, or without one within connectTimeoutMs of its start.
+  private async shutdown(deadline: number | undefined): Promise<void> {
     this.closed = true;
-    await Promise.all([...this.consumers].map((c) => c.close()));
-    await this.publisher?.close();
-    await Promise.all([this.publishing.close(), this.consuming?.connection.close()]);
+    const closeBy = (): number => deadline ?? Date.now() + this.#config.connectTimeoutMs;
+    const by = closeBy();
+    await Promise.all([...this.consumers].map((c) => c.close(by)));
+    await this.publisher?.close(deadline, closeBy);
+    const connectionsBy = closeBy();
+    await Promise.all([this.publishing.close(connectionsBy), this.consuming?.connection.close(connectionsBy)]);
     this.connections.complete();
+    this.watched.complete();
+  }
+
+  /** What util.inspect and JSON.stringify show: a redacted summary, never a password. */
+  toJSON(): object {
+    return { transport: 'amqp', urls: this.#config.urls.map(redactUrl), closed: this.closed, consumers: this.consumers.size };
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `AmqpTransport ${JSON.stringify(this.toJSON())}`;
   }
 
   private redeclareConsumers(): void {
     for (const consumer of this.consumers) {
-      consumer.redeclare().catch((error: unknown) => this.config.logger.error({ reason: messageOf(error) }, 'could not declare the queues again'));
+      consumer.redeclare().catch((error: unknown) => this.#config.logger.error({ reason: redactText(messageOf(error)) }, 'could not declare the queues again'));
     }
   }
 
   // Opened on the first consumer: a publish-only bus holds one connection.
   private consumingConnection(): { readonly connection: AmqpConnection; readonly connected: Promise<void> } {
     if (!this.consuming) {
-      const connection = new AmqpConnection({ ...this.config, connectionName: `${this.config.connectionName} (consume)` });
+      const connection = new AmqpConnection({ ...this.#config, connectionName: `${this.#config.connectionName} (consume)` });
       const connected = connection.connect();
       connected.catch(() => undefined); // reported through the consumer's ready()
       this.consuming = { connection, connected };
@@ -103,4 +137,12 @@ export class AmqpTransport implements Transport {
     }
     return this.consuming;
   }
+}
+
+function exchangeError(exchange: string, cause: unknown): ConnectionError {
+  return new ConnectionError(
+    ErrorCode.TOPOLOGY_FAILED,
+    `Could not declare the topic exchange "${exchange}": ${redactText(messageOf(cause))} (an exchange of another type or durability exists under that name?)`,
+    { cause },
+  );
 }

@@ -1,6 +1,6 @@
 import type { ConnectionState } from '../transport.js';
 
-const RANK = { closed: 0, connected: 1, blocked: 2, connecting: 3, disconnected: 4 } as const;
+const RANK = { closed: 0, connected: 1, degraded: 2, blocked: 3, connecting: 4, disconnected: 5 } as const;
 
 /**
  * One state for several connections (publishing and consuming): the worst

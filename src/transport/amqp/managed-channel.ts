@@ -3,6 +3,11 @@ import { Subject, type Subscription } from 'rxjs';
 import { messageOf } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { AmqpConnection } from './amqp-connection.js';
+import { settledBy } from './settled-by.js';
+import { redactText } from '../../redact-url.js';
+
+/** The longest wait between two attempts to set a channel up again. */
+const MAX_REOPEN_DELAY_MS = 30_000;
 
 /** Why a channel closed: the AMQP reply code (404, 406, ...) when the broker closed it. */
 export interface ChannelClosed<C> {
@@ -37,6 +42,11 @@ export class ManagedChannel<C extends Channel> {
 
   /** Emits each channel once its setup succeeded. */
   readonly opened$ = new Subject<C>();
+  /** Emits each setup failure; the channel is then reopened after a delay that doubles each time. */
+  readonly setupFailed$ = new Subject<unknown>();
+  /** Setup failures in a row, for the back-off; 0 once a setup succeeded. */
+  private failures = 0;
+  private lastFailure: string | undefined;
   /** Emits each channel that closed, with the broker's reason. */
   readonly closed$ = new Subject<ChannelClosed<C>>();
 
@@ -68,15 +78,18 @@ export class ManagedChannel<C extends Channel> {
     this.scheduleReopen();
   }
 
-  async close(): Promise<void> {
+  /** Closes the channel, waiting for the broker's answer until `deadline` (epoch ms) at most. */
+  async close(deadline: number): Promise<void> {
     this.closed = true;
     clearTimeout(this.reopenTimer);
     this.subscription.unsubscribe();
     const channel = this.channel;
     this.channel = undefined;
-    if (channel) await channel.close().catch(() => undefined);
+    // Past the deadline the channel is left to its connection, which is destroyed.
+    if (channel) await settledBy(channel.close(), deadline);
     this.settleWaiters(new Error(`${this.options.name} channel closed`));
     this.opened$.complete();
+    this.setupFailed$.complete();
     this.closed$.complete();
   }
 
@@ -86,48 +99,69 @@ export class ManagedChannel<C extends Channel> {
     try {
       channel = (await (this.options.confirm ? model.createConfirmChannel() : model.createChannel())) as unknown as C;
     } catch (error) {
-      logger.debug({ channel: name, reason: messageOf(error) }, 'could not open channel');
+      logger.debug({ channel: name, reason: redactText(messageOf(error)) }, 'could not open channel');
       return; // the connection is going down; the next connect opens again
     }
     let closeCode: number | undefined;
     let closeReason = 'closed';
     channel.on('error', (error: Error & { code?: number }) => {
       closeCode = error.code;
-      closeReason = error.message;
+      closeReason = redactText(error.message);
     });
     channel.on('close', () => this.onClose({ channel, code: closeCode, reason: closeReason }, model));
     try {
       await this.options.setup(channel);
     } catch (error) {
-      logger.error({ channel: name, reason: messageOf(error) }, 'channel setup failed');
-      this.settleWaiters(error);
+      this.setupFailed(error);
       channel.close().catch(() => undefined);
-      if (this.connection.connection === model) this.scheduleReopen();
+      if (this.connection.connection === model) this.scheduleReopen(this.backoffMs());
       return;
     }
     if (this.closed) return void channel.close().catch(() => undefined);
+    if (this.failures > 0) logger.info({ channel: name, failures: this.failures }, 'channel setup succeeded again');
+    this.failures = 0;
+    this.lastFailure = undefined;
     this.channel = channel;
     this.settleWaiters(undefined, channel);
     this.opened$.next(channel);
   }
 
   private onClose(event: ChannelClosed<C>, model: ChannelModel): void {
-    if (this.channel === event.channel) this.channel = undefined;
+    const wasCurrent = this.channel === event.channel;
+    if (wasCurrent) this.channel = undefined;
     this.closed$.next(event);
     // Only a close by the broker (it carries a reply code) is ours to repair: without one, the
     // connection is going down (or we closed the channel), and the next connect reopens it.
-    if (!this.closed && event.code !== undefined && this.connection.connection === model) {
+    // A channel closed during its setup is reopened by the setup's failure, with its back-off.
+    if (!this.closed && wasCurrent && event.code !== undefined && this.connection.connection === model) {
       this.options.logger.warn({ channel: this.options.name, code: event.code, reason: event.reason }, 'channel closed by the broker; reopening');
       this.scheduleReopen();
     }
   }
 
-  private scheduleReopen(): void {
+  // A setup that fails fails the same way until someone changes the broker (a queue re-declared with other
+  // arguments): log each new reason once at error level, not every retry, and retry less and less often.
+  private setupFailed(error: unknown): void {
+    const reason = redactText(messageOf(error));
+    this.failures++;
+    const fields = { channel: this.options.name, reason, failures: this.failures, retryInMs: this.backoffMs() };
+    if (reason === this.lastFailure) this.options.logger.debug(fields, 'channel setup failed again');
+    else this.options.logger.error(fields, 'channel setup failed; retrying');
+    this.lastFailure = reason;
+    this.settleWaiters(error);
+    this.setupFailed$.next(error);
+  }
+
+  private backoffMs(): number {
+    return Math.min(this.options.reopenDelayMs * 2 ** Math.max(0, this.failures - 1), MAX_REOPEN_DELAY_MS);
+  }
+
+  private scheduleReopen(delayMs = this.options.reopenDelayMs): void {
     clearTimeout(this.reopenTimer);
     this.reopenTimer = setTimeout(() => {
       const model = this.connection.connection;
       if (model && !this.closed && !this.channel) void this.open(model);
-    }, this.options.reopenDelayMs);
+    }, delayMs);
   }
 
   private settleWaiters(error: unknown, channel?: C): void {

@@ -2,7 +2,9 @@ import { Observable } from 'rxjs';
 import { ConfigError, ConnectionError, ErrorCode, isRxPubsubError, messageOf, type RxPubsubError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { DEAD_LETTER_QUEUE, retryQueueName, retryQueueOf, serviceQueueOf } from '../queue-topology.js';
-import type { ConsumerSpec, Delivery, QueueConsumer } from '../transport.js';
+import { ConsumerStatusKeeper } from '../consumer-status-keeper.js';
+import type { ConsumerSpec, ConsumerStatus, Delivery, QueueConsumer } from '../transport.js';
+import type { CancelTimer } from './memory-clock.js';
 import type { MemoryBroker } from './memory-broker.js';
 import type { MemoryConnection } from './memory-connection.js';
 import type { DeliverySink, MemoryConsumer } from './memory-consumer.js';
@@ -25,6 +27,9 @@ interface Subscription {
 }
 
 const RESOLVED = Promise.resolve();
+/** The first wait before declaring again after a failure; it doubles up to the maximum. */
+const RETRY_DELAY_MS = 100;
+const MAX_RETRY_DELAY_MS = 30_000;
 
 /**
  * The {@link QueueConsumer} of a memory transport. The queue and its
@@ -49,13 +54,24 @@ export class MemoryQueueConsumer implements QueueConsumer {
   private readonly retryDelays = new Set<number>();
   private readonly subscriptions = new Set<Subscription>();
   private failure: RxPubsubError | undefined;
+  private readonly status = new ConsumerStatusKeeper();
+  /** Declaring again failed that many times in a row; a retry is scheduled while it is above 0. */
+  private retries = 0;
+  private cancelRetry: CancelTimer | undefined;
+  private lastFailure: string | undefined;
+
+  readonly status$: Observable<ConsumerStatus> = this.status.status$;
 
   constructor(
     private readonly link: ConnectionLink,
     private readonly spec: ConsumerSpec,
     private readonly logger: Logger,
   ) {
+    // A first declaration that fails is reported by ready(), bind() and deliveries$, and not retried:
+    // the bus's connect fails with it. A later one (queue deleted, reconnect) is retried, as on RabbitMQ.
     this.failure = this.declare();
+    if (this.failure === undefined) this.status.consuming();
+    else this.status.failing(this.failure);
   }
 
   readonly deliveries$: Observable<Delivery> = new Observable<Delivery>((subscriber) => {
@@ -75,15 +91,15 @@ export class MemoryQueueConsumer implements QueueConsumer {
         logger.warn({ queue }, message);
         link.broker.clock.schedule(() => {
           if (subscriber.closed || link.closed || link.connection.closed) return;
-          this.failure = this.declare();
-          start();
+          this.declareAgain();
         }, 0);
       },
     };
     const start = (): void => {
       if (consumer !== undefined || subscriber.closed) return;
-      const failure = this.failure ?? (link.closed ? closedError() : undefined);
-      if (failure !== undefined) return subscriber.error(failure);
+      if (link.closed) return subscriber.error(closedError());
+      if (this.failure !== undefined && this.retries > 0) return; // declareAgain() starts it once it succeeds
+      if (this.failure !== undefined) return subscriber.error(this.failure);
       if (link.connection.closed) return;
       try {
         consumer = link.broker.consume(queue, link.connection, spec.prefetch, sink);
@@ -138,21 +154,45 @@ export class MemoryQueueConsumer implements QueueConsumer {
   }
 
   redeclare(): Promise<void> {
-    return this.apply(() => {
-      const failure = this.declare();
-      if (failure !== undefined) throw failure;
-    }, 'declare again queue');
+    const { link } = this;
+    if (link.closed) return Promise.reject(closedError());
+    if (link.connection.closed) return link.whenConnected().then(() => this.redeclare());
+    this.declareAgain();
+    return this.failure === undefined ? RESOLVED : Promise.reject(this.failure);
   }
 
   /** @internal The transport has a new connection: declare everything again and consume again. */
   reconnected(): void {
-    this.failure = this.declare();
-    for (const subscription of [...this.subscriptions]) subscription.start();
+    this.declareAgain();
   }
 
   /** @internal The transport closed: complete every subscription, waiting ones included. */
   transportClosed(): void {
+    this.cancelRetry?.();
     for (const subscription of [...this.subscriptions]) subscription.complete();
+    this.status.stopped();
+  }
+
+  /**
+   * Declares everything again and consumes again; while that fails, the status
+   * is `failing` and it is retried after a delay that doubles each time, as the
+   * AMQP consumer reopens its channel.
+   */
+  private declareAgain(): void {
+    this.cancelRetry?.();
+    this.cancelRetry = undefined;
+    this.failure = this.declare();
+    if (this.failure === undefined) {
+      this.retries = 0;
+      this.status.consuming();
+      for (const subscription of [...this.subscriptions]) subscription.start();
+      return;
+    }
+    this.status.failing(this.failure);
+    const delayMs = Math.min(RETRY_DELAY_MS * 2 ** this.retries++, MAX_RETRY_DELAY_MS);
+    this.cancelRetry = this.link.broker.clock.timer(() => {
+      if (!this.link.closed && !this.link.connection.closed) this.declareAgain();
+    }, delayMs);
   }
 
   private apply(operation: () => unknown, what: string): Promise<void> {
@@ -180,10 +220,15 @@ export class MemoryQueueConsumer implements QueueConsumer {
       broker.declareQueue(queue.name, serviceQueueOf(queue), connection);
       for (const key of this.keys) broker.bind(exchange, queue.name, key);
       for (const delayMs of this.retryDelays) this.declareRetryQueue(delayMs);
+      this.lastFailure = undefined;
       return undefined;
     } catch (error) {
       const failure = toRxPubsubError(error, `declare queue "${queue.name}"`);
-      this.logger.error({ queue: queue.name, error: failure.message }, 'could not declare the queue');
+      // Each new reason once at error level, not every retry.
+      const fields = { queue: queue.name, error: failure.message, retries: this.retries };
+      if (failure.message === this.lastFailure) this.logger.debug(fields, 'could not declare the queue, again');
+      else this.logger.error(fields, 'could not declare the queue');
+      this.lastFailure = failure.message;
       return failure;
     }
   }

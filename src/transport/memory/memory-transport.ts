@@ -1,7 +1,10 @@
-import { BehaviorSubject, type Observable } from 'rxjs';
+import { BehaviorSubject, combineLatest, distinctUntilChanged, map, type Observable, of, switchMap } from 'rxjs';
+import { withConsumers } from '../consumer-status-keeper.js';
 import { ConfigError, ConnectionError, ErrorCode, PublishError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
-import { bufferFullError, publishTimeoutError, refusedError, unroutableError } from '../publish-errors.js';
+import { redactUrl } from '../../redact-url.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, messageRefusal } from '../message-limits.js';
+import { bufferFullError, publishTimeoutError, refusedError, unroutableError, unsendableError } from '../publish-errors.js';
 import { bodyBytes, type ConnectionState, type ConsumerSpec, type OutboundMessage, type QueueConsumer, type Transport } from '../transport.js';
 import { Deque } from './deque.js';
 import { MemoryBroker, type PublishOutcome } from './memory-broker.js';
@@ -16,6 +19,8 @@ export interface MemoryTransportOptions {
   readonly logger: Logger;
   /** Publishes that may be held while disconnected or blocked before `publish` rejects. @default 10000 */
   readonly maxPendingPublishes?: number;
+  /** Larger message bodies are refused with `PUBLISH_REFUSED`, as on RabbitMQ. @default 134217728 (128 MiB, RabbitMQ's max_message_size) */
+  readonly maxMessageBytes?: number;
 }
 
 /** A publish waiting for the connection to come back or the alarm to end. */
@@ -62,7 +67,15 @@ export class MemoryTransport implements Transport {
   readonly broker: MemoryBroker;
   readonly inProcess = true;
   private readonly state = new BehaviorSubject<ConnectionState>({ status: 'connecting' });
-  readonly state$: Observable<ConnectionState> = this.state.asObservable();
+  private readonly consumerList = new BehaviorSubject<readonly MemoryQueueConsumer[]>([]);
+  /** The connection's state; `degraded` while the connection is up and a consumer is failing. */
+  readonly state$: Observable<ConnectionState> = combineLatest([
+    this.state,
+    this.consumerList.pipe(switchMap((consumers) => (consumers.length === 0 ? of([]) : combineLatest(consumers.map((c) => c.status$))))),
+  ]).pipe(
+    map(([state, statuses]) => withConsumers(state, statuses)),
+    distinctUntilChanged((a, b) => a === b || (a.status === 'degraded' && b.status === 'degraded')),
+  );
   private readonly url: string;
   private readonly logger: Logger;
   private readonly link: ConnectionLink & { connection: MemoryConnection; closed: boolean };
@@ -70,6 +83,7 @@ export class MemoryTransport implements Transport {
   private readonly consumers = new Set<MemoryQueueConsumer>();
   private readonly held = new Deque<HeldPublish>();
   private readonly maxPending: number;
+  private readonly maxMessageBytes: number;
   private reconnectWaiters: (() => void)[] = [];
   /** Publishes wait: the connection is down or blocked. */
   private holding = false;
@@ -80,8 +94,9 @@ export class MemoryTransport implements Transport {
   private closed$: Promise<void> | undefined;
 
   constructor(options: MemoryTransportOptions) {
-    this.url = options.url;
+    this.url = redactUrl(options.url);
     this.maxPending = options.maxPendingPublishes ?? 10_000;
+    this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.broker = MemoryBroker.named(brokerNameOf(options.url));
     this.logger = options.logger.child({ broker: this.broker.name });
     this.link = {
@@ -109,6 +124,9 @@ export class MemoryTransport implements Transport {
 
   /** Confirmed as soon as routed; while disconnected or blocked, held (at most `timeoutMs`). */
   publish(message: OutboundMessage): Promise<void> {
+    // What amqplib could not encode (or RabbitMQ would refuse for size) is refused here too, before holding.
+    const refusal = messageRefusal(message, this.maxMessageBytes);
+    if (refusal !== undefined) return Promise.reject(unsendableError(message, refusal));
     if (this.holding || this.closing) return this.hold(message);
     const outcome = this.broker.publish(message.exchange, message.routingKey, bodyBytes(message.body), message.properties);
     if (outcome === 'routed' || (outcome === 'unroutable' && message.mandatory !== true)) return RESOLVED;
@@ -117,21 +135,43 @@ export class MemoryTransport implements Transport {
 
   consumer(spec: ConsumerSpec): QueueConsumer {
     const consumer = new MemoryQueueConsumer(this.link, spec, this.logger.child({ queue: spec.queue.name }));
-    if (!this.link.closed) this.consumers.add(consumer);
+    if (!this.link.closed) {
+      this.consumers.add(consumer);
+      this.consumerList.next([...this.consumers]);
+    }
     return consumer;
   }
 
-  /** Waits for held publishes (each bounded by its timeout), then closes. Idempotent. */
-  close(): Promise<void> {
+  /**
+   * Waits for held publishes (each bounded by its timeout; all by `timeoutMs`,
+   * on the broker's clock, past which they reject with `CLOSED`), then closes. Idempotent.
+   */
+  close(timeoutMs?: number): Promise<void> {
     if (this.closed$ !== undefined) return this.closed$;
     this.closing = true;
     if (this.unsettled === 0) {
       this.finish();
       this.closed$ = RESOLVED;
     } else {
-      this.closed$ = new Promise<void>((resolve) => (this.drained = resolve)).then(() => this.finish());
+      const cancel = timeoutMs === undefined ? undefined : this.broker.clock.timer(() => this.abandonHeld(), timeoutMs);
+      this.closed$ = new Promise<void>((resolve) => (this.drained = resolve)).then(() => {
+        cancel?.();
+        this.finish();
+      });
     }
     return this.closed$;
+  }
+
+  // Past close's deadline: the held publishes were never sent, and now never will be.
+  private abandonHeld(): void {
+    const error = new ConnectionError(ErrorCode.CLOSED, 'The bus closed before this publish could be sent (close() deadline passed): it was not delivered');
+    while (this.held.length > 0) this.settle(this.held.shift() as HeldPublish, error);
+    this.logger.warn({}, 'close() deadline passed: held publishes rejected');
+  }
+
+  /** What JSON.stringify shows (the broker it holds is a graph with cycles). */
+  toJSON(): object {
+    return { transport: 'memory', url: this.url, broker: this.broker.name, closed: this.closed$ !== undefined };
   }
 
   private finish(): void {
@@ -139,6 +179,7 @@ export class MemoryTransport implements Transport {
     this.broker.disconnect(this.link.connection);
     for (const consumer of this.consumers) consumer.transportClosed();
     this.consumers.clear();
+    this.consumerList.complete();
     this.wakeReconnectWaiters();
     this.state.next({ status: 'closed' });
     this.state.complete();

@@ -6,16 +6,17 @@ import type { ResolvedOptions } from './options.js';
 /** `memory://NAME` → the in-process broker NAME; `amqp(s)://` → RabbitMQ. */
 export function createTransport(options: ResolvedOptions): Transport {
   if (options.transport) return options.transport;
-  const [first = ''] = options.urls;
+  const urls = options.urls.reveal();
+  const [first = ''] = urls;
   const logger = options.logger.child({ transport: first.startsWith('memory://') ? 'memory' : 'amqp' });
   if (first.startsWith('memory://')) return new MemoryTransport({ url: first, logger, maxPendingPublishes: options.maxPendingPublishes });
   return new AmqpTransport({
-    urls: options.urls,
+    urls,
     heartbeatSeconds: options.heartbeatSeconds,
     reconnectDelayMs: options.reconnectDelayMs,
     connectTimeoutMs: options.connectTimeoutMs,
     connectionName: options.connectionName,
-    tls: options.tls,
+    tls: options.tls?.reveal(),
     maxPendingPublishes: options.maxPendingPublishes,
     logger,
   });

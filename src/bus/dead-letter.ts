@@ -1,4 +1,4 @@
-import { DeadLetterHeader as Header, pendingHeaderOf, routingKeyOfDelivery } from '../core/headers.js';
+import { DeadLetterHeader as Header, pendingHeaderOf, publishedRoutingKeyOf } from '../core/headers.js';
 import type { HandlerFailure } from '../core/outcome.js';
 import type { Delivery, MessageProperties, OutboundMessage } from '../transport/transport.js';
 
@@ -62,7 +62,7 @@ function copyOf(
       [Header.PATTERNS]: patterns.join(' '),
       [Header.ATTEMPTS]: failure.attempt,
       [Header.HISTORY]: historyOf(headers[Header.HISTORY], failure),
-      [Header.ROUTING_KEY]: routingKeyOfDelivery(delivery),
+      [Header.ROUTING_KEY]: publishedRoutingKeyOf(delivery),
       ...extra,
     },
   };

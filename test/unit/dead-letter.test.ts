@@ -10,7 +10,8 @@ function delivery(
   routingKey = 'order.created',
 ): Delivery {
   return {
-    exchange: 'events',
+    // Keyed by a queue name ('q', 'orders'): it came back through the default exchange.
+    exchange: routingKey.includes('.') ? 'events' : '',
     routingKey,
     body,
     properties,

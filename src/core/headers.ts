@@ -22,6 +22,12 @@ export const DeadLetterHeader = {
   PENDING: 'rx-pubsub-pending',
   /** The routing key it was published with (a copy travels keyed by a queue name); informational, never used for routing. */
   ROUTING_KEY: 'rx-pubsub-routing-key',
+  /**
+   * On a copy: how many of the original's own headers were left out, because
+   * they could not be sent again (too large together, or of a type the AMQP
+   * client cannot encode). Absent when none was.
+   */
+  DROPPED_HEADERS: 'rx-pubsub-dropped-headers',
 } as const;
 
 /** Set by RabbitMQ on redeliveries from quorum queues: earlier deliveries of this message. */

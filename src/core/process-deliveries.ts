@@ -264,7 +264,13 @@ function deadLetter(attempt: number, failures: readonly HandlerFailure[]): Outco
 
 function failed(attempt: number, failures: readonly HandlerFailure[]): Failed {
   const reason = failures.map((f) => (f.pattern ? `${f.pattern}: ${reasonOf(f.error)}` : reasonOf(f.error))).join('; ');
-  return { attempt, reason: reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON - 1)}…` : reason, failures };
+  return { attempt, reason: reason.length > MAX_REASON ? `${cutAt(reason, MAX_REASON - 1)}…` : reason, failures };
+}
+
+// Never between the two halves of a surrogate pair: a lone half is sent as U+FFFD.
+function cutAt(text: string, end: number): string {
+  const code = text.charCodeAt(end - 1);
+  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? end - 1 : end);
 }
 
 // A handler's error is the application's object: its `message` getter may throw, or return a non-string.

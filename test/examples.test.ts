@@ -257,7 +257,7 @@ it('examples - npm start runs the demo on the memory broker and exits 0', async 
   expect(stdout).toContain('[SendEmail]       order.created: "Order A-1001 confirmed (138.90 EUR)" to u-1001');
   expect(stdout).toContain('✓ order.created acked (4 handlers succeeded)');
   expect(stdout).toContain('7 published, 7 settled: 7 acked, 0 unhandled, 0 dead-lettered');
-  expect(stdout).toContain('bus.stats()      {"published":6,"acked":7,"unhandled":0,"retried":0,"deadLettered":0} (+1 published by the legacy checkout)');
+  expect(stdout).toContain('bus.stats()      {"published":6,"acked":7,"unhandled":0,"retried":0,"deadLettered":0,"dropped":0,"pipelineRestarts":0} (+1 published by the legacy checkout)');
   expect(stdout.trimEnd().endsWith('Closed.')).toBe(true);
 }, 60_000);
 

@@ -1,16 +1,17 @@
 import { Observable, Subject, Subscription, type Subscriber, takeUntil, tap } from 'rxjs';
 import type { Handler, RegisteredHandler } from '../core/handler.js';
-import { checkRetryPolicy, type RetryPolicy } from '../core/retry-policy.js';
+import type { RetryPolicy } from '../core/retry-policy.js';
 import type { Settlement } from '../core/outcome.js';
 import { processDeliveries } from '../core/process-deliveries.js';
-import { ConfigError, ConnectionError, ErrorCode, isRxPubsubError, messageOf, PublishError, RxPubsubError, show } from '../errors.js';
+import { ConfigError, ConnectionError, ErrorCode } from '../errors.js';
 import type { AnyEventDefinition } from '../event/define-event.js';
 import { ensureEvent, type Event, routingKeyOf } from '../event/event.js';
 import { encodeEventInProcess, eventJson, wirePropertiesOf } from '../event/serializer.js';
-import { compilePattern, type Pattern } from '../routing/pattern.js';
+import type { Pattern } from '../routing/pattern.js';
 import { Registry } from '../routing/registry.js';
 import type { ConnectionState, OutboundMessage, QueueConsumer, Transport } from '../transport/transport.js';
 import { BindingSet } from './binding-set.js';
+import { checkHandler, compiledPattern, invalidEventError, publishFailure, retryOptionOf, safeMessageOf } from './checked-arguments.js';
 import { createTransport } from './create-transport.js';
 import { decodeDelivery } from './decode-delivery.js';
 import { GuardedObservable, type ObserverFailure } from './guarded-observable.js';
@@ -463,63 +464,6 @@ function settledWithin(promise: Promise<void>, ms: number): Promise<boolean> {
 }
 
 const NO_ROUTES: readonly never[] = [];
-
-/** `compilePattern`, for any value a caller passes: a typed ConfigError, never a TypeError. */
-function compiledPattern(pattern: unknown, method: string): Pattern {
-  try {
-    return compilePattern(pattern as string);
-  } catch (error) {
-    if (isRxPubsubError(error)) throw error;
-    throw new ConfigError(ErrorCode.INVALID_PATTERN, `${method}(pattern): the pattern could not be read (${safeMessageOf(error)})`, { cause: error });
-  }
-}
-
-/** A function, or an object with a handle(event) method; a revoked Proxy or a throwing getter is refused here, not on the first event. */
-function checkHandler(handler: unknown, pattern: string): void {
-  let ok: boolean;
-  try {
-    if (typeof handler === 'function') Reflect.getPrototypeOf(handler);
-    ok = typeof handler === 'function' || (typeof handler === 'object' && handler !== null && typeof (handler as { handle?: unknown }).handle === 'function');
-  } catch (error) {
-    throw new ConfigError(ErrorCode.INVALID_ARGUMENT, `handle("${pattern}", handler): the handler could not be read (${safeMessageOf(error)})`, { cause: error });
-  }
-  if (!ok) throw new ConfigError(ErrorCode.INVALID_ARGUMENT, `handle("${pattern}", handler): handler must be a function or an object with a handle(event) method`);
-}
-
-function retryOptionOf(options: unknown, pattern: string): RetryPolicy | undefined {
-  const where = `handle("${pattern}") option retry`;
-  try {
-    if (options !== undefined && (typeof options !== 'object' || options === null)) {
-      throw new ConfigError(ErrorCode.INVALID_ARGUMENT, `handle("${pattern}", handler, options): options must be an object such as { retry }`);
-    }
-    const retry = (options as HandleOptions | undefined)?.retry;
-    return retry === undefined ? undefined : checkRetryPolicy(retry, where);
-  } catch (error) {
-    if (isRxPubsubError(error)) throw error;
-    throw new ConfigError(ErrorCode.INVALID_OPTIONS, `${where} could not be read (${safeMessageOf(error)})`, { cause: error });
-  }
-}
-
-// What checking or encoding an event threw: ours as is, anything else (a schema's bug, a RangeError from JSON.stringify) wrapped.
-function invalidEventError(error: unknown): RxPubsubError {
-  if (isRxPubsubError(error)) return error;
-  return new ConfigError(ErrorCode.INVALID_DATA, `publish(): the event could not be checked or encoded (${safeMessageOf(error)})`, { cause: error });
-}
-
-function publishFailure(error: unknown): RxPubsubError {
-  if (isRxPubsubError(error)) return error;
-  return new PublishError(ErrorCode.PUBLISH_REFUSED, `publish(): the transport failed (${safeMessageOf(error)})`, { cause: error });
-}
-
-// messageOf, for errors whose message getter throws or is not a string.
-function safeMessageOf(error: unknown): string {
-  try {
-    const message: unknown = messageOf(error);
-    return typeof message === 'string' ? message : show(message);
-  } catch {
-    return 'an error whose message cannot be read';
-  }
-}
 
 function closedError(method: string): ConnectionError {
   return new ConnectionError(ErrorCode.CLOSED, `${method}() on a closed bus: connect a new bus with EventBus.connect()`);

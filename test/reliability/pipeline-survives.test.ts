@@ -5,10 +5,10 @@
  */
 import { map, Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { createEvent, type Delivery, EventBus, MemoryTransport, type QueueConsumer, silentLogger, type Transport } from '../../src/index.js';
+import { createEvent, defineEvent, type Delivery, EventBus, MemoryTransport, type QueueConsumer, silentLogger, type StandardSchemaV1, type Transport } from '../../src/index.js';
 import { rawChannel } from '../support/broker.js';
 import { MemoryBroker } from '../../src/transport/memory/memory-broker.js';
-import { collectSettlements, connectBus, names, orderEvent, recordingLogger, teardown, TRANSPORTS, waitFor, waitForCount } from './support.js';
+import { brokerView, collectSettlements, connectBus, names, orderEvent, recordingLogger, teardown, TRANSPORTS, waitFor, waitForCount } from './support.js';
 
 /** An Error whose `message` getter throws: messageOf, loggers and reason headers all read it. */
 function errorWithThrowingMessage(): Error {
@@ -110,6 +110,46 @@ describe.each(TRANSPORTS)('pipeline survives (%s)', (kind, makeUrl) => {
     await bus.publish(orderEvent('created'));
     await expectStillConsuming(bus, url, queue, handled);
     expect(logger.lines.some((line) => line.level === 'error' && line.fields.reason === 'operator broke')).toBe(true);
+  });
+});
+
+describe.each(TRANSPORTS)('pipeline survives - catalog (%s)', (_kind, makeUrl) => {
+  it('pipeline survives - an upcaster and a schema that throw hostile errors dead-letter their event; later events are handled', async () => {
+    const schema: StandardSchemaV1 = {
+      '~standard': {
+        version: 1,
+        vendor: 'test',
+        validate: (value) => {
+          if ((value as { bad?: boolean }).bad) throw errorWithThrowingMessage();
+          return { value };
+        },
+      },
+    };
+    const Created = defineEvent('order', 'created', {
+      version: 2,
+      schema,
+      upcast: {
+        1: () => {
+          throw errorWithThrowingMessage();
+        },
+      },
+    });
+    const url = makeUrl();
+    const { exchange, queue } = names('surv-catalog');
+    const bus = (await connectBus({ url, exchange, queue, events: [Created] } as never)) as unknown as EventBus;
+    const settlements = collectSettlements(bus);
+    const handled: unknown[] = [];
+    bus.handle('order.created', (event) => void handled.push(event.data));
+    await bus.ready();
+    // A version 1 event (its upcaster throws) and one whose data the schema throws on, both sent as a foreign publisher would.
+    const view = await brokerView(url);
+    for (const event of [createEvent({ domain: 'order', action: 'created', data: { v: 1 }, version: 1 }), createEvent({ domain: 'order', action: 'created', data: { bad: true }, version: 2 })]) {
+      await view.publish(exchange, 'order.created', Buffer.from(JSON.stringify(event)), { contentType: 'application/json', messageId: event.id });
+    }
+    await waitForCount(settlements, 2, 'settlements');
+    expect(settlements.map((s) => s.outcome.kind)).toEqual(['dead-letter', 'dead-letter']);
+    await bus.publish(Created.create({ ok: true } as never));
+    await waitFor(() => handled.length === 1, { description: 'a later event to be handled' });
   });
 });
 

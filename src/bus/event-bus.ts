@@ -88,7 +88,7 @@ export interface BusStats {
 export class EventBus<E extends Event<unknown> = Event> {
   private readonly handlers = new Registry<RegisteredHandler>();
   private readonly inFlight = new Set<Delivery>();
-  private readonly redeliveries = new RedeliveryCounter();
+  private readonly redeliveries: RedeliveryCounter;
   private readonly streams = new Registry<Subscriber<Event>>();
   private readonly bindings: BindingSet | undefined;
   private readonly stopConsuming = new Subject<void>();
@@ -146,6 +146,7 @@ export class EventBus<E extends Event<unknown> = Event> {
     private readonly consumer: QueueConsumer | undefined,
   ) {
     this.state$ = transport.state$;
+    this.redeliveries = new RedeliveryCounter(config.queueOptions.type === 'quorum');
     this.bindings = consumer && new BindingSet(consumer, config.queueOptions.exclusive);
     this.settlements$ = new GuardedObservable<Settlement>(this.observerFailed('settlements$'), (subscriber) => this.settlements.subscribe(subscriber));
   }

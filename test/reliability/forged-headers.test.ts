@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DeadLetterHeader, type Event, type MessageProperties } from '../../src/index.js';
-import { cleanupRetryQueues, type TransportKind } from './support.js';
+import { cleanupRetryQueues, rig, type TransportKind } from './support.js';
 import { brokerView, collectSettlements, connectBus, names, orderEvent, TRANSPORTS, waitForCount } from './support.js';
 
 const RETRY = { attempts: 3, delaysMs: 60_000 } as const;
@@ -34,7 +34,7 @@ async function setup(makeUrl: () => string, prefix: string, options: { failing?:
   return { bus, exchange, queue, ran, settlements, publish };
 }
 
-describe.each(TRANSPORTS)('forged headers (%s)', (_kind: TransportKind, makeUrl) => {
+describe.each(TRANSPORTS)('forged headers (%s)', (kind: TransportKind, makeUrl) => {
   it('forged headers - rx-pubsub-routing-key cannot route a user event published as order.created to user.* handlers', async () => {
     const { exchange, ran, settlements, publish } = await setup(makeUrl, 'forge-key');
     const userEvent = { ...orderEvent(), domain: 'user', action: 'deleted' } as Event;
@@ -86,5 +86,23 @@ describe.each(TRANSPORTS)('forged headers (%s)', (_kind: TransportKind, makeUrl)
     await waitForCount(settlements, 1, 'settlements');
     expect(ran).toEqual(['order.*:created']);
     expect(settlements[0]?.outcome.kind === 'retry' && settlements[0].outcome.attempt).toBe(1);
+  });
+
+  it('forged headers - a publisher\'s x-delivery-count on a classic queue does not make a redelivered message poison', async () => {
+    const r = await rig(kind);
+    const { exchange, queue } = names('forge-count');
+    const bus = await connectBus({ url: r.url, exchange, queue, maxRedeliveries: 3 });
+    const settlements = collectSettlements(bus);
+    await r.bind(exchange, queue, 'order.created');
+    const view = await brokerView(r.directUrl);
+    const event = orderEvent('created');
+    await view.publish(exchange, 'order.created', Buffer.from(JSON.stringify(event)), propertiesOf(event, { 'x-delivery-count': 999 }));
+    await r.requeue(queue, 1); // now it is a redelivery, as after a consumer crash
+    const ran: string[] = [];
+    bus.handle('order.created', (e) => void ran.push(e.id));
+    await waitForCount(settlements, 1, 'settlements');
+    expect(settlements[0]?.delivery.redelivered).toBe(true);
+    expect(settlements[0]?.outcome.kind).toBe('ack');
+    expect(ran).toEqual([event.id]);
   });
 });

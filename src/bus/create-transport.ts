@@ -9,7 +9,7 @@ export function createTransport(options: ResolvedOptions): Transport {
   const urls = options.urls.reveal();
   const [first = ''] = urls;
   const logger = options.logger.child({ transport: first.startsWith('memory://') ? 'memory' : 'amqp' });
-  if (first.startsWith('memory://')) return new MemoryTransport({ url: first, logger, maxPendingPublishes: options.maxPendingPublishes });
+  if (first.startsWith('memory://')) return new MemoryTransport({ url: withoutCredentials(first), logger, maxPendingPublishes: options.maxPendingPublishes });
   return new AmqpTransport({
     urls,
     heartbeatSeconds: options.heartbeatSeconds,
@@ -20,4 +20,12 @@ export function createTransport(options: ResolvedOptions): Transport {
     maxPendingPublishes: options.maxPendingPublishes,
     logger,
   });
+}
+
+// The in-process broker has no login: credentials in a memory:// URL mean nothing, and the transport shows its URL in state$.
+function withoutCredentials(url: string): string {
+  const parsed = new URL(url);
+  parsed.username = '';
+  parsed.password = '';
+  return parsed.toString();
 }

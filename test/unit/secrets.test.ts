@@ -46,6 +46,10 @@ describe('secrets', () => {
     expectNoSecret(bus, formsOf(password));
     expectNoSecret(resolveOptions({ url, tls: { passphrase: `tls-${password}` } }), [...formsOf(password), `tls-${password}`]);
     expect(inspect(bus)).toContain('svc-user:***@');
+    const states: unknown[] = [];
+    bus.state$.subscribe((state) => states.push(state)).unsubscribe();
+    expect(states).not.toHaveLength(0);
+    expectNoSecret(states, formsOf(password));
     expect(JSON.parse(JSON.stringify(bus))).toMatchObject({ exchange, queue, state: 'open' });
   });
 

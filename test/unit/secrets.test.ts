@@ -60,6 +60,9 @@ describe('secrets', () => {
     expectNoSecret(bus, ['guest:guest']);
     expectNoSecret(resolveOptions({ url: [amqpUrl(), amqpUrl()] }), ['guest:guest']);
     expect(inspect(bus)).toContain('guest:***@');
+    const states: unknown[] = [];
+    bus.state$.subscribe((state) => states.push(state)).unsubscribe();
+    expectNoSecret(states, ['guest:guest']);
   });
 
   it.each(PASSWORDS)('secrets - the error of a refused login never shows the password %j', async (password) => {

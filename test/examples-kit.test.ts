@@ -182,7 +182,7 @@ const DEMO_SETTLED = {
   handlers: { 'user.registered': [2], 'order.created': [4, 4], 'order.paid': [2], 'order.shipped': [3], 'order.cancelled': [3], 'user.updated': [2] },
 };
 /** The service bus's counters after the demo: the legacy checkout's publish is not among them. */
-const DEMO_STATS = { published: 6, acked: 7, unhandled: 0, retried: 0, deadLettered: 0 };
+const DEMO_STATS = { published: 6, acked: 7, unhandled: 0, retried: 0, deadLettered: 0, dropped: 0, pipelineRestarts: 0 };
 
 describe('examples on memory://', () => {
   it('examples - SendEmail emails every demo event on testBus, the dead-lettered order included, which waits in Q.dlq with its reason', async () => {
@@ -226,7 +226,7 @@ describe('examples on memory://', () => {
       'Your profile was updated (name)',
     ]);
     expect(email.sent.map((e) => e.eventId)).toEqual(story.map((step) => step.event.id));
-    expect(bus.stats()).toEqual({ published: 6, acked: 6, unhandled: 0, retried: 0, deadLettered: 1 });
+    expect(bus.stats()).toEqual({ published: 6, acked: 6, unhandled: 0, retried: 0, deadLettered: 1, dropped: 0, pipelineRestarts: 0 });
 
     expect(broker.queueDepth(queue)).toBe(0);
     expect(broker.unackedCount(queue)).toBe(0);
@@ -259,7 +259,7 @@ describe('examples on memory://', () => {
     const result = await runStreamApp({ url, queue, log: () => {}, orders: 8, durationMs: 160, windowMs: 40, seed: 7 });
 
     const total = result.published.length;
-    expect(result.stats).toEqual({ published: total, acked: total, unhandled: 0, retried: 0, deadLettered: 0 });
+    expect(result.stats).toEqual({ published: total, acked: total, unhandled: 0, retried: 0, deadLettered: 0, dropped: 0, pipelineRestarts: 0 });
     const paid = result.published.filter((e) => e.domain === 'order' && e.action === 'paid');
     expect(result.windows.reduce((sum, w) => sum + w.payments, 0)).toBe(paid.length);
     expect(result.windows.reduce((sum, w) => sum + w.revenueCents, 0)).toBe(

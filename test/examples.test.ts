@@ -93,7 +93,7 @@ it('examples - main routes every demo event to the handlers its patterns select,
   const result = await runDemo({ url: memoryUrl('demo'), log });
 
   // One of the 7 comes from the legacy checkout's bus, not this one.
-  expect(result.stats).toEqual({ published: 6, acked: 7, unhandled: 0, retried: 0, deadLettered: 0 });
+  expect(result.stats).toEqual({ published: 6, acked: 7, unhandled: 0, retried: 0, deadLettered: 0, dropped: 0, pipelineRestarts: 0 });
   expect(result.settlements.every((s) => s.event?.correlationId === result.correlationId)).toBe(true);
   // order.* / user.* → SendEmail; order.{created,shipped,cancelled} → UpdateInventory; * → LogAnalytics; *.created → audit
   expect(handlersPerKey(result.settlements)).toEqual({
@@ -176,7 +176,7 @@ it('examples - an order UpdateInventory cannot fill is dead-lettered, and the ot
     failures: [{ pattern: 'order.created' }],
   });
   expect(email.sent).toHaveLength(1);
-  expect(bus.stats()).toEqual({ published: 1, acked: 0, unhandled: 0, retried: 0, deadLettered: 1 });
+  expect(bus.stats()).toEqual({ published: 1, acked: 0, unhandled: 0, retried: 0, deadLettered: 1, dropped: 0, pipelineRestarts: 0 });
 });
 
 it('examples - the stream app windows add up to the payments published, and the scan counts every event', async () => {
@@ -199,7 +199,7 @@ it('examples - the stream app windows add up to the payments published, and the 
   const orders = (action: string) => result.published.filter((e) => e.domain === 'order' && e.action === action).length;
   expect(result.funnel).toEqual({ created: orders('created'), paid: orders('paid'), shipped: orders('shipped'), cancelled: orders('cancelled') });
   expect(lines).toContain(`  ${orders('created')} created → ${orders('paid')} paid → ${orders('shipped')} shipped;  ${orders('cancelled')} cancelled, ${orders('created') - orders('shipped') - orders('cancelled')} still open`);
-  expect(result.stats).toEqual({ published: result.published.length, acked: result.published.length, unhandled: 0, retried: 0, deadLettered: 0 });
+  expect(result.stats).toEqual({ published: result.published.length, acked: result.published.length, unhandled: 0, retried: 0, deadLettered: 0, dropped: 0, pipelineRestarts: 0 });
   expect(result.email.sent).toHaveLength(result.published.length);
   expect(result.analytics.records).toHaveLength(result.published.length);
 
@@ -225,7 +225,7 @@ it('examples - main runs the same on RabbitMQ', async () => {
   });
   const { log, lines } = collector();
   const result = await runDemo({ url: amqpUrl(), exchange, queue, log });
-  expect(result.stats).toEqual({ published: 6, acked: 7, unhandled: 0, retried: 0, deadLettered: 0 });
+  expect(result.stats).toEqual({ published: 6, acked: 7, unhandled: 0, retried: 0, deadLettered: 0, dropped: 0, pipelineRestarts: 0 });
   expect(lines).toContainEqual(expect.stringMatching(/^ {2}connected {3}amqps?:\/\//));
   expect(lines.join('\n')).not.toMatch(/:guest@/);
 });
@@ -257,7 +257,7 @@ it('examples - npm start runs the demo on the memory broker and exits 0', async 
   expect(stdout).toContain('[SendEmail]       order.created: "Order A-1001 confirmed (138.90 EUR)" to u-1001');
   expect(stdout).toContain('✓ order.created acked (4 handlers succeeded)');
   expect(stdout).toContain('7 published, 7 settled: 7 acked, 0 unhandled, 0 dead-lettered');
-  expect(stdout).toContain('bus.stats()      {"published":6,"acked":7,"unhandled":0,"retried":0,"deadLettered":0} (+1 published by the legacy checkout)');
+  expect(stdout).toContain('bus.stats()      {"published":6,"acked":7,"unhandled":0,"retried":0,"deadLettered":0,"dropped":0,"pipelineRestarts":0} (+1 published by the legacy checkout)');
   expect(stdout.trimEnd().endsWith('Closed.')).toBe(true);
 }, 60_000);
 

@@ -1,5 +1,6 @@
-import { DeadLetterHeader as Header, pendingHeaderOf, routingKeyOfDelivery } from '../core/headers.js';
+import { DeadLetterHeader as Header, pendingHeaderOf, publishedRoutingKeyOf } from '../core/headers.js';
 import type { HandlerFailure } from '../core/outcome.js';
+import { boundedText, copyableHeaders } from './copy-headers.js';
 import type { Delivery, MessageProperties, OutboundMessage } from '../transport/transport.js';
 
 export { DeadLetterHeader } from '../core/headers.js';
@@ -13,6 +14,11 @@ export interface AttemptFailure {
 }
 
 const MAX_HISTORY = 2_000;
+const MAX_HISTORY_BYTES = 4_000;
+const MAX_ERROR_BYTES = 2_000;
+const MAX_PATTERNS_BYTES = 1_000;
+/** Our headers: rewritten on every copy, never carried over from the original. */
+const OURS: ReadonlySet<string> = new Set([Header.ERROR, Header.PATTERNS, Header.ATTEMPTS, Header.HISTORY, Header.ROUTING_KEY, Header.PENDING, Header.DROPPED_HEADERS]);
 
 /** A copy of a delivery to publish: its body is the delivery's bytes, never a string. */
 export type DeliveryCopy = OutboundMessage & { readonly body: Buffer };
@@ -48,21 +54,21 @@ function copyOf(
   timeoutMs: number,
 ): DeliveryCopy {
   const { headers = {}, ...properties } = delivery.properties;
-  const kept = Object.fromEntries(
-    Object.entries(headers).filter(([name]) => !name.toLowerCase().startsWith('x-') && name !== Header.PENDING),
-  );
+  const kept = copyableHeaders(headers, (name) => !name.toLowerCase().startsWith('x-') && !OURS.has(name));
   const patterns = [...new Set(failure.failures.map((f) => f.pattern).filter((p) => p !== ''))];
   const copy: MessageProperties & { expiration?: unknown } = {
     ...properties,
     deliveryMode: 2,
     headers: {
-      ...kept,
-      [Header.ERROR]: failure.reason,
+      ...kept.headers,
+      // Ours are bounded in bytes, whatever the text: together with the foreign budget they fit amqplib's 64 KiB.
+      [Header.ERROR]: boundedText(failure.reason, MAX_ERROR_BYTES),
       // Patterns hold no whitespace, but braces hold commas.
-      [Header.PATTERNS]: patterns.join(' '),
+      [Header.PATTERNS]: boundedText(patterns.join(' '), MAX_PATTERNS_BYTES),
       [Header.ATTEMPTS]: failure.attempt,
-      [Header.HISTORY]: historyOf(headers[Header.HISTORY], failure),
-      [Header.ROUTING_KEY]: routingKeyOfDelivery(delivery),
+      [Header.HISTORY]: boundedText(historyOf(headers[Header.HISTORY], failure), MAX_HISTORY_BYTES),
+      [Header.ROUTING_KEY]: boundedText(publishedRoutingKeyOf(delivery), 255),
+      ...(kept.dropped > 0 ? { [Header.DROPPED_HEADERS]: kept.dropped } : {}),
       ...extra,
     },
   };

@@ -1,19 +1,22 @@
 import { Observable, Subject, Subscription, type Subscriber, takeUntil, tap } from 'rxjs';
 import type { Handler, RegisteredHandler } from '../core/handler.js';
-import { routingKeyOfDelivery } from '../core/headers.js';
-import { checkRetryPolicy, type RetryPolicy } from '../core/retry-policy.js';
+import type { RetryPolicy } from '../core/retry-policy.js';
 import type { Settlement } from '../core/outcome.js';
 import { processDeliveries } from '../core/process-deliveries.js';
 import { ConfigError, ConnectionError, ErrorCode, messageOf } from '../errors.js';
 import { redactText } from '../redact-url.js';
 import type { AnyEventDefinition } from '../event/define-event.js';
 import { ensureEvent, type Event, routingKeyOf } from '../event/event.js';
-import { decodeEvent, encodeEventInProcess, eventJson, wirePropertiesOf } from '../event/serializer.js';
-import { compilePattern, type Pattern } from '../routing/pattern.js';
+import { encodeEventInProcess, eventJson, wirePropertiesOf } from '../event/serializer.js';
+import type { Pattern } from '../routing/pattern.js';
 import { Registry } from '../routing/registry.js';
-import type { ConnectionState, QueueConsumer, Transport } from '../transport/transport.js';
+import type { ConnectionState, OutboundMessage, QueueConsumer, Transport } from '../transport/transport.js';
 import { BindingSet } from './binding-set.js';
+import { checkHandler, compiledPattern, invalidEventError, publishFailure, retryOptionOf, safeMessageOf } from './checked-arguments.js';
 import { createTransport } from './create-transport.js';
+import { decodeDelivery } from './decode-delivery.js';
+import { GuardedObservable, type ObserverFailure } from './guarded-observable.js';
+import { redactedSummaryOf } from './redacted-summary.js';
 import { type EventBusOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { RedeliveryCounter } from './redelivery-counter.js';
 import { settleDelivery } from './settle-delivery.js';
@@ -47,6 +50,14 @@ export interface BusStats {
   /** Deliveries sent to a delay queue for another attempt. */
   readonly retried: number;
   readonly deadLettered: number;
+  /**
+   * Settlements the broker never got: the delivery's channel had died (the
+   * broker redelivers it), or its copy to Q.dlq / a delay queue failed (it
+   * was rejected to the broker, which dead-letters it). Not counted above.
+   */
+  readonly dropped: number;
+  /** Times the delivery pipeline failed and was started again (each also logged at error level). */
+  readonly pipelineRestarts: number;
 }
 
 /**
@@ -78,12 +89,13 @@ export interface BusStats {
 export class EventBus<E extends Event<unknown> = Event> {
   private readonly handlers = new Registry<RegisteredHandler>();
   private readonly inFlight = new Set<Delivery>();
-  private readonly redeliveries = new RedeliveryCounter();
+  private readonly redeliveries: RedeliveryCounter;
   private readonly streams = new Registry<Subscriber<Event>>();
   private readonly bindings: BindingSet | undefined;
   private readonly stopConsuming = new Subject<void>();
   private readonly settlements = new Subject<Settlement>();
-  private readonly counts = { published: 0, acked: 0, unhandled: 0, retried: 0, deadLettered: 0 };
+  private readonly counts = { published: 0, acked: 0, unhandled: 0, retried: 0, deadLettered: 0, dropped: 0, pipelineRestarts: 0 };
+  private failedRestarts = 0;
   private pipeline: Subscription | undefined;
   private drained: Promise<void> = Promise.resolve();
   private state: 'open' | 'closing' | 'closed' = 'open';
@@ -91,8 +103,11 @@ export class EventBus<E extends Event<unknown> = Event> {
 
   /** Connection lifecycle: `connecting`, `connected`, `disconnected`, `blocked`, `closed`. */
   readonly state$: Observable<ConnectionState>;
-  /** Every delivery once settled, with its outcome: for metrics, logs and tests. */
-  readonly settlements$: Observable<Settlement> = this.settlements.asObservable();
+  /**
+   * Every delivery once settled, with its outcome: for metrics, logs and tests.
+   * An observer that throws is logged, never thrown into the bus.
+   */
+  readonly settlements$: Observable<Settlement>;
 
   /**
    * Connects, declares the exchange and (with `queue`) the service queue and
@@ -132,7 +147,9 @@ export class EventBus<E extends Event<unknown> = Event> {
     private readonly consumer: QueueConsumer | undefined,
   ) {
     this.state$ = transport.state$;
-    this.bindings = consumer && new BindingSet(consumer);
+    this.redeliveries = new RedeliveryCounter(config.queueOptions.type === 'quorum');
+    this.bindings = consumer && new BindingSet(consumer, config.queueOptions.exclusive);
+    this.settlements$ = new GuardedObservable<Settlement>(this.observerFailed('settlements$'), (subscriber) => this.settlements.subscribe(subscriber));
   }
 
   /**
@@ -145,26 +162,48 @@ export class EventBus<E extends Event<unknown> = Event> {
    */
   handle<P extends string>(pattern: CatalogPattern<E, P>, handler: Handler<EventsMatching<E, P>>, options: HandleOptions = {}): Subscription {
     const compiled = this.register(pattern, 'handle');
-    if (typeof handler !== 'function' && typeof (handler as { handle?: unknown } | null)?.handle !== 'function') {
-      throw new ConfigError(ErrorCode.INVALID_ARGUMENT, `handle("${pattern}", handler): handler must be a function or an object with a handle(event) method`);
-    }
-    const retry = options.retry === undefined ? undefined : checkRetryPolicy(options.retry, `handle("${pattern}") option retry`);
+    checkHandler(handler, compiled.source);
+    const retry = retryOptionOf(options, compiled.source);
     return this.attach(compiled, this.handlers.add(compiled, { handler: handler as Handler, retry }));
   }
 
   /**
    * A live stream of the events matching `pattern`. Subscribing binds the
-   * queue (if no handler did already); unsubscribing unbinds it. Streams only
-   * watch: handlers decide acks. Completes when the bus closes.
+   * queue (if no handler did already); unsubscribing stops the stream and
+   * nothing else: the binding stays (see {@link EventBus.unbind}). Streams
+   * only watch: handlers decide acks. Completes when the bus closes. An
+   * observer that throws is logged, never thrown into the bus.
    *
    * @throws {ConfigError} `INVALID_PATTERN`, or `INVALID_OPTIONS` when the bus has no `queue`.
    */
   on$<P extends string>(pattern: CatalogPattern<E, P>): Observable<EventsMatching<E, P>> {
     const compiled = this.register(pattern, 'on$');
-    return new Observable<Event>((subscriber) => {
+    const stream: Observable<Event> = new GuardedObservable<Event>(this.observerFailed(`on$("${compiled.source}")`), (subscriber) => {
       if (this.state !== 'open') return subscriber.complete();
       return this.attach(compiled, this.streams.add(compiled, subscriber));
-    }) as Observable<EventsMatching<E, P>>;
+    });
+    return stream as Observable<EventsMatching<E, P>>;
+  }
+
+  /**
+   * Removes the bindings of `pattern` from the service queue on the broker.
+   * The queue's bindings are shared by every bus consuming it (other
+   * instances of the service): they all stop receiving the events only this
+   * pattern bound. `handle` and `on$` never remove bindings by themselves
+   * (except on an `exclusive` queue, whose bindings go with its last local user).
+   *
+   * @throws {ConfigError} `INVALID_ARGUMENT` (rejected) while a handler or
+   *   `on$` stream of this bus still uses one of the pattern's bindings:
+   *   unsubscribe them first. `INVALID_PATTERN`; `INVALID_OPTIONS` without a `queue`.
+   * @throws {ConnectionError} `CLOSED` after `close()`; the broker's failure otherwise.
+   */
+  unbind<P extends string>(pattern: CatalogPattern<E, P>): Promise<void> {
+    try {
+      const compiled = this.register(pattern, 'unbind');
+      return (this.bindings as BindingSet).unbind(compiled.bindingKeys, compiled.source);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Resolves once the binding and consumer of every handler and stream registered so far are active. */
@@ -189,6 +228,7 @@ export class EventBus<E extends Event<unknown> = Event> {
    */
   publish<T extends PublishableEvent<E>>(event: T): Promise<void> {
     // Not async: this runs for every event, and an async function costs a Promise and a turn more.
+    // Never throws: whatever the event (or the catalog's schema) does, the caller gets a rejected Promise of an RxPubsubError.
     if (this.state === 'closed') return Promise.reject(closedError('publish'));
     let checked: Event;
     let validating: Promise<void> | undefined;
@@ -196,22 +236,31 @@ export class EventBus<E extends Event<unknown> = Event> {
       checked = ensureEvent(event);
       validating = this.config.catalog?.checkOutgoing(checked);
     } catch (error) {
-      return Promise.reject(error);
+      return Promise.reject(invalidEventError(error));
     }
-    return validating ? validating.then(() => this.send(checked)) : this.send(checked);
+    return validating ? validating.then(() => this.send(checked), (error: unknown) => Promise.reject(invalidEventError(error))) : this.send(checked);
   }
 
   private send(event: Event): Promise<void> {
-    return this.transport
-      .publish({
+    let message: OutboundMessage;
+    try {
+      message = {
         exchange: this.config.exchange,
         routingKey: routingKeyOf(event),
+        // JSON.stringify throws past V8's longest string (RangeError), or on a BigInt that slipped past the checks.
         body: this.transport.inProcess ? encodeEventInProcess(event) : eventJson(event),
         properties: wirePropertiesOf(event, this.config.connectionName),
         mandatory: this.config.mandatory,
         timeoutMs: this.config.publishTimeoutMs,
-      })
-      .then(this.countPublished);
+      };
+    } catch (error) {
+      return Promise.reject(invalidEventError(error));
+    }
+    try {
+      return this.transport.publish(message).then(this.countPublished, (error: unknown) => Promise.reject(publishFailure(error)));
+    } catch (error) {
+      return Promise.reject(publishFailure(error));
+    }
   }
 
   private readonly countPublished = (): void => {
@@ -274,21 +323,25 @@ export class EventBus<E extends Event<unknown> = Event> {
   }
 
   private register(pattern: string, method: string): Pattern {
-    const compiled = compilePattern(pattern);
+    const compiled = compiledPattern(pattern, method);
     if (this.state !== 'open') throw closedError(method);
     if (!this.consumer) {
-      throw new ConfigError(ErrorCode.INVALID_OPTIONS, `${method}("${pattern}") needs a queue: pass queue: 'my-service' to EventBus.connect`);
+      throw new ConfigError(ErrorCode.INVALID_OPTIONS, `${method}("${compiled.source}") needs a queue: pass queue: 'my-service' to EventBus.connect`);
     }
     return compiled;
   }
 
-  /** Binds the pattern's keys, starts consuming on first use, and returns the teardown. */
+  /**
+   * Binds the pattern's keys, starts consuming on first use, and returns the
+   * teardown, which stops local dispatch only: the queue's bindings may serve
+   * other buses sharing it (BindingSet unbinds only an exclusive queue's).
+   */
   private attach(pattern: Pattern, removeRoute: () => void): Subscription {
     this.bindings?.add(pattern.bindingKeys);
     this.startConsuming();
     return new Subscription(() => {
       removeRoute();
-      if (this.state === 'open') this.bindings?.remove(pattern.bindingKeys);
+      if (this.state === 'open') this.bindings?.release(pattern.bindingKeys);
     });
   }
 
@@ -306,7 +359,7 @@ export class EventBus<E extends Event<unknown> = Event> {
   // Lazily, so a backlog waiting in the queue meets the handlers registered right after connect.
   private startConsuming(): void {
     const consumer = this.consumer;
-    if (this.pipeline || !consumer) return;
+    if (this.pipeline || !consumer || this.config.queue === undefined) return;
     const settle = settleDelivery({
       transport: this.transport,
       consumer,
@@ -316,19 +369,16 @@ export class EventBus<E extends Event<unknown> = Event> {
     });
     const deliveries$ = consumer.deliveries$.pipe(takeUntil(this.stopConsuming));
     const settled$ = processDeliveries(deliveries$, {
+      queue: this.config.queue,
       decode: (delivery) => {
-        const event = decodeEvent(delivery.body, { routingKey: routingKeyOfDelivery(delivery), contentType: delivery.properties.contentType });
+        const event = decodeDelivery(delivery);
         return this.config.catalog ? this.config.catalog.checkIncoming(event) : event;
       },
       route: (key) => (this.knows(key) ? this.handlers.match(key) : NO_ROUTES),
       retry: this.config.retry,
       maxRedeliveries: this.config.maxRedeliveries,
       redeliveries: (delivery) => this.redeliveries.count(delivery),
-      observe: (event) => {
-        const key = routingKeyOf(event);
-        if (!this.knows(key)) return;
-        for (const route of this.streams.match(key)) route.target.next(event);
-      },
+      observe: (event) => this.observe(event),
       settle,
       concurrency: this.config.prefetch,
       inFlight: this.inFlight,
@@ -337,9 +387,59 @@ export class EventBus<E extends Event<unknown> = Event> {
     }).pipe(
       tap((settlement) => this.settled(settlement)),
     );
-    this.drained = new Promise((resolve) => {
-      this.pipeline = settled$.subscribe({ next: (s) => this.settlements.next(s), complete: resolve, error: resolve });
+    this.drained = new Promise((resolve) => this.runPipeline(settled$, resolve));
+  }
+
+  /**
+   * Subscribes the pipeline. It is built never to error or complete while the
+   * bus is open; if it does anyway (a bug, or a transport's deliveries$
+   * ending), the consumer would be silently gone: it is started again, after
+   * a growing pause, and logged at error level and counted (`pipelineRestarts`).
+   */
+  private runPipeline(settled$: Observable<Settlement>, drained: () => void): void {
+    const ended = (error?: unknown): void => {
+      if (this.state !== 'open') return drained();
+      this.counts.pipelineRestarts++;
+      const delayMs = Math.min(100 * 2 ** this.failedRestarts++, 5_000);
+      this.requeueInFlight();
+      const reason = error === undefined ? 'its deliveries completed' : safeMessageOf(error);
+      this.config.logger.error({ queue: this.config.queue, reason, delayMs }, 'the delivery pipeline stopped while the bus is open; starting it again');
+      setTimeout(() => (this.state === 'open' ? this.runPipeline(settled$, drained) : drained()), delayMs);
+    };
+    this.pipeline = settled$.subscribe({
+      next: (settlement) => {
+        this.failedRestarts = 0;
+        this.settlements.next(settlement);
+      },
+      complete: () => ended(),
+      error: ended,
     });
+  }
+
+  // The stopped pipeline's unfinished deliveries go back to the queue: nobody would settle them.
+  private requeueInFlight(): void {
+    const deliveries = [...this.inFlight];
+    this.inFlight.clear();
+    for (const delivery of deliveries) delivery.nack(true);
+  }
+
+  // Each stream is the application's: one whose observer misbehaves must not keep the event from the others.
+  private observe(event: Event): void {
+    const key = routingKeyOf(event);
+    if (!this.knows(key)) return;
+    for (const route of this.streams.match(key)) {
+      try {
+        route.target.next(event);
+      } catch (error) {
+        this.observerFailed(`on$("${route.pattern.source}")`)(error, 'next');
+      }
+    }
+  }
+
+  private observerFailed(what: string): ObserverFailure {
+    return (error, callback) => {
+      this.config.logger.error({ reason: safeMessageOf(error), callback }, `an observer of ${what} threw; the bus goes on`);
+    };
   }
 
   // A catalog bus promises its handlers and streams the catalog's events, and keeps that promise at run time:
@@ -348,10 +448,11 @@ export class EventBus<E extends Event<unknown> = Event> {
     return this.config.catalog === undefined || this.config.catalog.definitionOf(routingKey) !== undefined;
   }
 
-  /** Once per settled delivery: the counters count it. */
-  private settled({ outcome, delivery }: Settlement): void {
+  /** Once per settled delivery: the counters count what reached the broker. */
+  private settled({ outcome, delivery, sent }: Settlement): void {
     this.redeliveries.forget(delivery);
-    if (outcome.kind === 'ack') this.counts.acked++;
+    if (!sent) this.counts.dropped++;
+    else if (outcome.kind === 'ack') this.counts.acked++;
     else if (outcome.kind === 'unhandled') this.counts.unhandled++;
     else if (outcome.kind === 'retry') this.counts.retried++;
     else this.counts.deadLettered++;
@@ -359,6 +460,16 @@ export class EventBus<E extends Event<unknown> = Event> {
       const { attempt, reason } = outcome;
       this.config.logger.warn({ routingKey: delivery.routingKey, attempt, reason }, outcome.kind === 'retry' ? 'retrying' : 'dead-lettered');
     }
+  }
+
+  /** What `console.log(bus)` and `util.inspect` show: a summary with no credentials. */
+  [Symbol.for('nodejs.util.inspect.custom')](): object {
+    return this.toJSON();
+  }
+
+  /** What `JSON.stringify(bus)` writes: a summary with no credentials. */
+  toJSON(): object {
+    return redactedSummaryOf(this.config, this.state, this.consumer !== undefined);
   }
 
   private streamSubscribers(): Subscriber<Event>[] {

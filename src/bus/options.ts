@@ -4,6 +4,7 @@ import type { Logger } from '../logger.js';
 import type { Transport } from '../transport/transport.js';
 import { guardedLogger, silentLogger } from '../logger.js';
 import { redactUrl } from '../redact-url.js';
+import { Secret } from './secret.js';
 import { checkRetryPolicy, type RetryPolicy } from '../core/retry-policy.js';
 import { createCatalog, type EventCatalog } from '../event/catalog.js';
 import type { AnyEventDefinition } from '../event/define-event.js';
@@ -130,7 +131,8 @@ export interface EventBusSettings<TEvents extends readonly AnyEventDefinition[] 
 
 /** Options with every default applied. */
 export interface ResolvedOptions {
-  readonly urls: readonly string[];
+  /** The broker URLs, credentials included: hidden from inspect and JSON.stringify; `reveal()` them for the transport only. */
+  readonly urls: Secret<readonly string[]>;
   readonly exchange: string;
   readonly queue: string | undefined;
   readonly queueOptions: Required<QueueOptions>;
@@ -145,7 +147,8 @@ export interface ResolvedOptions {
   readonly heartbeatSeconds: number;
   readonly reconnectDelayMs: number;
   readonly connectionName: string;
-  readonly tls: TlsOptions | undefined;
+  /** Keys and passphrases: hidden like `urls`. */
+  readonly tls: Secret<TlsOptions> | undefined;
   readonly logger: Logger;
   readonly catalog: EventCatalog | undefined;
   /** Only present when given. */
@@ -199,7 +202,7 @@ function resolve(options: EventBusOptions): ResolvedOptions {
     fail('url', "is required: amqp://user:pass@host:5672/vhost, amqps://..., or memory://NAME for the in-process broker (nothing leaves the process)");
   }
   return {
-    urls: options.url === undefined ? [] : urlsOf(options.url),
+    urls: Secret.urls(options.url === undefined ? [] : urlsOf(options.url)),
     exchange: name('exchange', options.exchange ?? DEFAULTS.exchange),
     queue: options.queue === undefined ? undefined : name('queue', options.queue),
     queueOptions: queueOptionsOf(options.queueOptions),
@@ -214,7 +217,7 @@ function resolve(options: EventBusOptions): ResolvedOptions {
     heartbeatSeconds: integer('heartbeatSeconds', options.heartbeatSeconds ?? DEFAULTS.heartbeatSeconds, 0, 3_600),
     reconnectDelayMs: integer('reconnectDelayMs', options.reconnectDelayMs ?? DEFAULTS.reconnectDelayMs, 10, 600_000),
     connectionName: shortString('connectionName', options.connectionName ?? DEFAULTS.connectionName),
-    tls: options.tls === undefined ? undefined : tlsOf(options.tls),
+    tls: options.tls === undefined ? undefined : new Secret(tlsOf(options.tls)),
     logger: loggerOf(options.logger),
     catalog: options.events === undefined ? undefined : createCatalog(options.events),
     ...(options.scheduler === undefined ? {} : { scheduler: schedulerOf(options.scheduler) }),

@@ -11,10 +11,13 @@ const LIMIT = 10_000;
 export class RedeliveryCounter {
   private readonly counts = new Map<string, number>();
 
+  /** `brokerCounts`: the queue is a quorum queue, whose broker sets `x-delivery-count`; on others it can only be a publisher's. */
+  constructor(private readonly brokerCounts: boolean) {}
+
   count(delivery: Delivery): number {
-    // A publisher may send any header: the broker's count means something only on a redelivery.
+    // A publisher may send any header: the broker's count means something only on a redelivery from a quorum queue.
     if (!delivery.redelivered) return 0;
-    const counted = brokerDeliveryCountOf(delivery.properties);
+    const counted = this.brokerCounts ? brokerDeliveryCountOf(delivery.properties) : undefined;
     if (counted !== undefined) return counted;
     const id = delivery.properties.messageId;
     if (id === undefined) return 1;

@@ -19,7 +19,7 @@ export interface SettleConfig {
  * fails, the delivery is rejected without requeue, so the broker moves it to
  * `Q.dlq` through the queue's dead-letter exchange. Nothing is lost; never errors.
  */
-export function settleDelivery(config: SettleConfig): (delivery: Delivery, outcome: Outcome) => Observable<void> | void {
+export function settleDelivery(config: SettleConfig): (delivery: Delivery, outcome: Outcome) => Observable<boolean> | boolean {
   const { transport, consumer, deadLetterQueue, publishTimeoutMs: timeoutMs, logger } = config;
 
   const copiesOf = async (delivery: Delivery, outcome: Outcome): Promise<OutboundMessage[]> => {
@@ -44,22 +44,37 @@ export function settleDelivery(config: SettleConfig): (delivery: Delivery, outco
 
   return (delivery, outcome) =>
     // The common case is done at once: no Observable, no Promise per delivery.
+    // Each returns whether the broker action was sent, so the counters count what the broker got.
     outcome.kind === 'ack' || outcome.kind === 'unhandled' ? ack(delivery, logger) : defer(async () => {
       // The broker already gave it to someone again: a copy now would duplicate it.
-      if (delivery.stale) return void logger.debug({ routingKey: delivery.routingKey }, 'failed delivery is stale; the broker redelivers it');
+      if (delivery.stale) {
+        logger.debug({ routingKey: delivery.routingKey }, 'failed delivery is stale; the broker redelivers it');
+        return false;
+      }
       try {
         for (const copy of await copiesOf(delivery, outcome)) await publishCopy(copy);
       } catch (error) {
-        const fields = { routingKey: delivery.routingKey, reason: messageOf(error) };
+        const fields = { routingKey: delivery.routingKey, reason: reasonOf(error) };
         logger.error(fields, 'could not copy a failed delivery; rejecting it to the broker, which dead-letters it');
         delivery.nack(false);
-        return;
+        return false;
       }
-      ack(delivery, logger);
+      return ack(delivery, logger);
     });
 }
 
-function ack(delivery: Delivery, logger: Logger): void {
+function ack(delivery: Delivery, logger: Logger): boolean {
   // Its channel died after it was delivered: the broker redelivers it, so the work may run twice.
-  if (!delivery.ack()) logger.debug({ routingKey: delivery.routingKey }, 'ack dropped: the delivery belongs to a closed channel and will be redelivered');
+  const sent = delivery.ack();
+  if (!sent) logger.debug({ routingKey: delivery.routingKey }, 'ack dropped: the delivery belongs to a closed channel and will be redelivered');
+  return sent;
+}
+
+// The error may come from a transport or a broker; reading it must not keep the delivery from its nack.
+function reasonOf(error: unknown): string {
+  try {
+    return messageOf(error);
+  } catch {
+    return 'an error whose message cannot be read';
+  }
 }

@@ -20,8 +20,14 @@ export const DeadLetterHeader = {
    * handlers registered on the same pattern.
    */
   PENDING: 'rx-pubsub-pending',
-  /** On a retry: the routing key it was published with (it comes back keyed by the queue name). */
+  /** The routing key it was published with (a copy travels keyed by a queue name); informational, never used for routing. */
   ROUTING_KEY: 'rx-pubsub-routing-key',
+  /**
+   * On a copy: how many of the original's own headers were left out, because
+   * they could not be sent again (too large together, or of a type the AMQP
+   * client cannot encode). Absent when none was.
+   */
+  DROPPED_HEADERS: 'rx-pubsub-dropped-headers',
 } as const;
 
 /** Set by RabbitMQ on redeliveries from quorum queues: earlier deliveries of this message. */
@@ -54,10 +60,39 @@ export function handlerIdOf(pattern: string, occurrence: number): string {
   return occurrence === 1 ? pattern : `${pattern}#${occurrence}`;
 }
 
-/** The routing key the event was published with, also for a delivery coming back from a delay queue. */
-export function routingKeyOfDelivery(delivery: Delivery): string {
-  const original = delivery.properties.headers?.[DeadLetterHeader.ROUTING_KEY];
-  return typeof original === 'string' ? original : delivery.routingKey;
+/**
+ * Whether the delivery came back from one of `queue`'s own delay queues
+ * (`<queue>.retry.<ms>`) when its TTL ended: sent through the default exchange
+ * keyed by the queue name, and the broker's newest `x-death` entry names such
+ * a delay queue with reason `expired`. Only then are our retry headers
+ * (attempts, pending handlers) believed: any publisher can write headers, and
+ * trusting them would let it skip retries or handlers.
+ */
+export function cameFromDelayQueue(delivery: Delivery, queue: string): boolean {
+  if (delivery.exchange !== '' || delivery.routingKey !== queue) return false;
+  const deaths = delivery.properties.headers?.['x-death'];
+  const newest: unknown = Array.isArray(deaths) ? deaths[0] : undefined;
+  if (typeof newest !== 'object' || newest === null) return false;
+  const { queue: from, reason } = newest as { queue?: unknown; reason?: unknown };
+  return reason === 'expired' && typeof from === 'string' && from.startsWith(`${queue}.retry.`) && /^\d+$/.test(from.slice(queue.length + 7));
+}
+
+/** The retry state of a delivery: believed only from this queue's delay queues, else a first attempt for every matching handler. */
+export function retryStateOf(delivery: Delivery, queue: string): { readonly attempts: number; readonly pending: ReadonlySet<string> | undefined } {
+  if (!cameFromDelayQueue(delivery, queue)) return FIRST_ATTEMPT;
+  return { attempts: attemptsOf(delivery.properties), pending: pendingPatternsOf(delivery.properties) };
+}
+
+const FIRST_ATTEMPT = Object.freeze({ attempts: 0, pending: undefined });
+
+/**
+ * The routing key to record in a copy's {@link DeadLetterHeader.ROUTING_KEY},
+ * for people reading `Q.dlq`: the delivery's own, or for one that came back
+ * through the default exchange the one recorded before. Never used to choose handlers.
+ */
+export function publishedRoutingKeyOf(delivery: Delivery): string {
+  const recorded = delivery.properties.headers?.[DeadLetterHeader.ROUTING_KEY];
+  return delivery.exchange === '' && typeof recorded === 'string' ? recorded : delivery.routingKey;
 }
 
 /** Earlier deliveries of this message as the broker counts them (quorum queues), or undefined. */

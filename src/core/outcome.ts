@@ -47,4 +47,11 @@ export interface Settlement {
   readonly delivery: Delivery;
   readonly event: Event | undefined;
   readonly outcome: Outcome;
+  /**
+   * Whether the outcome's broker action was sent: false when the ack was
+   * dropped (the delivery's channel had died: the broker redelivers it) or a
+   * copy to `Q.dlq` / a delay queue failed (the delivery was rejected to the
+   * broker instead, which dead-letters it).
+   */
+  readonly sent: boolean;
 }

@@ -1,18 +1,24 @@
 import { isObservable, Observable, type SchedulerLike } from 'rxjs';
 import { DeliveryError, ErrorCode, messageOf } from '../errors.js';
-import type { Event } from '../event/event.js';
+import { type Event, routingKeyOf } from '../event/event.js';
 import type { Route } from '../routing/registry.js';
 import type { Delivery } from '../transport/transport.js';
 import type { RegisteredHandler } from './handler.js';
 import { boundedMerge } from './bounded-merge.js';
-import { attemptsOf, handlerIdOf, pendingPatternsOf, routingKeyOfDelivery } from './headers.js';
+import { handlerIdOf, retryStateOf } from './headers.js';
 import type { Failed, HandlerFailure, Outcome, Settlement } from './outcome.js';
 import { type RetryPolicy, retryDelayMs } from './retry-policy.js';
 import { startHandler } from './run-handler.js';
 
 /** What the pipeline needs; all I/O is behind `settle`, so marble tests run it in virtual time. */
 export interface PipelineConfig {
-  /** Delivery → event; throws when the body is not an event. */
+  /**
+   * The service queue's name. Retry headers (attempts, handlers still to run)
+   * are believed only on a delivery that came back from this queue's own delay
+   * queues (see `cameFromDelayQueue`); on any other they are ignored.
+   */
+  readonly queue: string;
+  /** Delivery → event; throws when the body is not an event. Handlers are chosen by the event's own `domain.action`. */
   readonly decode: (delivery: Delivery) => Event;
   /** The handlers matching a routing key. */
   readonly route: (routingKey: string) => readonly Route<RegisteredHandler>[];
@@ -20,10 +26,12 @@ export interface PipelineConfig {
   readonly observe: (event: Event) => void;
   /**
    * Carries out an outcome on the broker (ack, retry, dead-letter); must not
-   * error. Returns nothing when it was done at once (an ack), else the
-   * Observable of the work, which completes when it is done.
+   * error. Returns what it did at once (an ack): `false` when the broker
+   * action could not be sent, anything else when it was; or the Observable of
+   * the work, which completes when it is done, its last value `false` if the
+   * action could not be sent. Becomes the settlement's `sent`.
    */
-  readonly settle: (delivery: Delivery, outcome: Outcome, event: Event | undefined) => Observable<unknown> | void;
+  readonly settle: (delivery: Delivery, outcome: Outcome, event: Event | undefined) => Observable<unknown> | boolean | void;
   /** Deliveries processed at once; equal to the prefetch, so nothing buffers beyond it. */
   readonly concurrency: number;
   readonly handlerTimeoutMs: number;
@@ -62,23 +70,31 @@ export function processDeliveries(deliveries$: Observable<Delivery>, config: Pip
  */
 function settledNow(delivery: Delivery, decision: Decision, config: PipelineConfig): Settlement | Observable<Settlement> {
   const { event, outcome } = decision;
-  let work: Observable<unknown> | void;
+  let work: Observable<unknown> | boolean | void;
   try {
     work = config.settle(delivery, outcome, event);
   } catch {
-    work = undefined;
+    work = false;
   }
-  return work === undefined ? { delivery, event, outcome } : after(work, { delivery, event, outcome });
+  return isObservable(work) ? after(work, delivery, decision) : { delivery, event, outcome, sent: work !== false };
 }
 
-/** Emits `settlement` once `work` ended, whether it completed or (against its contract) errored. */
-function after(work: Observable<unknown>, settlement: Settlement): Observable<Settlement> {
+/** Emits the settlement once `work` ended, whether it completed or (against its contract) errored. */
+function after(work: Observable<unknown>, delivery: Delivery, { event, outcome }: Decision): Observable<Settlement> {
   return new Observable<Settlement>((subscriber) => {
+    let sent = true;
     const done = (): void => {
-      subscriber.next(settlement);
+      subscriber.next({ delivery, event, outcome, sent });
       subscriber.complete();
     };
-    return work.subscribe({ error: done, complete: done });
+    return work.subscribe({
+      next: (value) => void (sent = value !== false),
+      error: () => {
+        sent = false;
+        done();
+      },
+      complete: done,
+    });
   });
 }
 
@@ -139,16 +155,17 @@ function isPending(decided: Decision | Pending): decided is Pending {
  * built on the hot path; otherwise the handlers still running.
  */
 function decideOutcome(delivery: Delivery, config: PipelineConfig): Decision | Pending {
-  const attempt = attemptsOf(delivery.properties) + 1;
+  const retryState = retryStateOf(delivery, config.queue);
+  const attempt = retryState.attempts + 1;
   try {
-    return decideFor(delivery, attempt, config);
+    return decideFor(delivery, attempt, retryState.pending, config);
   } catch (error) {
     // decode throws for a bad message; anything else is a bug, and still must not stop the stream.
     return { event: undefined, outcome: deadLetter(attempt, [{ pattern: '', error }]) };
   }
 }
 
-function decideFor(delivery: Delivery, attempt: number, config: PipelineConfig): Decision | Pending {
+function decideFor(delivery: Delivery, attempt: number, pending: ReadonlySet<string> | undefined, config: PipelineConfig): Decision | Pending {
   const event = config.decode(delivery);
   const redeliveries = config.redeliveries?.(delivery) ?? 0;
   if (config.maxRedeliveries !== undefined && redeliveries > config.maxRedeliveries) {
@@ -158,9 +175,8 @@ function decideFor(delivery: Delivery, attempt: number, config: PipelineConfig):
     );
     return { event, outcome: deadLetter(attempt, [{ pattern: '', error }]) };
   }
-  const pending = pendingPatternsOf(delivery.properties);
   if (pending === undefined) observe(event, config);
-  const matched = withIds(config.route(routingKeyOfDelivery(delivery)));
+  const matched = withIds(config.route(routingKeyOf(event)));
   const routes = pending === undefined ? matched : matched.filter((r) => pending.has(r.id));
   if (routes.length === 0) return { event, outcome: { kind: 'unhandled' } };
   // Every handler starts now, in registration order; only those still running need Observables.
@@ -171,7 +187,7 @@ function decideFor(delivery: Delivery, attempt: number, config: PipelineConfig):
     if (started === null || !isObservable(started)) results[index] = started;
     else running.push({ index, result$: started });
   });
-  const decide = () => ({ event, outcome: outcomeOf(attempt, routes, results, config) });
+  const decide = (): Decision => ({ event, outcome: safeOutcomeOf(attempt, routes, results, config) });
   return running.length === 0 ? decide() : { running, results, decide };
 }
 
@@ -197,6 +213,16 @@ function withIds(routes: readonly Route<RegisteredHandler>[]): readonly Identifi
     identified.set(routes, ids);
   }
   return ids;
+}
+
+// Retry policies and failures are the application's values: whatever they do, the delivery gets an outcome.
+function safeOutcomeOf(attempt: number, routes: readonly IdentifiedRoute[], results: readonly (HandlerFailure | null)[], config: PipelineConfig): Outcome {
+  try {
+    return outcomeOf(attempt, routes, results, config);
+  } catch (error) {
+    const failures = results.filter((failure) => failure !== null);
+    return deadLetter(attempt, failures.length > 0 ? failures : [{ pattern: '', error }]);
+  }
 }
 
 function outcomeOf(
@@ -237,6 +263,22 @@ function deadLetter(attempt: number, failures: readonly HandlerFailure[]): Outco
 }
 
 function failed(attempt: number, failures: readonly HandlerFailure[]): Failed {
-  const reason = failures.map((f) => (f.pattern ? `${f.pattern}: ${messageOf(f.error)}` : messageOf(f.error))).join('; ');
-  return { attempt, reason: reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON - 1)}…` : reason, failures };
+  const reason = failures.map((f) => (f.pattern ? `${f.pattern}: ${reasonOf(f.error)}` : reasonOf(f.error))).join('; ');
+  return { attempt, reason: reason.length > MAX_REASON ? `${cutAt(reason, MAX_REASON - 1)}…` : reason, failures };
+}
+
+// Never between the two halves of a surrogate pair: a lone half is sent as U+FFFD.
+function cutAt(text: string, end: number): string {
+  const code = text.charCodeAt(end - 1);
+  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? end - 1 : end);
+}
+
+// A handler's error is the application's object: its `message` getter may throw, or return a non-string.
+function reasonOf(error: unknown): string {
+  try {
+    const message: unknown = messageOf(error);
+    return typeof message === 'string' ? message : 'an error whose message is not a string';
+  } catch {
+    return 'an error whose message cannot be read';
+  }
 }

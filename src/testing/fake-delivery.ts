@@ -4,8 +4,8 @@ import { ensureEvent, type Event, routingKeyOf } from '../event/event.js';
 import { encodeEvent, wirePropertiesOf } from '../event/serializer.js';
 import type { Delivery, MessageProperties } from '../transport/transport.js';
 
-/** The queue name fake deliveries come back to after a retry delay. */
-const QUEUE = 'marbles';
+/** The service queue of marble tests: fake deliveries come back to it after a retry delay. */
+export const MARBLES_QUEUE = 'marbles';
 
 /**
  * A delivery of `event` exactly as the bus publishes it (JSON body, wire
@@ -30,8 +30,12 @@ export function fakeDelivery(value: Event<unknown>): Delivery {
  * handlers still to run), dead-lettered back to `Q` by the broker.
  */
 export function retriedDelivery(delivery: Delivery, outcome: Extract<Outcome, { kind: 'retry' }>): Delivery {
-  const copy = retryOf(delivery, `${QUEUE}.retry.${outcome.delayMs}`, outcome, outcome.pending, 1);
-  return settleable({ exchange: '', routingKey: QUEUE, body: copy.body, properties: copy.properties, redelivered: false });
+  const retryQueue = `${MARBLES_QUEUE}.retry.${outcome.delayMs}`;
+  const copy = retryOf(delivery, retryQueue, outcome, outcome.pending, 1);
+  // The broker's record of the expiry: without it the bus ignores the retry headers, as it does for any other publisher's.
+  const xDeath = [{ count: 1, reason: 'expired', queue: retryQueue, exchange: '', 'routing-keys': [retryQueue] }];
+  const properties = { ...copy.properties, headers: { ...copy.properties.headers, 'x-death': xDeath } };
+  return settleable({ exchange: '', routingKey: MARBLES_QUEUE, body: copy.body, properties, redelivered: false });
 }
 
 function settleable(fields: {

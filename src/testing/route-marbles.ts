@@ -1,6 +1,5 @@
 import { defer, EMPTY, expand, filter, map, merge, mergeMap, type Observable, of, type SchedulerLike, share, Subject, tap, timer } from 'rxjs';
 import type { HandleOptions } from '../bus/event-bus.js';
-import { routingKeyOfDelivery } from '../core/headers.js';
 import type { Handler, RegisteredHandler } from '../core/handler.js';
 import type { Outcome, Settlement } from '../core/outcome.js';
 import { type PipelineConfig, processDeliveries } from '../core/process-deliveries.js';
@@ -9,10 +8,10 @@ import { ConfigError, ErrorCode } from '../errors.js';
 import { createCatalog } from '../event/catalog.js';
 import type { AnyEventDefinition } from '../event/define-event.js';
 import type { Event } from '../event/event.js';
-import { decodeEvent } from '../event/serializer.js';
+import { decodeDelivery } from '../bus/decode-delivery.js';
 import { compilePattern, type Pattern } from '../routing/pattern.js';
 import { Registry } from '../routing/registry.js';
-import { fakeDelivery, retriedDelivery } from './fake-delivery.js';
+import { fakeDelivery, MARBLES_QUEUE, retriedDelivery } from './fake-delivery.js';
 import { settlementLetter, type SettlementLetter } from './settlement-letter.js';
 
 /** A handler as `bus.handle(pattern, handler, options)` takes it. */
@@ -117,8 +116,9 @@ function pipelineConfigOf<E extends Event<unknown>>(options: RouteMarblesOptions
   if (!Number.isSafeInteger(prefetch) || prefetch < 1) invalid('prefetch', 'must be a whole number, 1 or more');
   const catalog = options.events === undefined ? undefined : createCatalog(options.events, 'routeMarbles option events');
   return {
+    queue: MARBLES_QUEUE,
     decode: (delivery) => {
-      const event = decodeEvent(delivery.body, { routingKey: routingKeyOfDelivery(delivery), contentType: delivery.properties.contentType });
+      const event = decodeDelivery(delivery);
       return catalog ? catalog.checkIncoming(event) : event;
     },
     observe: () => undefined,

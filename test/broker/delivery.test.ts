@@ -100,10 +100,11 @@ describe.each(TRANSPORTS)('delivery (%s)', (kind, makeUrl) => {
     expect(await view.depth(queue)).toBe(0);
   });
 
-  it('delivery - unsubscribing a handler stops it and removes its binding', async () => {
+  // Only a queue exclusive to the bus is unbound by an unsubscribe: a shared one keeps its bindings (test/reliability/shared-queue.test.ts).
+  it('delivery - unsubscribing a handler on an exclusive queue stops it and removes its binding', async () => {
     const url = makeUrl();
     const { exchange, queue } = names('unhandle');
-    const bus = await connectBus({ url, exchange, queue });
+    const bus = await connectBus({ url, exchange, queue, queueOptions: { exclusive: true } });
     const settlements = collectSettlements(bus);
     const paid: Event[] = [];
     const created: Event[] = [];

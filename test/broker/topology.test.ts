@@ -91,10 +91,11 @@ describe.each(TRANSPORTS)('topology (%s)', (kind, makeUrl) => {
     expect(a.stats().acked + b.stats().acked).toBe(40);
   });
 
-  it('topology - on$ binds when subscribed and unbinds when unsubscribed', async () => {
+  // Only a queue exclusive to the bus is unbound by an unsubscribe: a shared one keeps its bindings (test/reliability/shared-queue.test.ts).
+  it('topology - on$ on an exclusive queue binds when subscribed and unbinds when unsubscribed', async () => {
     const url = makeUrl();
     const { exchange, queue } = names('on-bind');
-    const bus = await connectBus({ url, exchange, queue });
+    const bus = await connectBus({ url, exchange, queue, queueOptions: { exclusive: true } });
     const settlements = collectSettlements(bus);
     bus.handle('order.created', () => undefined);
     await bus.ready();

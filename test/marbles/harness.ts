@@ -38,6 +38,8 @@ export interface FakeDeliveryOptions {
   readonly publishedAs?: string;
   readonly headers?: Record<string, unknown>;
   readonly redelivered?: boolean;
+  /** The exchange it came through; `''` for one sent straight to the queue. @default 'events' */
+  readonly exchange?: string;
 }
 
 /** A delivery of event `id`, keyed `routingKey`. */
@@ -48,7 +50,7 @@ export function fakeDelivery(routingKey: string, id: string, options: FakeDelive
     messageId: id,
     ...(options.headers ? { headers: options.headers } : {}),
   };
-  return recording({ exchange: 'events', routingKey, body, properties, redelivered: options.redelivered ?? false });
+  return recording({ exchange: options.exchange ?? 'events', routingKey, body, properties, redelivered: options.redelivered ?? false });
 }
 
 /**
@@ -57,7 +59,10 @@ export function fakeDelivery(routingKey: string, id: string, options: FakeDelive
  * exchange, so keyed by the queue name.
  */
 export function comeBack(copy: OutboundMessage, queue = 'orders'): FakeDelivery {
-  return recording({ exchange: '', routingKey: queue, body: bodyBytes(copy.body), properties: copy.properties, redelivered: false });
+  // The broker records the expiry in x-death; only then does the pipeline believe the retry headers.
+  const xDeath = [{ count: 1, reason: 'expired', queue: copy.routingKey, exchange: '', 'routing-keys': [copy.routingKey] }];
+  const properties = { ...copy.properties, headers: { ...copy.properties.headers, 'x-death': xDeath } };
+  return recording({ exchange: '', routingKey: queue, body: bodyBytes(copy.body), properties, redelivered: false });
 }
 
 function recording(fields: Omit<Delivery, 'ack' | 'nack' | 'stale'>): FakeDelivery {
@@ -120,6 +125,7 @@ export function harness(scheduler: TestScheduler | undefined, overrides: Partial
   const settlements: Settlement[] = [];
   const observed: Event[] = [];
   const config: PipelineConfig = {
+    queue: 'orders',
     decode,
     route: (key) => registry.match(key),
     observe: (event) => observed.push(event),

@@ -26,8 +26,10 @@ const THREE: RetryPolicy = { attempts: 3, delaysMs: [1_000, 5_000] };
 const orderCreated = (id = 'e1') => fakeDelivery('order.created', id);
 
 /** `order.created` as delivered again after `attempts` failed attempts (headers as a retry copy carries them). */
+/** A delivery back from the delay queue `orders.retry.1000` after `attempts` attempts (the broker's x-death says so). */
 function afterAttempts(attempts: number, id = 'e1'): FakeDelivery {
-  return fakeDelivery('order.created', id, { headers: { [DeadLetterHeader.ATTEMPTS]: attempts } });
+  const xDeath = [{ count: attempts, reason: 'expired', queue: 'orders.retry.1000', exchange: '', 'routing-keys': ['orders.retry.1000'] }];
+  return fakeDelivery('orders', id, { exchange: '', publishedAs: 'order.created', headers: { [DeadLetterHeader.ATTEMPTS]: attempts, 'x-death': xDeath } });
 }
 
 /** A handler that counts its calls and returns what `result` gives for that call (1 = the first). */

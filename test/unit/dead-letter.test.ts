@@ -10,7 +10,8 @@ function delivery(
   routingKey = 'order.created',
 ): Delivery {
   return {
-    exchange: 'events',
+    // Keyed by a queue name ('q', 'orders'): it came back through the default exchange.
+    exchange: routingKey.includes('.') ? 'events' : '',
     routingKey,
     body,
     properties,
@@ -44,7 +45,7 @@ const PROPERTIES = {
 } as const;
 
 describe('DeadLetterHeader', () => {
-  it('DeadLetterHeader - the header names are rx-pubsub-error, -patterns, -attempts, -history, -pending and -routing-key', () => {
+  it('DeadLetterHeader - the header names are rx-pubsub-error, -patterns, -attempts, -history, -pending, -routing-key and -dropped-headers', () => {
     expect(DeadLetterHeader).toStrictEqual({
       ERROR: 'rx-pubsub-error',
       PATTERNS: 'rx-pubsub-patterns',
@@ -52,6 +53,7 @@ describe('DeadLetterHeader', () => {
       HISTORY: 'rx-pubsub-history',
       PENDING: 'rx-pubsub-pending',
       ROUTING_KEY: 'rx-pubsub-routing-key',
+      DROPPED_HEADERS: 'rx-pubsub-dropped-headers',
     });
   });
 });

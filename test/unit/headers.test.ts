@@ -6,7 +6,9 @@ import {
   DeadLetterHeader,
   DELIVERY_COUNT_HEADER,
   pendingPatternsOf,
-  routingKeyOfDelivery,
+  publishedRoutingKeyOf,
+  cameFromDelayQueue,
+  retryStateOf,
 } from '../../src/core/headers.js';
 import type { Delivery, MessageProperties } from '../../src/transport/transport.js';
 
@@ -94,18 +96,51 @@ describe('pendingPatternsOf', () => {
   });
 });
 
-describe('routingKeyOfDelivery', () => {
-  it('routingKeyOfDelivery - the delivery routing key when there is no header', () => {
-    expect(routingKeyOfDelivery(delivery('order.created'))).toBe('order.created');
-    expect(routingKeyOfDelivery(delivery('order.created', { tenant: 'acme' }))).toBe('order.created');
+describe('publishedRoutingKeyOf', () => {
+  it('publishedRoutingKeyOf - the delivery routing key when there is no header', () => {
+    expect(publishedRoutingKeyOf(delivery('order.created'))).toBe('order.created');
+    expect(publishedRoutingKeyOf(delivery('order.created', { tenant: 'acme' }))).toBe('order.created');
   });
 
-  it('routingKeyOfDelivery - the header wins: a delivery back from a delay queue is keyed by the queue name', () => {
-    expect(routingKeyOfDelivery(delivery('orders', { [DeadLetterHeader.ROUTING_KEY]: 'order.created' }))).toBe('order.created');
+  it('publishedRoutingKeyOf - the header of a delivery back through the default exchange (keyed by the queue name)', () => {
+    expect(publishedRoutingKeyOf({ ...delivery('orders', { [DeadLetterHeader.ROUTING_KEY]: 'order.created' }), exchange: '' })).toBe('order.created');
   });
 
-  it('routingKeyOfDelivery - a header that is not a string is ignored', () => {
-    expect(routingKeyOfDelivery(delivery('order.created', { [DeadLetterHeader.ROUTING_KEY]: 42 }))).toBe('order.created');
+  it('publishedRoutingKeyOf - the header is ignored on a delivery through an exchange (anyone can write it)', () => {
+    expect(publishedRoutingKeyOf(delivery('order.created', { [DeadLetterHeader.ROUTING_KEY]: 'user.deleted' }))).toBe('order.created');
+  });
+
+  it('publishedRoutingKeyOf - a header that is not a string is ignored', () => {
+    expect(publishedRoutingKeyOf({ ...delivery('orders', { [DeadLetterHeader.ROUTING_KEY]: 42 }), exchange: '' })).toBe('orders');
+  });
+});
+
+describe('cameFromDelayQueue', () => {
+  const back = (headers: Record<string, unknown>, exchange = '', routingKey = 'orders'): Delivery => ({ ...delivery(routingKey, headers), exchange });
+  const expired = (queue: string, reason = 'expired') => ({ 'x-death': [{ count: 1, reason, queue, exchange: '', 'routing-keys': [queue] }] });
+
+  it('cameFromDelayQueue - true for the default exchange, keyed by the queue, newest x-death an expiry in <queue>.retry.<ms>', () => {
+    expect(cameFromDelayQueue(back(expired('orders.retry.1000')), 'orders')).toBe(true);
+  });
+
+  it.each([
+    ['through the topic exchange', back(expired('orders.retry.1000'), 'events')],
+    ['keyed by another queue', back(expired('orders.retry.1000'), '', 'other')],
+    ['without x-death', back({})],
+    ['x-death of another queue', back(expired('other.retry.1000'))],
+    ['x-death of the dlq', back(expired('orders.dlq'))],
+    ['x-death reason rejected', back(expired('orders.retry.1000', 'rejected'))],
+    ['x-death not a list', back({ 'x-death': 'orders.retry.1000' })],
+    ['a retry suffix that is not a number', back(expired('orders.retry.x'))],
+  ])('cameFromDelayQueue - false %s', (_what, d) => {
+    expect(cameFromDelayQueue(d, 'orders')).toBe(false);
+  });
+
+  it('retryStateOf - headers believed only from a delay queue', () => {
+    const headers = { [DeadLetterHeader.ATTEMPTS]: 3, [DeadLetterHeader.PENDING]: '["order.*"]' };
+    expect(retryStateOf(back({ ...headers, ...expired('orders.retry.10') }), 'orders')).toEqual({ attempts: 3, pending: new Set(['order.*']) });
+    expect(retryStateOf(back(headers), 'orders')).toEqual({ attempts: 0, pending: undefined });
+    expect(retryStateOf(back({ ...headers, ...expired('orders.retry.10') }, 'events', 'order.created'), 'orders')).toEqual({ attempts: 0, pending: undefined });
   });
 });
 

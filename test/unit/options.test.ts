@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { type EventBusOptions, resolveOptions } from '../../src/bus/options.js';
+import { Secret } from '../../src/bus/secret.js';
 import { ConfigError, ErrorCode, isRxPubsubError } from '../../src/errors.js';
 import { consoleLogger, silentLogger } from '../../src/logger.js';
 import { redactUrl } from '../../src/redact-url.js';
@@ -21,8 +22,10 @@ function refusal(options: unknown): ConfigError {
 
 describe('resolveOptions', () => {
   it('resolveOptions - applies every default', () => {
-    expect(resolveOptions({ url: 'memory://default' })).toStrictEqual({
-      urls: ['memory://default'],
+    const resolved = resolveOptions({ url: 'memory://default' });
+    expect(resolved.urls.reveal()).toEqual(['memory://default']);
+    expect(resolved).toStrictEqual({
+      urls: expect.any(Secret),
       exchange: 'events',
       queue: undefined,
       queueOptions: { durable: true, exclusive: false, autoDelete: false, arguments: {}, type: 'classic' },
@@ -70,8 +73,10 @@ describe('resolveOptions', () => {
       tls: { rejectUnauthorized: false },
       logger,
     });
+    expect(resolved.urls.reveal()).toEqual(['amqp://a:5672', 'amqps://b:5671/vh']);
+    expect(resolved.tls?.reveal()).toEqual({ rejectUnauthorized: false });
     expect(resolved).toStrictEqual({
-      urls: ['amqp://a:5672', 'amqps://b:5671/vh'],
+      urls: expect.any(Secret),
       exchange: 'shop.events',
       queue: 'order-service',
       queueOptions: { durable: false, exclusive: false, autoDelete: false, arguments: { 'x-message-ttl': 60_000 }, type: 'classic' },
@@ -86,7 +91,7 @@ describe('resolveOptions', () => {
       heartbeatSeconds: 0,
       reconnectDelayMs: 10,
       connectionName: 'orders',
-      tls: { rejectUnauthorized: false },
+      tls: expect.any(Secret),
       logger: expect.any(Object),
       catalog: undefined,
     });
@@ -131,7 +136,7 @@ describe('resolveOptions', () => {
   });
 
   it('resolveOptions - a single url becomes a list of one', () => {
-    expect(resolveOptions({ url: 'amqp://guest:guest@localhost' }).urls).toEqual(['amqp://guest:guest@localhost']);
+    expect(resolveOptions({ url: 'amqp://guest:guest@localhost' }).urls.reveal()).toEqual(['amqp://guest:guest@localhost']);
   });
 
   describe('resolveOptions - each invalid option is refused with INVALID_OPTIONS, naming it', () => {

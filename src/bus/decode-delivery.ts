@@ -1,5 +1,5 @@
 import type { Event } from '../event/event.js';
-import { decodeEvent, type WireInfo } from '../event/serializer.js';
+import { decodeEvent } from '../event/serializer.js';
 import type { Delivery } from '../transport/transport.js';
 
 /**
@@ -11,21 +11,9 @@ import type { Delivery } from '../transport/transport.js';
  */
 export function decodeDelivery(delivery: Delivery): Event {
   const { body, exchange, routingKey, properties } = delivery;
-  // A variable, not a literal: `contentEncoding` joins WireInfo with the serializer's BAD_MESSAGE check for gzip/non-UTF-8 bodies.
-  const info: WireInfo & { readonly contentEncoding?: string | undefined } = {
-    routingKey: exchange === '' ? (ownRoutingKeyOf(body) ?? routingKey) : routingKey,
+  return decodeEvent(body, {
+    routingKey: exchange === '' ? undefined : routingKey,
     contentType: properties.contentType,
     contentEncoding: properties.contentEncoding,
-  };
-  return decodeEvent(body, info);
-}
-
-// Only on the rare default-exchange path: the body is parsed again by decodeEvent, which checks all of it.
-function ownRoutingKeyOf(body: Buffer): string | undefined {
-  try {
-    const { domain, action } = JSON.parse(body.toString('utf8')) as { domain?: unknown; action?: unknown };
-    return typeof domain === 'string' && typeof action === 'string' ? `${domain}.${action}` : undefined;
-  } catch {
-    return undefined;
-  }
+  });
 }

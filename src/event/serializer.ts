@@ -6,7 +6,12 @@ export const JSON_CONTENT_TYPE = 'application/json';
 
 /** What the decoder needs to know about a message besides its body. */
 export interface WireInfo {
-  readonly routingKey: string;
+  /**
+   * The key it was routed with, which must be the event's `domain.action`;
+   * `undefined` for a message sent straight to the queue (the default
+   * exchange), whose key is the queue's name and says nothing of the event.
+   */
+  readonly routingKey: string | undefined;
   readonly contentType?: string | undefined;
   /** The AMQP `contentEncoding`: absent or UTF-8; anything else (`gzip`) is refused. */
   readonly contentEncoding?: string | undefined;
@@ -115,7 +120,7 @@ function decode(body: Buffer, info: WireInfo): Event {
   if (!(body instanceof Uint8Array)) bad(`body is not bytes (got ${show(body)})`);
   const event = (body as EncodedBody)[EVENT] ?? parse(body);
   const key = routingKeyOf(event);
-  if (key !== info.routingKey) bad(`event ${key} arrived with routing key ${show(info.routingKey)}`);
+  if (info.routingKey !== undefined && key !== info.routingKey) bad(`event ${key} arrived with routing key ${show(info.routingKey)}`);
   return event;
 }
 

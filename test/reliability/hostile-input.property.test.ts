@@ -3,7 +3,7 @@ import { lastValueFrom, of, throwError, toArray } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Handler, RegisteredHandler } from '../../src/core/handler.js';
 import { processDeliveries } from '../../src/core/process-deliveries.js';
-import { routingKeyOfDelivery } from '../../src/core/headers.js';
+import { decodeDelivery } from '../../src/bus/decode-delivery.js';
 import { isError, isRxPubsubError, RxPubsubError } from '../../src/errors.js';
 import { defineEvent } from '../../src/event/define-event.js';
 import { createEvent, type EventInit, toEvent } from '../../src/event/event.js';
@@ -197,7 +197,8 @@ describe('hostile input', () => {
         const delivery = fakeDelivery(createEvent({ domain: 'order', action: 'created', data: {} }));
         const settlements = await lastValueFrom(
           processDeliveries(of(delivery), {
-            decode: (d) => decodeEvent(d.body, { routingKey: routingKeyOfDelivery(d), contentType: d.properties.contentType }),
+            decode: decodeDelivery,
+            queue: 'q',
             route: (key) => registry.match(key),
             observe: () => undefined,
             settle: () => undefined,

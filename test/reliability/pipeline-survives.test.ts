@@ -204,5 +204,6 @@ function bound(consumer: QueueConsumer): Omit<QueueConsumer, 'deliveries$'> {
     ready: () => consumer.ready(),
     retryQueue: (delayMs) => consumer.retryQueue(delayMs),
     redeclare: () => consumer.redeclare(),
+    status$: consumer.status$,
   };
 }

@@ -15,6 +15,7 @@ import { BindingSet } from './binding-set.js';
 import { checkHandler, compiledPattern, invalidEventError, publishFailure, retryOptionOf, safeMessageOf } from './checked-arguments.js';
 import { createTransport } from './create-transport.js';
 import { decodeDelivery } from './decode-delivery.js';
+import { DegradedBy } from './degraded-by.js';
 import { GuardedObservable, type ObserverFailure } from './guarded-observable.js';
 import { redactedSummaryOf } from './redacted-summary.js';
 import { type EventBusOptions, type ResolvedOptions, resolveOptions } from './options.js';
@@ -96,12 +97,18 @@ export class EventBus<E extends Event<unknown> = Event> {
   private readonly settlements = new Subject<Settlement>();
   private readonly counts = { published: 0, acked: 0, unhandled: 0, retried: 0, deadLettered: 0, dropped: 0, pipelineRestarts: 0 };
   private failedRestarts = 0;
+  private readonly pipelineTrouble = new DegradedBy();
   private pipeline: Subscription | undefined;
   private drained: Promise<void> = Promise.resolve();
   private state: 'open' | 'closing' | 'closed' = 'open';
   private closing: Promise<void> | undefined;
 
-  /** Connection lifecycle: `connecting`, `connected`, `disconnected`, `blocked`, `closed`. */
+  /**
+   * Lifecycle, as data: `connecting`, `connected`, `disconnected`, `blocked`,
+   * `degraded` (connected, but the consumer cannot be set up, e.g. the queue
+   * was re-declared with other arguments, or the delivery pipeline stopped and
+   * is being restarted: the `reason` says which), `closed`.
+   */
   readonly state$: Observable<ConnectionState>;
   /**
    * Every delivery once settled, with its outcome: for metrics, logs and tests.
@@ -146,7 +153,7 @@ export class EventBus<E extends Event<unknown> = Event> {
     private readonly transport: Transport,
     private readonly consumer: QueueConsumer | undefined,
   ) {
-    this.state$ = transport.state$;
+    this.state$ = this.pipelineTrouble.over(transport.state$);
     this.redeliveries = new RedeliveryCounter(config.queueOptions.type === 'quorum');
     this.bindings = consumer && new BindingSet(consumer, config.queueOptions.exclusive);
     this.settlements$ = new GuardedObservable<Settlement>(this.observerFailed('settlements$'), (subscriber) => this.settlements.subscribe(subscriber));
@@ -320,6 +327,7 @@ export class EventBus<E extends Event<unknown> = Event> {
     } catch (error) {
       this.config.logger.error({ step: 'close the transport', reason: redactText(messageOf(error)) }, 'close(): a step failed');
     }
+    attempt('complete state$', () => this.pipelineTrouble.complete());
   }
 
   private register(pattern: string, method: string): Pattern {
@@ -404,8 +412,10 @@ export class EventBus<E extends Event<unknown> = Event> {
       this.requeueInFlight();
       const reason = error === undefined ? 'its deliveries completed' : safeMessageOf(error);
       this.config.logger.error({ queue: this.config.queue, reason, delayMs }, 'the delivery pipeline stopped while the bus is open; starting it again');
+      this.pipelineTrouble.report(`PIPELINE_STOPPED: ${reason}; restarting in ${delayMs} ms`);
       setTimeout(() => (this.state === 'open' ? this.runPipeline(settled$, drained) : drained()), delayMs);
     };
+    this.pipelineTrouble.clear();
     this.pipeline = settled$.subscribe({
       next: (settlement) => {
         this.failedRestarts = 0;

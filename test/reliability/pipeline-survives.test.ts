@@ -175,12 +175,17 @@ describe('pipeline survives - restart', () => {
     const logger = recordingLogger();
     const bus = await EventBus.connect({ transport, queue: 'orders', logger });
     teardown(() => bus.close());
+    const states: string[] = [];
+    const watching = bus.state$.subscribe((state) => states.push('reason' in state ? `${state.status}: ${state.reason}` : state.status));
+    teardown(() => watching.unsubscribe());
     const handled: string[] = [];
     bus.handle('order.*', (event) => void handled.push(event.action));
     await bus.ready();
     await bus.publish(createEvent({ domain: 'order', action: 'created', data: {} }));
     await waitFor(() => handled.includes('created'), { description: 'the event to be handled after the restart' });
     expect(bus.stats().pipelineRestarts).toBe(1);
+    // Visible to the caller while it was down, and back to connected once restarted.
+    expect(states).toEqual(['connected', expect.stringMatching(/^degraded: PIPELINE_STOPPED: deliveries\$ broke; restarting in 100 ms$/), 'connected']);
     expect(logger.lines.some((line) => line.level === 'error' && /delivery pipeline stopped/.test(line.message))).toBe(true);
   });
 });

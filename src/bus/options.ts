@@ -2,6 +2,7 @@ import type { SchedulerLike } from 'rxjs';
 import { ConfigError, ErrorCode, isRxPubsubError, messageOf, show } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Transport } from '../transport/transport.js';
+import { DEFAULT_MAX_MESSAGE_BYTES } from '../transport/message-limits.js';
 import { guardedLogger, silentLogger } from '../logger.js';
 import { redactUrl } from '../redact-url.js';
 import { Secret } from './secret.js';
@@ -94,6 +95,13 @@ export interface EventBusSettings<TEvents extends readonly AnyEventDefinition[] 
   readonly maxRedeliveries?: number;
   /** Publishes waiting for the connection before `publish` rejects with PUBLISH_BUFFER_FULL. @default 10000 */
   readonly maxPendingPublishes?: number;
+  /**
+   * A publish whose body is larger is refused (`PUBLISH_REFUSED`) before it is
+   * sent. Set it to the broker's `max_message_size` when that was lowered, so a
+   * too-large event is refused alone instead of closing the publish channel.
+   * @default 134217728 (128 MiB, RabbitMQ's default max_message_size)
+   */
+  readonly maxMessageBytes?: number;
   /** Reject a publish no queue receives with PUBLISH_UNROUTABLE. @default false */
   readonly mandatory?: boolean;
   /** `publish` rejects when no confirm came within this time. @default 30000 */
@@ -141,6 +149,7 @@ export interface ResolvedOptions {
   readonly retry: RetryPolicy | undefined;
   readonly maxRedeliveries: number;
   readonly maxPendingPublishes: number;
+  readonly maxMessageBytes: number;
   readonly mandatory: boolean;
   readonly publishTimeoutMs: number;
   readonly connectTimeoutMs: number;
@@ -168,13 +177,14 @@ const DEFAULTS = {
   connectionName: 'rx-pubsub',
   maxRedeliveries: 10,
   maxPendingPublishes: 10_000,
+  maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
   queueOptions: { durable: true, exclusive: false, autoDelete: false, arguments: {}, type: 'classic' },
 } as const;
 
 const KNOWN = new Set([
   'url', 'exchange', 'queue', 'queueOptions', 'prefetch', 'handlerTimeoutMs', 'publishTimeoutMs',
   'connectTimeoutMs', 'heartbeatSeconds', 'reconnectDelayMs', 'connectionName', 'tls', 'logger',
-  'retry', 'maxRedeliveries', 'maxPendingPublishes', 'mandatory', 'events', 'scheduler', 'transport',
+  'retry', 'maxRedeliveries', 'maxPendingPublishes', 'maxMessageBytes', 'mandatory', 'events', 'scheduler', 'transport',
 ]);
 const NAME = /^[A-Za-z0-9_.:-]{1,200}$/;
 
@@ -211,6 +221,8 @@ function resolve(options: EventBusOptions): ResolvedOptions {
     retry: options.retry === undefined ? undefined : checkRetryPolicy(options.retry, 'EventBus option retry'),
     maxRedeliveries: integer('maxRedeliveries', options.maxRedeliveries ?? DEFAULTS.maxRedeliveries, 0, 1_000_000),
     maxPendingPublishes: integer('maxPendingPublishes', options.maxPendingPublishes ?? DEFAULTS.maxPendingPublishes, 1, 10_000_000),
+    // RabbitMQ caps max_message_size at 512 MiB.
+    maxMessageBytes: integer('maxMessageBytes', options.maxMessageBytes ?? DEFAULTS.maxMessageBytes, 1, 536_870_912),
     mandatory: boolean('mandatory', options.mandatory ?? false),
     publishTimeoutMs: integer('publishTimeoutMs', options.publishTimeoutMs ?? DEFAULTS.publishTimeoutMs, 1, 2 ** 31 - 1),
     connectTimeoutMs: integer('connectTimeoutMs', options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs, 1, 2 ** 31 - 1),

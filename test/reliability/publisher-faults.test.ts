@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, PublishError } from '../../src/index.js';
+import { createEvent, ErrorCode, PublishError } from '../../src/index.js';
 import type { MessageProperties, OutboundMessage } from '../../src/transport/transport.js';
-import { amqpUrl, brokerView, expectRxError, names, TRANSPORTS, waitForDepth } from '../broker/support.js';
+import { amqpUrl, brokerView, connectBus, expectRxError, names, TRANSPORTS, waitForDepth } from '../broker/support.js';
 import { connectTransport, message } from './transports.js';
 
 const long = 'x'.repeat(256);
@@ -68,6 +68,17 @@ describe.each(TRANSPORTS)('publisher faults (%s)', (_kind, makeUrl) => {
     expect(error.message).toContain('1000');
     expect(error.retriable).toBe(false);
     await transport.publish(message(exchange, 'order.created', { body: 'x'.repeat(1_000) }));
+  });
+
+  it('publisher - the bus option maxMessageBytes refuses a too-large event alone; the events around it are confirmed', async () => {
+    const { exchange } = names('bus-too-big');
+    const bus = await connectBus({ url: makeUrl(), exchange, maxMessageBytes: 2_000 });
+    const event = (size: number) => createEvent({ domain: 'order', action: 'created', data: { text: 'x'.repeat(size) } });
+    const small = Array.from({ length: 10 }, () => bus.publish(event(100)));
+    const error = await expectRxError(bus.publish(event(5_000)), PublishError, ErrorCode.PUBLISH_REFUSED);
+    expect(error.message).toMatch(/over maxMessageBytes|2000/);
+    await Promise.all(small);
+    expect(bus.stats().published).toBe(10);
   });
 });
 

@@ -1,3 +1,5 @@
+import { redactText } from './redact-url.js';
+
 /** Structured fields attached to a log line. */
 export type LogFields = Readonly<Record<string, unknown>>;
 
@@ -63,7 +65,7 @@ export function guardedLogger(logger: Logger): Logger {
     (level: Level) =>
     (fields: LogFields, message: string): void => {
       try {
-        logger[level](fields, message);
+        logger[level](redactFields(fields), redactText(message));
       } catch {
         // The application's logger failed; there is nowhere left to report it.
       }
@@ -86,3 +88,14 @@ export function guardedLogger(logger: Logger): Logger {
 }
 
 const guarded = new WeakSet<Logger>();
+
+// Whatever a field quotes (an amqplib error, a handler's error naming its database URL), no password reaches a log.
+function redactFields(fields: LogFields): LogFields {
+  let copy: Record<string, unknown> | undefined;
+  for (const [key, value] of Object.entries(fields)) {
+    if (typeof value !== 'string') continue;
+    const redacted = redactText(value);
+    if (redacted !== value) (copy ??= { ...fields })[key] = redacted;
+  }
+  return copy ?? fields;
+}

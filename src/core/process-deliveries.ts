@@ -4,6 +4,7 @@ import { type Event, routingKeyOf } from '../event/event.js';
 import type { Route } from '../routing/registry.js';
 import type { Delivery } from '../transport/transport.js';
 import type { RegisteredHandler } from './handler.js';
+import { redactText } from '../redact-url.js';
 import { boundedMerge } from './bounded-merge.js';
 import { handlerIdOf, retryStateOf } from './headers.js';
 import type { Failed, HandlerFailure, Outcome, Settlement } from './outcome.js';
@@ -263,7 +264,8 @@ function deadLetter(attempt: number, failures: readonly HandlerFailure[]): Outco
 }
 
 function failed(attempt: number, failures: readonly HandlerFailure[]): Failed {
-  const reason = failures.map((f) => (f.pattern ? `${f.pattern}: ${reasonOf(f.error)}` : reasonOf(f.error))).join('; ');
+  // A handler's error may quote a connection string (a database's, a broker's): its password never leaves in a header or a log.
+  const reason = redactText(failures.map((f) => (f.pattern ? `${f.pattern}: ${reasonOf(f.error)}` : reasonOf(f.error))).join('; '));
   return { attempt, reason: reason.length > MAX_REASON ? `${cutAt(reason, MAX_REASON - 1)}…` : reason, failures };
 }
 

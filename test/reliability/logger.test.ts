@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { type Logger } from '../../src/index.js';
-import { collectSettlements, connectBus, names, orderEvent, TRANSPORTS, waitFor, waitForCount } from './support.js';
+import { brokerView, collectSettlements, connectBus, names, orderEvent, TRANSPORTS, waitFor, waitForCount, waitForDepth } from './support.js';
 
 /** A pino logger writing JSON lines into an array. */
 function pinoLines(): { logger: pino.Logger; lines: Record<string, unknown>[] } {
@@ -57,5 +57,23 @@ describe.each(TRANSPORTS)('logger (%s)', (_kind, makeUrl) => {
     await waitForCount(handled, 3, 'events handled after the logger threw');
     expect(handled).toEqual(later.map((e) => e.id));
     expect(settlements[0]?.outcome.kind).toBe('dead-letter');
+  });
+
+  it('logger - a handler error quoting a connection string never puts its password in a log line or the dead letter', async () => {
+    const { logger, lines } = pinoLines();
+    const url = makeUrl();
+    const { exchange, queue } = names('pwlog');
+    const bus = await connectBus({ url, exchange, queue, logger });
+    bus.handle('order.*', () => {
+      throw new Error('could not reach postgres://app:s3cr%40t:pw@db.internal:5432/orders');
+    });
+    await bus.ready();
+    await bus.publish(orderEvent('created'));
+    const view = await brokerView(url);
+    await waitForDepth(view, `${queue}.dlq`, 1);
+    const [dead] = await view.take(`${queue}.dlq`);
+    const shown = JSON.stringify([lines, dead?.properties.headers]);
+    expect(shown).toContain('postgres://app:***@db.internal:5432/orders');
+    expect(shown).not.toContain('s3cr');
   });
 });

@@ -264,8 +264,10 @@ function deadLetter(attempt: number, failures: readonly HandlerFailure[]): Outco
 }
 
 function failed(attempt: number, failures: readonly HandlerFailure[]): Failed {
-  // A handler's error may quote a connection string (a database's, a broker's): its password never leaves in a header or a log.
-  const reason = redactText(failures.map((f) => (f.pattern ? `${f.pattern}: ${reasonOf(f.error)}` : reasonOf(f.error))).join('; '));
+  const full = failures.map((f) => (f.pattern ? `${f.pattern}: ${reasonOf(f.error)}` : reasonOf(f.error))).join('; ');
+  // A handler's error may quote a connection string (a database's, a broker's): its password never leaves in a
+  // header or a log. Redacted before the cut, which could leave half a URL unrecognised, but on a bounded prefix.
+  const reason = redactText(full.length > MAX_REASON * 3 ? full.slice(0, MAX_REASON * 3) : full);
   return { attempt, reason: reason.length > MAX_REASON ? `${cutAt(reason, MAX_REASON - 1)}…` : reason, failures };
 }
 

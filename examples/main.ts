@@ -16,7 +16,8 @@
  * buses, with a deadline).
  */
 import { randomUUID } from 'node:crypto';
-import { type BusStats, compilePattern, type Event, EventBus, EventValidationError, routingKeyOf, type Settlement } from '../src/index.js';
+import { type BusStats, type Event, EventBus, EventValidationError, routingKeyOf, type Settlement } from '../src/index.js';
+import { compilePattern } from '../src/blocks.js';
 import {
   ALL_EVENTS,
   type ExampleEvent,

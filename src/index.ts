@@ -1,30 +1,41 @@
+/**
+ * `rx-pubsub`: the public API, under semver (see docs/api-surface.md).
+ *
+ * - the bus: {@link EventBus}, its options, stats and connection states;
+ * - events: {@link createEvent}, {@link defineEvent}, the catalog, the limits;
+ * - errors and the logger;
+ * - the {@link Transport} interface, for a transport of your own.
+ *
+ * The test kit is `rx-pubsub/testing` (also under semver). The blocks the bus
+ * is built from (the pipeline, the registry, patterns, the serializer, the
+ * AMQP and memory transports) are `rx-pubsub/blocks`: `@experimental`,
+ * outside semver. Anything else is internal and cannot be imported.
+ */
+// The bus
 export { EventBus, type BusStats, type HandleOptions, type CloseOptions } from './bus/event-bus.js';
 export type { BrokerOption, EventBusOptions, EventBusSettings, QueueOptions, TlsOptions } from './bus/options.js';
-export { DeadLetterHeader } from './core/headers.js';
 export type { RetryPolicy } from './core/retry-policy.js';
+export type { Handler, HandlerFn, HandlerObject, HandlerResult } from './core/handler.js';
+export type { Outcome, Settlement, HandlerFailure, Failed } from './core/outcome.js';
+export { DeadLetterHeader } from './core/headers.js';
+// Events and the catalog
 export { createEvent, routingKeyOf, type Event, type EventInit } from './event/event.js';
 export { defineEvent, type EventDefinition, type EventFields } from './event/define-event.js';
-export type { Json } from './event/json.js';
-export { encodeEvent, decodeEvent, eventJson, JSON_CONTENT_TYPE, type WireInfo } from './event/serializer.js';
-export { EVENT_LIMITS } from './event/event-limits.js';
-export { MAX_DATA_DEPTH } from './event/json.js';
-export { compilePattern, bindingKeysOf, PATTERN_LIMITS, type Pattern } from './routing/pattern.js';
-export { Registry, type Route } from './routing/registry.js';
-export type { Handler, HandlerFn, HandlerObject, HandlerResult, RegisteredHandler } from './core/handler.js';
-export type { Outcome, Settlement, HandlerFailure, Failed } from './core/outcome.js';
-export { processDeliveries, type PipelineConfig } from './core/process-deliveries.js';
-export { runHandler } from './core/run-handler.js';
-export type { Transport, QueueConsumer, ConsumerStatus, Delivery, ConnectionState, OutboundMessage, MessageProperties, ConsumerSpec, QueueSpec } from './transport/transport.js';
-export { AmqpTransport, type AmqpTransportConfig } from './transport/amqp/amqp-transport.js';
-export type { AmqpConnectionConfig } from './transport/amqp/amqp-connection.js';
-export { MemoryTransport } from './transport/memory/memory-transport.js';
-export { RxPubsubError, ConfigError, ConnectionError, PublishError, DeliveryError, ErrorCode, isRxPubsubError } from './errors.js';
-export { consoleLogger, guardedLogger, silentLogger, type Logger, type LogFields } from './logger.js';
+export type { AnyEventDefinition, EventDefinitionOptions, EventOf, SchemaData } from './event/define-event.js';
 export { createCatalog, type EventCatalog } from './event/catalog.js';
 export { EventValidationError } from './event/event-validation-error.js';
-export type { AnyEventDefinition, EventDefinitionOptions, EventOf, SchemaData } from './event/define-event.js';
+export type { Json } from './event/json.js';
 export type { StandardSchemaV1 } from './event/standard-schema.js';
 export type { Upcaster, Upcasters } from './event/upcast.js';
 export type { CatalogEvent, PublishableEvent } from './typing/catalog-event.js';
 export type { CatalogPattern, EventsMatching, RoutingKeyOf } from './typing/events-matching.js';
 export type { GlobMatch } from './typing/glob-match.js';
+// Limits
+export { EVENT_LIMITS } from './event/event-limits.js';
+export { MAX_DATA_DEPTH } from './event/json.js';
+export { PATTERN_LIMITS } from './routing/pattern.js';
+// Errors and the logger
+export { RxPubsubError, ConfigError, ConnectionError, PublishError, DeliveryError, ErrorCode, isRxPubsubError } from './errors.js';
+export { consoleLogger, silentLogger, type Logger, type LogFields } from './logger.js';
+// A transport of your own (the `transport` option)
+export type { Transport, QueueConsumer, ConsumerStatus, Delivery, ConnectionState, OutboundMessage, MessageProperties, ConsumerSpec, QueueSpec } from './transport/transport.js';

@@ -14,13 +14,13 @@ import {
   DeadLetterHeader,
   defineEvent,
   DeliveryError,
-  encodeEvent,
   ErrorCode,
   type Event,
   EventBus,
   EventValidationError,
   isRxPubsubError,
 } from '../src/index.js';
+import { encodeEvent } from '../src/blocks.js';
 import { describeIssues } from '../src/event/event-validation-error.js';
 import {
   brokerView,

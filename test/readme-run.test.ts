@@ -16,7 +16,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DeadLetterHeader, createEvent, encodeEvent, JSON_CONTENT_TYPE } from '../src/index.js';
+import { DeadLetterHeader, createEvent } from '../src/index.js';
+import { encodeEvent, JSON_CONTENT_TYPE } from '../src/blocks.js';
 import { amqpUrl, deleteQueues, rawConnection, teardown, uniqueName } from './support/broker.js';
 import { extractSnippets, type Snippet } from './support/readme-snippets.js';
 
@@ -129,7 +130,7 @@ describe('readme (run)', () => {
       join(RUN_DIR, 'tsconfig.json'),
       JSON.stringify({
         compilerOptions: {
-          paths: { 'rx-pubsub': ['../../src/index.ts'], 'rx-pubsub/testing': ['../../src/testing/index.ts'] },
+          paths: { 'rx-pubsub': ['../../src/index.ts'], 'rx-pubsub/testing': ['../../src/testing/index.ts'], 'rx-pubsub/blocks': ['../../src/blocks.ts'] },
         },
       }),
     );

@@ -40,7 +40,7 @@ function writeSnippets(found: ReadmeSnippet[]): Snippet[] {
       noEmit: true,
       // A snippet without import or export is still a module of its own.
       moduleDetection: 'force',
-      paths: { 'rx-pubsub': ['../../src/index.ts'], 'rx-pubsub/testing': ['../../src/testing/index.ts'] },
+      paths: { 'rx-pubsub': ['../../src/index.ts'], 'rx-pubsub/testing': ['../../src/testing/index.ts'], 'rx-pubsub/blocks': ['../../src/blocks.ts'] },
     },
     include: ['snippet-*.ts'],
   };

@@ -1,6 +1,7 @@
 import { firstValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { createEvent, ErrorCode, EventBus, isRxPubsubError, MemoryTransport, silentLogger } from '../src/index.js';
+import { createEvent, ErrorCode, EventBus, isRxPubsubError, silentLogger } from '../src/index.js';
+import { MemoryTransport } from '../src/blocks.js';
 import { MemoryBroker } from '../src/transport/memory/memory-broker.js';
 import { teardown, uniqueName } from './support/broker.js';
 

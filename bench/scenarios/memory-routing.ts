@@ -1,4 +1,5 @@
-import { createEvent, EventBus, MemoryTransport, silentLogger } from 'rx-pubsub';
+import { createEvent, EventBus, silentLogger } from 'rx-pubsub';
+import { MemoryTransport } from 'rx-pubsub/blocks';
 import { ACTION, benchData, benchEvent, DOMAIN, ROUTING_KEY } from '../lib/bench-event.js';
 import type { Job, Measured } from '../lib/job.js';
 import { peakRssMb, startTimer } from '../lib/measure.js';

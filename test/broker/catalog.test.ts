@@ -10,12 +10,12 @@ import {
   createEvent,
   DeadLetterHeader,
   defineEvent,
-  encodeEvent,
   ErrorCode,
   type Event,
   EventBus,
   EventValidationError,
 } from '../../src/index.js';
+import { encodeEvent } from '../../src/blocks.js';
 import {
   brokerView,
   collectSettlements,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bindingKeysOf, type Event } from '../../src/index.js';
+import { type Event } from '../../src/index.js';
+import { bindingKeysOf } from '../../src/blocks.js';
 import { MemoryBroker } from '../../src/transport/memory/memory-broker.js';
 import { rabbitmqctl } from '../support/broker.js';
 import {

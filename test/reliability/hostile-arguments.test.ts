@@ -5,8 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  ConfigError, defineEvent, ErrorCode, EventBus, type EventBusOptions, isRxPubsubError, MemoryTransport, PublishError, RxPubsubError, silentLogger, type StandardSchemaV1, type Transport,
+  ConfigError, defineEvent, ErrorCode, EventBus, type EventBusOptions, isRxPubsubError, PublishError, RxPubsubError, silentLogger, type StandardSchemaV1, type Transport,
 } from '../../src/index.js';
+import { MemoryTransport } from '../../src/blocks.js';
 import { MemoryBroker } from '../../src/transport/memory/memory-broker.js';
 import { connectBus, expectRxError, names, orderEvent, teardown, TRANSPORTS } from './support.js';
 

@@ -5,7 +5,8 @@
  */
 import { map, Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { createEvent, defineEvent, type Delivery, EventBus, MemoryTransport, type QueueConsumer, silentLogger, type StandardSchemaV1, type Transport } from '../../src/index.js';
+import { createEvent, defineEvent, type Delivery, EventBus, type QueueConsumer, silentLogger, type StandardSchemaV1, type Transport } from '../../src/index.js';
+import { MemoryTransport } from '../../src/blocks.js';
 import { rawChannel } from '../support/broker.js';
 import { MemoryBroker } from '../../src/transport/memory/memory-broker.js';
 import { brokerView, collectSettlements, connectBus, names, orderEvent, recordingLogger, teardown, TRANSPORTS, waitFor, waitForCount } from './support.js';

@@ -4,7 +4,8 @@
  * and a failed delivery whose copy could not be made is not `deadLettered`.
  */
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, EventBus, MemoryTransport, PublishError, silentLogger, type Transport } from '../../src/index.js';
+import { ErrorCode, EventBus, PublishError, silentLogger, type Transport } from '../../src/index.js';
+import { MemoryTransport } from '../../src/blocks.js';
 import { MemoryBroker } from '../../src/transport/memory/memory-broker.js';
 import { collectSettlements, connectBus, gate, names, orderEvent, rig, statesOf, teardown, TRANSPORTS, waitFor, waitForCount, waitForReconnect } from './support.js';
 

@@ -4,7 +4,8 @@
  * `compilePattern(...).test` at run time, against the same expectations.
  */
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { compilePattern, type GlobMatch } from '../../src/index.js';
+import { type GlobMatch } from '../../src/index.js';
+import { compilePattern } from '../../src/blocks.js';
 import type { ExpandBraces, IsLiteral } from '../../src/typing/glob-match.js';
 import { PATTERN_KEYS } from '../support/pattern-keys.js';
 

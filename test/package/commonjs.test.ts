@@ -19,6 +19,9 @@ const exec = promisify(execFile);
 const root = resolve(import.meta.dirname, '../..');
 const TSC = join(root, 'node_modules', '.bin', 'tsc');
 
+/** Files that exist in the built package, none of them an entry point. */
+const INTERNAL_PATHS = ['rx-pubsub/dist/core/run-handler.js', 'rx-pubsub/dist/index.js', 'rx-pubsub/internal/errors.js'];
+
 interface Outcome {
   code: number;
   stdout: string;
@@ -71,12 +74,13 @@ afterAll(async () => {
 });
 
 describe('package (CommonJS)', () => {
-  it('package - a .cjs script require()s rx-pubsub and rx-pubsub/testing, publishes and handles an event', async () => {
+  it('package - a .cjs script require()s rx-pubsub, rx-pubsub/testing and rx-pubsub/blocks, publishes and handles an event, cannot require internals', async () => {
     const project = await commonJsProject('cjs-script');
     await writeFile(
       join(project, 'app.cjs'),
       `const { EventBus, createEvent } = require('rx-pubsub');
 const testing = require('rx-pubsub/testing');
+const blocks = require('rx-pubsub/blocks');
 async function main() {
   const bus = await EventBus.connect({ url: 'memory://commonjs-script', queue: 'q' });
   const seen = [];
@@ -85,9 +89,14 @@ async function main() {
   await bus.publish(createEvent({ domain: 'order', action: 'created', data: { order_id: 'A1' } }));
   while (bus.stats().acked < 1) await new Promise((r) => setTimeout(r, 5));
   await bus.close();
-  let internal = 'requirable';
-  try { require('rx-pubsub/internal/errors.js'); } catch (error) { internal = error.code; }
-  console.log(JSON.stringify({ seen, testBus: typeof testing.testBus, memoryUrl: typeof testing.memoryUrl, internal }));
+  const internals = {};
+  for (const path of ${JSON.stringify(INTERNAL_PATHS)}) {
+    try { require(path); internals[path] = 'requirable'; } catch (error) { internals[path] = error.code; }
+  }
+  console.log(JSON.stringify({
+    seen, testBus: typeof testing.testBus, memoryUrl: typeof testing.memoryUrl,
+    bindingKeys: blocks.bindingKeysOf('order.*'), memoryTransport: typeof blocks.MemoryTransport, internals,
+  }));
 }
 main().catch((error) => { console.error(error); process.exitCode = 1; });
 `,
@@ -98,7 +107,9 @@ main().catch((error) => { console.error(error); process.exitCode = 1; });
       seen: ['A1'],
       testBus: 'function',
       memoryUrl: 'function',
-      internal: 'ERR_PACKAGE_PATH_NOT_EXPORTED',
+      bindingKeys: ['order.#'],
+      memoryTransport: 'function',
+      internals: Object.fromEntries(INTERNAL_PATHS.map((path) => [path, 'ERR_PACKAGE_PATH_NOT_EXPORTED'])),
     });
   }, 30_000);
 
@@ -113,6 +124,7 @@ main().catch((error) => { console.error(error); process.exitCode = 1; });
 
   const main = `import { EventBus, createEvent, defineEvent, type Event } from 'rx-pubsub';
 import { memoryUrl, testBus } from 'rx-pubsub/testing';
+import { compilePattern, type Pattern } from 'rx-pubsub/blocks';
 
 const OrderCreated = defineEvent('order', 'created');
 
@@ -127,7 +139,8 @@ async function main(): Promise<void> {
   while (bus.stats().acked < 1) await new Promise((r) => setTimeout(r, 5));
   await bus.close();
   const usesRequire = typeof require === 'function' && typeof module === 'object';
-  console.log(JSON.stringify({ seen, usesRequire, testBus: typeof testBus, memoryUrl: typeof memoryUrl }));
+  const pattern: Pattern = compilePattern('order.*');
+  console.log(JSON.stringify({ seen, usesRequire, testBus: typeof testBus, memoryUrl: typeof memoryUrl, keys: pattern.bindingKeys }));
 }
 
 main().catch((error: unknown) => {
@@ -157,6 +170,7 @@ main().catch((error: unknown) => {
         usesRequire: true,
         testBus: 'function',
         memoryUrl: 'function',
+        keys: ['order.#'],
       });
     },
     60_000,

@@ -8,9 +8,19 @@ import { describe, expect, it } from 'vitest';
 const run = promisify(execFile);
 const root = resolve(import.meta.dirname, '../..');
 
+/** Files that exist in the built package (or its source), none of them an entry point. */
+const INTERNAL_PATHS = [
+  'rx-pubsub/dist/core/run-handler.js',
+  'rx-pubsub/dist/bus/event-bus.js',
+  'rx-pubsub/dist/index.js',
+  'rx-pubsub/core/run-handler.js',
+  'rx-pubsub/src/index.ts',
+  'rx-pubsub/internal/errors.js',
+];
+
 // A separate project importing the built package by name, as a user would after `npm run build`.
 describe('package', () => {
-  it('package - a separate project imports EventBus, createEvent and defineEvent from the build, not internals', async () => {
+  it('package - a separate project imports EventBus, createEvent and defineEvent, and rx-pubsub/blocks, from the build, not internals', async () => {
     await run('npm', ['run', 'build'], { cwd: root, timeout: 60_000 });
     const project = await mkdtemp(join(tmpdir(), 'rx-pubsub-user-'));
     try {
@@ -20,6 +30,7 @@ describe('package', () => {
       await writeFile(
         join(project, 'app.mjs'),
         `import { EventBus, createEvent, defineEvent } from 'rx-pubsub';
+import { bindingKeysOf, MemoryTransport, processDeliveries } from 'rx-pubsub/blocks';
 const bus = await EventBus.connect({ url: 'memory://package-test', queue: 'q' });
 const OrderCreated = defineEvent('order', 'created');
 const seen = [];
@@ -29,12 +40,19 @@ await bus.publish(OrderCreated.create({ order_id: 'A1' }));
 await bus.publish(createEvent({ domain: 'order', action: 'created', data: { order_id: 'A2' } }));
 while (bus.stats().acked < 2) await new Promise((r) => setTimeout(r, 5));
 await bus.close();
-let internal = 'importable';
-try { await import('rx-pubsub/internal/errors.js'); } catch (error) { internal = error.code; }
-console.log(JSON.stringify({ seen, internal }));`,
+const blocks = { bindingKeys: bindingKeysOf('order.*'), memoryTransport: typeof MemoryTransport, processDeliveries: typeof processDeliveries };
+const internals = {};
+for (const path of ${JSON.stringify(INTERNAL_PATHS)}) {
+  try { await import(path); internals[path] = 'importable'; } catch (error) { internals[path] = error.code; }
+}
+console.log(JSON.stringify({ seen, blocks, internals }));`,
       );
       const { stdout } = await run('node', ['app.mjs'], { cwd: project, timeout: 20_000 });
-      expect(JSON.parse(stdout)).toEqual({ seen: ['A1', 'A2'], internal: 'ERR_PACKAGE_PATH_NOT_EXPORTED' });
+      expect(JSON.parse(stdout)).toEqual({
+        seen: ['A1', 'A2'],
+        blocks: { bindingKeys: ['order.#'], memoryTransport: 'function', processDeliveries: 'function' },
+        internals: Object.fromEntries(INTERNAL_PATHS.map((path) => [path, 'ERR_PACKAGE_PATH_NOT_EXPORTED'])),
+      });
     } finally {
       await rm(project, { recursive: true, force: true });
     }

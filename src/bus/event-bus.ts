@@ -97,6 +97,8 @@ export class EventBus<E extends Event<unknown> = Event> {
   private readonly settlements = new Subject<Settlement>();
   private readonly counts = { published: 0, acked: 0, unhandled: 0, retried: 0, deadLettered: 0, dropped: 0, pipelineRestarts: 0 };
   private failedRestarts = 0;
+  /** The pause before the stopped pipeline starts again: close cancels it rather than wait it out. */
+  private restartPause: { readonly timer: ReturnType<typeof setTimeout>; readonly drained: () => void } | undefined;
   private readonly pipelineTrouble = new DegradedBy();
   private pipeline: Subscription | undefined;
   private drained: Promise<void> = Promise.resolve();
@@ -316,6 +318,7 @@ export class EventBus<E extends Event<unknown> = Event> {
     };
     this.state = 'closing';
     attempt('stop consuming', () => this.stopConsuming.next());
+    attempt('cancel the pipeline restart', () => this.cancelRestart());
     if (deadline === undefined) await this.drained;
     else if (!(await settledWithin(this.drained, deadline - Date.now()))) this.abandonInFlight(attempt);
     this.state = 'closed';
@@ -413,7 +416,12 @@ export class EventBus<E extends Event<unknown> = Event> {
       const reason = error === undefined ? 'its deliveries completed' : safeMessageOf(error);
       this.config.logger.error({ queue: this.config.queue, reason, delayMs }, 'the delivery pipeline stopped while the bus is open; starting it again');
       this.pipelineTrouble.report(`PIPELINE_STOPPED: ${reason}; restarting in ${delayMs} ms`);
-      setTimeout(() => (this.state === 'open' ? this.runPipeline(settled$, drained) : drained()), delayMs);
+      const timer = setTimeout(() => {
+        this.restartPause = undefined;
+        if (this.state === 'open') this.runPipeline(settled$, drained);
+        else drained();
+      }, delayMs);
+      this.restartPause = { timer, drained };
     };
     this.pipelineTrouble.clear();
     this.pipeline = settled$.subscribe({
@@ -424,6 +432,15 @@ export class EventBus<E extends Event<unknown> = Event> {
       complete: () => ended(),
       error: ended,
     });
+  }
+
+  // A stopped pipeline waiting to start again has nothing in flight (requeued when it stopped): it is drained now.
+  private cancelRestart(): void {
+    const pause = this.restartPause;
+    if (pause === undefined) return;
+    this.restartPause = undefined;
+    clearTimeout(pause.timer);
+    pause.drained();
   }
 
   // The stopped pipeline's unfinished deliveries go back to the queue: nobody would settle them.

@@ -263,8 +263,9 @@ function publishOptions({ properties: p, mandatory }: OutboundMessage): Options.
 
 /** Whether the broker's close reason fits this message: its exchange, its size, or nothing to compare. */
 function blames(reason: string, message: OutboundMessage): boolean {
-  const exchange = /exchange '([^']*)'/.exec(reason)?.[1];
-  if (exchange !== undefined) return exchange === message.exchange;
+  // Up to "' in vhost": a name may hold quotes. RabbitMQ names the default exchange 'amq.default' in its reasons.
+  const exchange = /exchange '(.*?)' in vhost/.exec(reason)?.[1];
+  if (exchange !== undefined) return exchange === (message.exchange === '' ? 'amq.default' : message.exchange);
   const size = /message size (\d+)/.exec(reason)?.[1];
   if (size !== undefined) return Number(size) === (typeof message.body === 'string' ? Buffer.byteLength(message.body) : message.body.length);
   return true;

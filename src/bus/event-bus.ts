@@ -109,7 +109,8 @@ export class EventBus<E extends Event<unknown> = Event> {
    * Lifecycle, as data: `connecting`, `connected`, `disconnected`, `blocked`,
    * `degraded` (connected, but the consumer cannot be set up, e.g. the queue
    * was re-declared with other arguments, or the delivery pipeline stopped and
-   * is being restarted: the `reason` says which), `closed`.
+   * is being restarted: the `reason` says which), `closed`. An observer that
+   * throws is logged, never thrown into the bus.
    */
   readonly state$: Observable<ConnectionState>;
   /**
@@ -155,7 +156,9 @@ export class EventBus<E extends Event<unknown> = Event> {
     private readonly transport: Transport,
     private readonly consumer: QueueConsumer | undefined,
   ) {
-    this.state$ = this.pipelineTrouble.over(transport.state$);
+    // Guarded like settlements$ and on$: an application observer that throws is logged, never rethrown by rxjs from a timer.
+    const state$ = this.pipelineTrouble.over(transport.state$);
+    this.state$ = new GuardedObservable<ConnectionState>(this.observerFailed('state$'), (subscriber) => state$.subscribe(subscriber));
     this.redeliveries = new RedeliveryCounter(config.queueOptions.type === 'quorum');
     this.bindings = consumer && new BindingSet(consumer, config.queueOptions.exclusive);
     this.settlements$ = new GuardedObservable<Settlement>(this.observerFailed('settlements$'), (subscriber) => this.settlements.subscribe(subscriber));

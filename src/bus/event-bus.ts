@@ -416,7 +416,8 @@ export class EventBus<E extends Event<unknown> = Event> {
       this.counts.pipelineRestarts++;
       const delayMs = Math.min(100 * 2 ** this.failedRestarts++, 5_000);
       this.requeueInFlight();
-      const reason = error === undefined ? 'its deliveries completed' : safeMessageOf(error);
+      // Redacted here too: state$ is not a log line, which the guarded logger redacts.
+      const reason = error === undefined ? 'its deliveries completed' : redactText(safeMessageOf(error));
       this.config.logger.error({ queue: this.config.queue, reason, delayMs }, 'the delivery pipeline stopped while the bus is open; starting it again');
       this.pipelineTrouble.report(`PIPELINE_STOPPED: ${reason}; restarting in ${delayMs} ms`);
       const timer = setTimeout(() => {

@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, isRxPubsubError } from '../../src/index.js';
+import { ErrorCode, isRxPubsubError, type RxPubsubError } from '../../src/index.js';
 import { amqpUrl, teardown, uniqueName } from '../broker/support.js';
 import { rabbitmqctl } from '../support/broker.js';
 import { connectTransport, message } from '../reliability/transports.js';
@@ -27,13 +27,16 @@ async function restrictedUrl(): Promise<string> {
 }
 
 describe('review - a refusal of the default exchange (amqp)', () => {
-  it('publisher - a publish to the default exchange refused by permissions rejects alone with PUBLISH_REFUSED; the next publish goes out', async () => {
+  it('publisher - a publish to the default exchange refused by permissions rejects alone with PUBLISH_REFUSED, not retriable; the next publish goes out', async () => {
     const exchange = uniqueName('rv-perm-x');
     const transport = await connectTransport(await restrictedUrl(), exchange);
     const started = Date.now();
     const refused = transport.publish(message('', 'some-queue', { timeoutMs: 4_000 })).then(() => undefined, (error: unknown) => error);
     const innocent = transport.publish(message(exchange, 'order.created', { timeoutMs: 4_000 })).then(() => 'confirmed', (error: unknown) => error);
-    expect(isRxPubsubError(await refused, ErrorCode.PUBLISH_REFUSED)).toBe(true);
+    const error = await refused;
+    expect(isRxPubsubError(error, ErrorCode.PUBLISH_REFUSED)).toBe(true);
+    // Waiting does not give a user a permission: a retry would only close the channel again.
+    expect((error as RxPubsubError).retriable).toBe(false);
     expect(await innocent).toBe('confirmed');
     expect(Date.now() - started).toBeLessThan(3_500);
   });

@@ -203,8 +203,9 @@ export class AmqpPublisher {
         resend.push(pending);
       }
     }
-    // Too large stays too large; a missing exchange is declared again with the next channel, so a retry may do.
-    if (culprit) this.fail(culprit, refusedError(culprit.message, redactText(reason), !/message size/.test(reason)));
+    // A missing exchange (404) is declared again with the next channel, so a retry may do; too large stays too
+    // large, and a permission refused (403) or another precondition (406) stays refused until someone changes it.
+    if (culprit) this.fail(culprit, refusedError(culprit.message, redactText(reason), code === 404));
     this.waiting.unshift(...resend);
   }
 

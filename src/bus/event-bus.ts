@@ -97,6 +97,8 @@ export class EventBus<E extends Event<unknown> = Event> {
   private readonly settlements = new Subject<Settlement>();
   private readonly counts = { published: 0, acked: 0, unhandled: 0, retried: 0, deadLettered: 0, dropped: 0, pipelineRestarts: 0 };
   private failedRestarts = 0;
+  /** The pause before the stopped pipeline starts again: close cancels it rather than wait it out. */
+  private restartPause: { readonly timer: ReturnType<typeof setTimeout>; readonly drained: () => void } | undefined;
   private readonly pipelineTrouble = new DegradedBy();
   private pipeline: Subscription | undefined;
   private drained: Promise<void> = Promise.resolve();
@@ -107,7 +109,8 @@ export class EventBus<E extends Event<unknown> = Event> {
    * Lifecycle, as data: `connecting`, `connected`, `disconnected`, `blocked`,
    * `degraded` (connected, but the consumer cannot be set up, e.g. the queue
    * was re-declared with other arguments, or the delivery pipeline stopped and
-   * is being restarted: the `reason` says which), `closed`.
+   * is being restarted: the `reason` says which), `closed`. An observer that
+   * throws is logged, never thrown into the bus.
    */
   readonly state$: Observable<ConnectionState>;
   /**
@@ -153,7 +156,9 @@ export class EventBus<E extends Event<unknown> = Event> {
     private readonly transport: Transport,
     private readonly consumer: QueueConsumer | undefined,
   ) {
-    this.state$ = this.pipelineTrouble.over(transport.state$);
+    // Guarded like settlements$ and on$: an application observer that throws is logged, never rethrown by rxjs from a timer.
+    const state$ = this.pipelineTrouble.over(transport.state$);
+    this.state$ = new GuardedObservable<ConnectionState>(this.observerFailed('state$'), (subscriber) => state$.subscribe(subscriber));
     this.redeliveries = new RedeliveryCounter(config.queueOptions.type === 'quorum');
     this.bindings = consumer && new BindingSet(consumer, config.queueOptions.exclusive);
     this.settlements$ = new GuardedObservable<Settlement>(this.observerFailed('settlements$'), (subscriber) => this.settlements.subscribe(subscriber));
@@ -316,6 +321,7 @@ export class EventBus<E extends Event<unknown> = Event> {
     };
     this.state = 'closing';
     attempt('stop consuming', () => this.stopConsuming.next());
+    attempt('cancel the pipeline restart', () => this.cancelRestart());
     if (deadline === undefined) await this.drained;
     else if (!(await settledWithin(this.drained, deadline - Date.now()))) this.abandonInFlight(attempt);
     this.state = 'closed';
@@ -410,10 +416,16 @@ export class EventBus<E extends Event<unknown> = Event> {
       this.counts.pipelineRestarts++;
       const delayMs = Math.min(100 * 2 ** this.failedRestarts++, 5_000);
       this.requeueInFlight();
-      const reason = error === undefined ? 'its deliveries completed' : safeMessageOf(error);
+      // Redacted here too: state$ is not a log line, which the guarded logger redacts.
+      const reason = error === undefined ? 'its deliveries completed' : redactText(safeMessageOf(error));
       this.config.logger.error({ queue: this.config.queue, reason, delayMs }, 'the delivery pipeline stopped while the bus is open; starting it again');
       this.pipelineTrouble.report(`PIPELINE_STOPPED: ${reason}; restarting in ${delayMs} ms`);
-      setTimeout(() => (this.state === 'open' ? this.runPipeline(settled$, drained) : drained()), delayMs);
+      const timer = setTimeout(() => {
+        this.restartPause = undefined;
+        if (this.state === 'open') this.runPipeline(settled$, drained);
+        else drained();
+      }, delayMs);
+      this.restartPause = { timer, drained };
     };
     this.pipelineTrouble.clear();
     this.pipeline = settled$.subscribe({
@@ -424,6 +436,15 @@ export class EventBus<E extends Event<unknown> = Event> {
       complete: () => ended(),
       error: ended,
     });
+  }
+
+  // A stopped pipeline waiting to start again has nothing in flight (requeued when it stopped): it is drained now.
+  private cancelRestart(): void {
+    const pause = this.restartPause;
+    if (pause === undefined) return;
+    this.restartPause = undefined;
+    clearTimeout(pause.timer);
+    pause.drained();
   }
 
   // The stopped pipeline's unfinished deliveries go back to the queue: nobody would settle them.

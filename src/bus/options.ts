@@ -242,18 +242,30 @@ function urlsOf(value: unknown): readonly string[] {
   if (urls.length === 0) fail('url', 'must name at least one broker');
   for (const url of urls) {
     if (typeof url !== 'string' || !/^(amqps?|memory):\/\/./.test(url)) {
-      fail('url', `must be amqp://, amqps:// or memory://NAME (got ${typeof url === 'string' ? redactUrl(url) : String(url)})`);
+      fail('url', `must be amqp://, amqps:// or memory://NAME (got ${shownUrl(url)})`);
     }
     try {
       new URL(url);
     } catch {
       // No cause: Node's ERR_INVALID_URL carries the whole URL, password included.
-      fail('url', `is not a valid URL: ${redactUrl(url)}`);
+      fail('url', `is not a valid URL: ${shownUrl(url)}`);
     }
   }
   const memory = urls.filter((url: string) => url.startsWith('memory://'));
   if (memory.length > 0 && urls.length > 1) fail('url', 'a memory:// URL cannot be mixed with other URLs');
   return urls as string[];
+}
+
+/**
+ * A url option as an error may show it. redactUrl knows only `scheme://user:pass@`: in a malformed one (a typo
+ * in the scheme, a leading space, a URL object) whatever precedes the last `@` may be a password, so it is hidden.
+ */
+function shownUrl(url: unknown): string {
+  const text = typeof url === 'string' ? url : show(url);
+  const at = text.lastIndexOf('@');
+  if (at === -1) return text;
+  const redacted = redactUrl(text);
+  return redacted !== text ? redacted : `***${text.slice(at)}`;
 }
 
 function queueOptionsOf(value: QueueOptions | undefined): Required<QueueOptions> {

@@ -80,8 +80,9 @@ function measureValue(value: unknown, path: string, depth: number): number | str
     case 'boolean':
       return 2;
     case 'number':
-      // amqplib writes NaN and -Infinity as 64-bit integers, and throws.
-      return Number.isNaN(value) || value === -Infinity ? `${path} is ${value}, which AMQP headers cannot carry` : 1 + numberBytes(value);
+      // amqplib writes NaN and -Infinity as 64-bit integers, and throws; +Infinity it writes as a double, which
+      // RabbitMQ cannot parse: it closes the whole connection (541 INTERNAL_ERROR), and the message would be sent again.
+      return Number.isFinite(value) ? 1 + numberBytes(value) : nonFinite(path, value);
     case 'object':
       return measureObject(value, path, depth);
     default:
@@ -92,7 +93,11 @@ function measureValue(value: unknown, path: string, depth: number): number | str
 function measureObject(value: object | null, path: string, depth: number): number | string {
   if (value === null) return 1;
   if (Buffer.isBuffer(value)) return 5 + value.length;
-  if (Object.hasOwn(value, '!')) return 9; // amqplib's typed-value escape: at most 8 bytes of payload
+  if (Object.hasOwn(value, '!')) {
+    // amqplib's typed-value escape: at most 8 bytes of payload. A non-finite double or float kills the connection, as above.
+    const typed = (value as { readonly value?: unknown }).value;
+    return typeof typed === 'number' && !Number.isFinite(typed) ? nonFinite(path, typed) : 9;
+  }
   if (!Array.isArray(value)) {
     const table = measureTable(value, path, depth + 1);
     return typeof table === 'string' ? table : 1 + table;
@@ -105,6 +110,10 @@ function measureObject(value: object | null, path: string, depth: number): numbe
     size += measured;
   }
   return size;
+}
+
+function nonFinite(path: string, value: number): string {
+  return `${path} is ${String(value)}, which AMQP headers cannot carry`;
 }
 
 function numberBytes(n: number): number {

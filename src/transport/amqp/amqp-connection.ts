@@ -161,7 +161,10 @@ export class AmqpConnection {
     if (!(await settledBy(closing, deadline)) && model !== undefined) {
       const socket = socketOf(model);
       this.#config.logger.warn({ destroyed: socket !== undefined }, 'the broker did not answer the close in time: connection destroyed');
-      (socket as { destroy?: () => void } | undefined)?.destroy?.();
+      // With an error: amqplib tidies up (stops its heartbeat timers, which would keep the process alive for
+      // two heartbeats) only on a socket 'error' or 'end', and reports it as a connection 'error', which nobody needs now.
+      model.on('error', () => {});
+      (socket as { destroy?: (error?: Error) => void } | undefined)?.destroy?.(new Error('rx-pubsub: the broker did not answer the close in time'));
     }
     this.state.next({ status: 'closed' });
     this.state.complete();

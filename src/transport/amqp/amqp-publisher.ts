@@ -203,8 +203,9 @@ export class AmqpPublisher {
         resend.push(pending);
       }
     }
-    // Too large stays too large; a missing exchange is declared again with the next channel, so a retry may do.
-    if (culprit) this.fail(culprit, refusedError(culprit.message, redactText(reason), !/message size/.test(reason)));
+    // A missing exchange (404) is declared again with the next channel, so a retry may do; too large stays too
+    // large, and a permission refused (403) or another precondition (406) stays refused until someone changes it.
+    if (culprit) this.fail(culprit, refusedError(culprit.message, redactText(reason), code === 404));
     this.waiting.unshift(...resend);
   }
 
@@ -263,8 +264,9 @@ function publishOptions({ properties: p, mandatory }: OutboundMessage): Options.
 
 /** Whether the broker's close reason fits this message: its exchange, its size, or nothing to compare. */
 function blames(reason: string, message: OutboundMessage): boolean {
-  const exchange = /exchange '([^']*)'/.exec(reason)?.[1];
-  if (exchange !== undefined) return exchange === message.exchange;
+  // Up to "' in vhost": a name may hold quotes. RabbitMQ names the default exchange 'amq.default' in its reasons.
+  const exchange = /exchange '(.*?)' in vhost/.exec(reason)?.[1];
+  if (exchange !== undefined) return exchange === (message.exchange === '' ? 'amq.default' : message.exchange);
   const size = /message size (\d+)/.exec(reason)?.[1];
   if (size !== undefined) return Number(size) === (typeof message.body === 'string' ? Buffer.byteLength(message.body) : message.body.length);
   return true;

@@ -9,6 +9,9 @@ import { messageOf } from '../../errors.js';
 export function fatalConnectFailure(error: unknown): string | undefined {
   const message = messageOf(error);
   const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  // A socket's own failure (reset, refused, DNS) is the network's, whatever its text names ("... before secure TLS
+  // connection was established", a host called rabbitmq-tls): the broker may be restarting, so waiting may help.
+  if (typeof code === 'string' && /^(E[A-Z]+|EAI_[A-Z]+)$/.test(code)) return undefined;
   if (/ACCESS.REFUSED|\b403\b/.test(message)) return 'refused the login: check the user, password and vhost in the URL';
   // amqplib reports a connection.close answering connection.open (vhost missing or not allowed) without its text.
   if (/NOT.ALLOWED|\b530\b|Expected ConnectionOpenOk; got <ConnectionClose/.test(message)) {

@@ -5,7 +5,8 @@
  */
 import { firstValueFrom, filter, throwError } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { EventBus, MemoryTransport, silentLogger, type QueueConsumer, type Transport } from '../../src/index.js';
+import { MemoryTransport } from '../../src/blocks.js';
+import { EventBus, silentLogger, type QueueConsumer, type Transport } from '../../src/index.js';
 import { MemoryBroker } from '../../src/transport/memory/memory-broker.js';
 import { teardown, uniqueName } from '../support/broker.js';
 

@@ -1,23 +1,22 @@
 import type { SchedulerLike } from 'rxjs';
-import { ConnectionError, ErrorCode } from '../../errors.js';
 import { closedError } from '../closed-error.js';
 import type { QueueDeclaration } from '../queue-topology.js';
 import type { MessageProperties } from '../transport.js';
-import { checkDeclaration, differencesOf } from './check-declaration.js';
 import { clockOf, type MemoryClock, realClock } from './memory-clock.js';
 import { type ConnectionListener, MemoryConnection } from './memory-connection.js';
 import { MemoryConsumer, MemoryDelivery, type DeliverySink } from './memory-consumer.js';
 import { MemoryDispatch } from './memory-dispatch.js';
 import { type MemoryBrokerFaults, MemoryFaults } from './memory-faults.js';
 import { copyProperties, type MemoryBinding, type MemoryBrokerInspection, type MemoryConsumerInfo, MemoryInspection, type MemoryMessage } from './memory-inspection.js';
-import { MemoryQueue, type QueueHost } from './memory-queue.js';
-import { TopicExchange } from './topic-exchange.js';
+import type { MemoryQueue, QueueHost } from './memory-queue.js';
+import { type MemoryBrokerTopology, MemoryTopology } from './memory-topology.js';
 
 export type { ConnectionListener } from './memory-connection.js';
 export { MemoryConnection } from './memory-connection.js';
 export type { QueueDeclaration } from '../queue-topology.js';
 export type { MemoryBinding, MemoryBrokerInspection, MemoryConsumerInfo, MemoryMessage } from './memory-inspection.js';
 export type { MemoryBrokerFaults } from './memory-faults.js';
+export type { MemoryBrokerTopology } from './memory-topology.js';
 
 /** What a publish did: routed to at least one queue, to none, hit a missing exchange, or was refused (a nack). */
 export type PublishOutcome = 'routed' | 'unroutable' | 'no-exchange' | 'refused';
@@ -58,11 +57,12 @@ const NO_QUEUES: readonly MemoryQueue[] = [];
  * {@link MemoryBroker.refuseNextPublish}, {@link MemoryBroker.cancelConsumers},
  * {@link MemoryBroker.block}/{@link MemoryBroker.unblock},
  * {@link MemoryBroker.delayDeliveries}. Virtual time: {@link MemoryBroker.setScheduler}.
- * Dispatch, faults ({@link MemoryBrokerFaults}) and inspection
- * ({@link MemoryBrokerInspection}) live in files of their own; this class
- * holds the registry, the topology, routing and consumers, and delegates.
+ * Topology ({@link MemoryBrokerTopology}), dispatch, faults
+ * ({@link MemoryBrokerFaults}) and inspection ({@link MemoryBrokerInspection})
+ * live in files of their own; this class holds the registry, connections,
+ * consumers and routing, and delegates the rest.
  */
-export class MemoryBroker implements QueueHost, MemoryBrokerFaults, MemoryBrokerInspection {
+export class MemoryBroker implements QueueHost, MemoryBrokerTopology, MemoryBrokerFaults, MemoryBrokerInspection {
   private static readonly registry = new Map<string, MemoryBroker>();
 
   /**
@@ -91,17 +91,16 @@ export class MemoryBroker implements QueueHost, MemoryBrokerFaults, MemoryBroker
     return MemoryBroker.registry.delete(name);
   }
 
-  private readonly exchanges = new Map<string, TopicExchange>();
-  private readonly queues = new Map<string, MemoryQueue>();
+  private readonly topology = new MemoryTopology(this);
   private readonly connections = new Set<MemoryConnection>();
   private readonly dispatch = new MemoryDispatch();
   private readonly faults = new MemoryFaults({
     openConnections: () => [...this.connections],
     disconnect: (connection) => this.disconnect(connection),
-    queue: (name) => this.queues.get(name),
+    queue: (name) => this.topology.queue(name),
     delayDispatch: (ms) => this.dispatch.delay(ms),
   });
-  private readonly inspection = new MemoryInspection({ queue: (name) => this.queues.get(name), exchanges: () => this.exchanges });
+  private readonly inspection = new MemoryInspection({ queue: (name) => this.topology.queue(name), exchanges: () => this.topology.allExchanges() });
 
   constructor(readonly name: string) {}
 
@@ -125,7 +124,7 @@ export class MemoryBroker implements QueueHost, MemoryBrokerFaults, MemoryBroker
    */
   setScheduler(scheduler: SchedulerLike | undefined): void {
     this.dispatch.setClock(scheduler === undefined ? realClock : clockOf(scheduler));
-    for (const queue of this.queues.values()) queue.clockChanged();
+    for (const queue of this.topology.allQueues()) queue.clockChanged();
   }
 
   /**
@@ -143,54 +142,7 @@ export class MemoryBroker implements QueueHost, MemoryBrokerFaults, MemoryBroker
     const { consumers, exclusiveQueues } = connection.close();
     this.connections.delete(connection);
     for (const consumer of consumers) consumer.connectionClosed();
-    for (const queue of exclusiveQueues) if (this.queues.get(queue.name) === queue) this.deleteQueue(queue.name);
-  }
-
-  /** Declares a durable topic exchange; idempotent. */
-  declareExchange(name: string): void {
-    if (name !== '' && !this.exchanges.has(name)) this.exchanges.set(name, new TopicExchange());
-  }
-
-  /**
-   * Declares a queue, or checks an existing one.
-   *
-   * @throws {ConnectionError} `TOPOLOGY_FAILED` when it exists with other flags or
-   * arguments (RabbitMQ's PRECONDITION_FAILED), or is exclusive to another connection.
-   */
-  declareQueue(name: string, declaration: QueueDeclaration, connection?: MemoryConnection): void {
-    if (connection?.closed) throw closedError();
-    checkDeclaration(name, declaration);
-    const existing = this.queues.get(name);
-    if (existing !== undefined) {
-      checkExclusive(existing, connection);
-      const differences = differencesOf(existing.declaration, declaration);
-      if (differences.length > 0) {
-        throw new ConnectionError(
-          ErrorCode.TOPOLOGY_FAILED,
-          `Queue "${name}" already exists with a different ${differences.join(', ')} (PRECONDITION_FAILED); delete it or declare it as it is`,
-        );
-      }
-      return;
-    }
-    const owner = declaration.exclusive ? connection : undefined;
-    const queue = new MemoryQueue(this, name, { ...declaration, arguments: { ...declaration.arguments } }, owner);
-    this.queues.set(name, queue);
-    owner?.own(queue);
-  }
-
-  /**
-   * Binds a queue to a topic exchange; idempotent.
-   *
-   * @throws {ConnectionError} `TOPOLOGY_FAILED` when the exchange or the queue does not exist.
-   */
-  bind(exchange: string, queue: string, key: string): void {
-    this.topicExchange(exchange).bind(this.existingQueue(queue), key);
-  }
-
-  /** Removes a binding; a missing exchange, queue or binding is not an error. */
-  unbind(exchange: string, queue: string, key: string): boolean {
-    const bound = this.queues.get(queue);
-    return bound !== undefined && (this.exchanges.get(exchange)?.unbind(bound, key) ?? false);
+    for (const queue of exclusiveQueues) if (this.topology.queue(queue.name) === queue) this.deleteQueue(queue.name);
   }
 
   /**
@@ -200,7 +152,7 @@ export class MemoryBroker implements QueueHost, MemoryBrokerFaults, MemoryBroker
    */
   publish(exchange: string, routingKey: string, body: Buffer, properties: MessageProperties): PublishOutcome {
     if (this.faults.refusesPublish()) return 'refused';
-    const queues = this.match(exchange, routingKey);
+    const queues = this.topology.match(exchange, routingKey);
     if (queues === undefined) return 'no-exchange';
     if (queues.length === 0) return 'unroutable';
     this.enqueue(queues, exchange, routingKey, body, copyProperties(properties));
@@ -209,7 +161,7 @@ export class MemoryBroker implements QueueHost, MemoryBrokerFaults, MemoryBroker
 
   /** @internal Routes without copying, for dead-lettering; returns the number of queues reached. */
   route(exchange: string, routingKey: string, body: Buffer, properties: MessageProperties): number {
-    const queues = this.match(exchange, routingKey) ?? NO_QUEUES;
+    const queues = this.topology.match(exchange, routingKey) ?? NO_QUEUES;
     this.enqueue(queues, exchange, routingKey, body, properties);
     return queues.length;
   }
@@ -227,38 +179,44 @@ export class MemoryBroker implements QueueHost, MemoryBrokerFaults, MemoryBroker
    */
   consume(queue: string, connection: MemoryConnection, prefetch: number, sink: DeliverySink): MemoryConsumer {
     if (connection.closed) throw closedError();
-    const source = this.existingQueue(queue);
-    checkExclusive(source, connection);
+    const source = this.topology.consumable(queue, connection);
     const consumer = new MemoryConsumer(source, connection, prefetch, sink);
     connection.track(consumer);
     source.addConsumer(consumer);
     return consumer;
   }
 
-  /**
-   * Deletes a queue with its messages and bindings. Its consumers are
-   * cancelled (their sinks hear `'deleted'`); their unacked deliveries settle
-   * as dropped.
-   */
+  // Topology, documented on MemoryBrokerTopology.
+  declareExchange(name: string): void {
+    this.topology.declareExchange(name);
+  }
+
+  declareQueue(name: string, declaration: QueueDeclaration, connection?: MemoryConnection): void {
+    this.topology.declareQueue(name, declaration, connection);
+  }
+
+  bind(exchange: string, queue: string, key: string): void {
+    this.topology.bind(exchange, queue, key);
+  }
+
+  unbind(exchange: string, queue: string, key: string): boolean {
+    return this.topology.unbind(exchange, queue, key);
+  }
+
   deleteQueue(name: string): boolean {
-    const queue = this.queues.get(name);
-    if (queue === undefined) return false;
-    this.queues.delete(name);
-    for (const exchange of this.exchanges.values()) exchange.removeQueue(queue);
-    queue.delete();
-    return true;
+    return this.topology.deleteQueue(name);
   }
 
   hasExchange(name: string): boolean {
-    return name === '' || this.exchanges.has(name);
+    return this.topology.hasExchange(name);
   }
 
   hasQueue(name: string): boolean {
-    return this.queues.has(name);
+    return this.topology.hasQueue(name);
   }
 
   queueNames(): string[] {
-    return [...this.queues.keys()];
+    return this.topology.queueNames();
   }
 
   /** Open connections: one per open transport. */
@@ -329,36 +287,7 @@ export class MemoryBroker implements QueueHost, MemoryBrokerFaults, MemoryBroker
     return this.inspection.peek(name);
   }
 
-  // undefined: no such exchange. The default exchange routes by queue name.
-  private match(exchange: string, routingKey: string): readonly MemoryQueue[] | undefined {
-    if (exchange === '') {
-      const queue = this.queues.get(routingKey);
-      return queue === undefined ? NO_QUEUES : [queue];
-    }
-    return this.exchanges.get(exchange)?.match(routingKey);
-  }
-
   private enqueue(queues: readonly MemoryQueue[], exchange: string, routingKey: string, body: Buffer, properties: MessageProperties): void {
     for (const queue of queues) queue.enqueue(new MemoryDelivery(exchange, routingKey, body, properties, false));
-  }
-
-  private topicExchange(name: string): TopicExchange {
-    const exchange = this.exchanges.get(name);
-    if (exchange === undefined) {
-      throw new ConnectionError(ErrorCode.TOPOLOGY_FAILED, `Exchange "${name}" does not exist (NOT_FOUND); declare it first`);
-    }
-    return exchange;
-  }
-
-  private existingQueue(name: string): MemoryQueue {
-    const queue = this.queues.get(name);
-    if (queue === undefined) throw new ConnectionError(ErrorCode.TOPOLOGY_FAILED, `Queue "${name}" does not exist (NOT_FOUND); declare it first`);
-    return queue;
-  }
-}
-
-function checkExclusive(queue: MemoryQueue, connection: MemoryConnection | undefined): void {
-  if (queue.owner !== undefined && queue.owner !== connection) {
-    throw new ConnectionError(ErrorCode.TOPOLOGY_FAILED, `Queue "${queue.name}" is exclusive to another connection (RESOURCE_LOCKED)`);
   }
 }

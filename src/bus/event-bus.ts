@@ -7,7 +7,8 @@ import { ConfigError, ConnectionError, ErrorCode, messageOf } from '../errors.js
 import { redactText } from '../redact-url.js';
 import type { AnyEventDefinition } from '../event/define-event.js';
 import { ensureEvent, type Event, routingKeyOf } from '../event/event.js';
-import { encodeEventInProcess, eventJson, wirePropertiesOf } from '../event/serializer.js';
+import { eventJson } from '../event/serializer.js';
+import { wirePropertiesOf } from '../transport/wire-properties.js';
 import type { Pattern } from '../routing/pattern.js';
 import { Registry } from '../routing/registry.js';
 import type { ConnectionState, OutboundMessage, QueueConsumer, Transport } from '../transport/transport.js';
@@ -260,7 +261,7 @@ export class EventBus<E extends Event<unknown> = Event> {
         exchange: this.config.exchange,
         routingKey: routingKeyOf(event),
         // JSON.stringify throws past V8's longest string (RangeError), or on a BigInt that slipped past the checks.
-        body: this.transport.inProcess ? encodeEventInProcess(event) : eventJson(event),
+        body: this.transport.encode?.(event) ?? eventJson(event),
         properties: wirePropertiesOf(event, this.config.connectionName),
         mandatory: this.config.mandatory,
         timeoutMs: this.config.publishTimeoutMs,

@@ -3,6 +3,7 @@ import { ConfigError, ErrorCode, isRxPubsubError, messageOf, show } from '../err
 import type { Logger } from '../logger.js';
 import type { Transport } from '../transport/transport.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../transport/message-limits.js';
+import type { TlsOptions } from '../transport/tls-options.js';
 import { guardedLogger, silentLogger } from '../logger.js';
 import { redactUrl } from '../redact-url.js';
 import { Secret } from './secret.js';
@@ -28,24 +29,7 @@ export interface QueueOptions {
   readonly type?: 'classic' | 'quorum';
 }
 
-/** TLS material for `amqps://` URLs, passed to Node's `tls.connect`; checked at `connect`. */
-export interface TlsOptions {
-  /** The CA certificates to trust (PEM), instead of Node's bundled ones. */
-  readonly ca?: string | Buffer | readonly (string | Buffer)[];
-  /** The client certificate (PEM), for mutual TLS. */
-  readonly cert?: string | Buffer;
-  /** The client certificate's private key (PEM). */
-  readonly key?: string | Buffer;
-  /** The client key and certificate as one PKCS#12 file. */
-  readonly pfx?: string | Buffer;
-  readonly passphrase?: string;
-  /** The host name the server certificate must name. @default the URL's host */
-  readonly servername?: string;
-  /** @default true */
-  readonly rejectUnauthorized?: boolean;
-  /** e.g. `'TLSv1.2'`. @default Node's */
-  readonly minVersion?: 'TLSv1.3' | 'TLSv1.2' | 'TLSv1.1' | 'TLSv1';
-}
+export type { TlsOptions } from '../transport/tls-options.js';
 
 /**
  * Where the bus's broker is: a `url`, or a `transport` of your own. One of the

@@ -1,10 +1,11 @@
-import { ConfigError, DeliveryError, ErrorCode, isRxPubsubError, messageOf, show } from '../errors.js';
+import { ConfigError, ErrorCode, isRxPubsubError, messageOf, show } from '../errors.js';
 import type { AnyEventDefinition } from './define-event.js';
 import { isEventDefinition } from './define-event.js';
 import { type Event, routingKeyOf, toEvent } from './event.js';
 import { EventValidationError } from './event-validation-error.js';
 import type { StandardSchemaV1 } from './standard-schema.js';
 import { upcastData } from './upcast.js';
+import { badMessage } from './serializer.js';
 
 /**
  * The event types a bus knows, by routing key: what `EventBus.connect({ events })`
@@ -125,15 +126,15 @@ function parse(definition: AnyEventDefinition, data: unknown): unknown {
   try {
     result = definition.schema['~standard'].validate(data);
   } catch (error) {
-    bad(`${definition.routingKey}: the schema threw: ${messageOf(error)}`, error);
+    badMessage(`${definition.routingKey}: the schema threw: ${messageOf(error)}`, error);
   }
   if (isThenable(result)) {
     result.then(undefined, () => {}); // awaited by nobody: keep its rejection from being unhandled
-    bad(`${definition.routingKey}: the schema validates asynchronously; deliveries are checked synchronously, so use a schema without async refinements`);
+    badMessage(`${definition.routingKey}: the schema validates asynchronously; deliveries are checked synchronously, so use a schema without async refinements`);
   }
   if (result.issues) {
     const error = new EventValidationError(definition.routingKey, definition.version, result.issues);
-    bad(error.message, error);
+    badMessage(error.message, error);
   }
   return result.value;
 }
@@ -143,16 +144,12 @@ function rebuild(event: Event, definition: AnyEventDefinition, data: unknown): E
   try {
     return toEvent({ ...event, version: definition.version, data });
   } catch (error) {
-    bad(`${definition.routingKey}: the upcast or parsed data is not an event's JSON: ${messageOf(error)}`, error);
+    badMessage(`${definition.routingKey}: the upcast or parsed data is not an event's JSON: ${messageOf(error)}`, error);
   }
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
-}
-
-function bad(reason: string, cause?: unknown): never {
-  throw new DeliveryError(ErrorCode.BAD_MESSAGE, reason, { cause });
 }
 
 function invalid(message: string, cause?: unknown): never {

@@ -1,5 +1,4 @@
 import { ConfigError, DeliveryError, ErrorCode, messageOf, show } from '../errors.js';
-import type { MessageProperties } from '../transport/transport.js';
 import { type Event, routingKeyOf, toEvent } from './event.js';
 
 export const JSON_CONTENT_TYPE = 'application/json';
@@ -15,23 +14,6 @@ export interface WireInfo {
   readonly contentType?: string | undefined;
   /** The AMQP `contentEncoding`: absent or UTF-8; anything else (`gzip`) is refused. */
   readonly contentEncoding?: string | undefined;
-}
-
-/**
- * The AMQP properties of an event: JSON, persistent, `messageId` = event id,
- * `type` = routing key, `timestamp` in seconds (AMQP's unit).
- */
-export function wirePropertiesOf(event: Event, appId?: string): MessageProperties {
-  return {
-    contentType: JSON_CONTENT_TYPE,
-    contentEncoding: 'utf-8',
-    deliveryMode: 2,
-    messageId: event.id,
-    type: routingKeyOf(event),
-    timestamp: Math.floor(Date.parse(event.timestamp) / 1000),
-    correlationId: event.correlationId,
-    appId,
-  };
 }
 
 /**
@@ -106,21 +88,21 @@ export function decodeEvent(body: Buffer, info: WireInfo): Event {
   } catch (error) {
     // A transport hands over Buffers and strings; anything odd it passed on is still bad input, not a crash.
     if (error instanceof DeliveryError) throw error;
-    bad(`message cannot be read (${messageOf(error)})`, error);
+    badMessage(`message cannot be read (${messageOf(error)})`, error);
   }
 }
 
 function decode(body: Buffer, info: WireInfo): Event {
   if (info.contentType !== JSON_CONTENT_TYPE && !isJsonContentType(info.contentType)) {
-    bad(`content type ${show(info.contentType)} is not ${JSON_CONTENT_TYPE}`);
+    badMessage(`content type ${show(info.contentType)} is not ${JSON_CONTENT_TYPE}`);
   }
   if (info.contentEncoding !== undefined && info.contentEncoding !== 'utf-8' && !isUtf8Encoding(info.contentEncoding)) {
-    bad(`content encoding ${show(info.contentEncoding)} is not supported: send the event as plain UTF-8 JSON (contentEncoding absent or "utf-8")`);
+    badMessage(`content encoding ${show(info.contentEncoding)} is not supported: send the event as plain UTF-8 JSON (contentEncoding absent or "utf-8")`);
   }
-  if (!(body instanceof Uint8Array)) bad(`body is not bytes (got ${show(body)})`);
+  if (!(body instanceof Uint8Array)) badMessage(`body is not bytes (got ${show(body)})`);
   const event = (body as EncodedBody)[EVENT] ?? parse(body);
   const key = routingKeyOf(event);
-  if (info.routingKey !== undefined && key !== info.routingKey) bad(`event ${key} arrived with routing key ${show(info.routingKey)}`);
+  if (info.routingKey !== undefined && key !== info.routingKey) badMessage(`event ${key} arrived with routing key ${show(info.routingKey)}`);
   return event;
 }
 
@@ -142,26 +124,27 @@ function isUtf8Encoding(encoding: unknown): boolean {
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 function parse(body: Buffer): Event {
-  if (body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf) bad('body starts with a byte order mark, which JSON sent over a network must not have (RFC 8259)');
+  if (body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf) badMessage('body starts with a byte order mark, which JSON sent over a network must not have (RFC 8259)');
   let text: string;
   try {
     text = UTF8.decode(body);
   } catch (error) {
-    bad('body is not valid UTF-8', error);
+    badMessage('body is not valid UTF-8', error);
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    bad(`body is not JSON (${messageOf(error)})`, error);
+    badMessage(`body is not JSON (${messageOf(error)})`, error);
   }
   try {
     return toEvent(parsed, true);
   } catch (error) {
-    bad(`body is not an event: ${messageOf(error)}`, error);
+    badMessage(`body is not an event: ${messageOf(error)}`, error);
   }
 }
 
-function bad(reason: string, cause?: unknown): never {
+/** Throws the DeliveryError (`BAD_MESSAGE`) of a delivery that is not a valid event; `reason` goes to the dead-letter headers. */
+export function badMessage(reason: string, cause?: unknown): never {
   throw new DeliveryError(ErrorCode.BAD_MESSAGE, reason, { cause });
 }

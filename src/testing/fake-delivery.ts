@@ -1,7 +1,8 @@
 import { retryOf } from '../bus/dead-letter.js';
 import type { Outcome } from '../core/outcome.js';
 import { ensureEvent, type Event, routingKeyOf } from '../event/event.js';
-import { encodeEvent, wirePropertiesOf } from '../event/serializer.js';
+import { encodeEvent } from '../event/serializer.js';
+import { wirePropertiesOf } from '../transport/wire-properties.js';
 import type { Delivery, MessageProperties } from '../transport/transport.js';
 
 /** The service queue of marble tests: fake deliveries come back to it after a retry delay. */

@@ -6,6 +6,7 @@ import type { AnyEventDefinition } from '../event/define-event.js';
 import type { Event } from '../event/event.js';
 import { redactUrl } from '../redact-url.js';
 import { MemoryBroker } from '../transport/memory/memory-broker.js';
+import { memoryBrokerName } from '../transport/memory/memory-broker-name.js';
 import type { CatalogEvent } from '../typing/catalog-event.js';
 
 /** The broker of each bus made by {@link testBus}. */
@@ -81,13 +82,7 @@ export function memoryBroker<E extends Event<unknown>>(busOrUrl: EventBus<E> | s
 }
 
 function brokerOf(url: string, where: string, code: typeof ErrorCode.INVALID_OPTIONS | typeof ErrorCode.INVALID_ARGUMENT): MemoryBroker {
-  let name = '';
-  try {
-    const parsed = new URL(url);
-    if (parsed.protocol === 'memory:') name = decodeURIComponent(parsed.host);
-  } catch {
-    // Reported below with the fix.
-  }
-  if (name === '') throw new ConfigError(code, `${where} must be a memory://NAME URL, e.g. memory://orders-test (got ${redactUrl(String(url))})`);
+  const name = memoryBrokerName(url);
+  if (name === undefined) throw new ConfigError(code, `${where} must be a memory://NAME URL, e.g. memory://orders-test (got ${redactUrl(String(url))})`);
   return MemoryBroker.named(name);
 }

@@ -1,5 +1,6 @@
 import type { Observable } from 'rxjs';
 import type { RxPubsubError } from '../errors.js';
+import type { Event } from '../event/event.js';
 
 /** AMQP basic properties, the subset rx-pubsub reads and writes. */
 export interface MessageProperties {
@@ -138,8 +139,19 @@ export interface QueueConsumer {
  */
 export interface Transport {
   readonly state$: Observable<ConnectionState>;
-  /** Delivers the very Buffers it was given (memory://), so the bus can skip decoding its own bodies. */
-  readonly inProcess: boolean;
+  /**
+   * The body of `event` as this transport sends it: the bus publishes what it
+   * returns. Optional: without it, the body is the event's JSON text
+   * (`eventJson(event)`), which any transport can send, so a custom transport
+   * need not care. The memory transport returns `encodeEventInProcess(event)`,
+   * a Buffer that remembers its event: the broker hands that very Buffer to
+   * consumers and decoding it is a property read (serialized once). AMQP
+   * returns the JSON string: kept until its confirm, a string costs the
+   * garbage collector less than a Buffer.
+   *
+   * @throws {ConfigError} `INVALID_DATA` when the event is too large to encode.
+   */
+  encode?(event: Event): Buffer | string;
   /** Resolves once connected and `exchange` is declared (a durable topic exchange). */
   connect(exchange: string): Promise<void>;
   /** Publishes and resolves when the broker confirmed it. */

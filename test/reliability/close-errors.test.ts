@@ -62,7 +62,7 @@ describe('close errors (transport)', () => {
     teardown(() => transport.close());
     const failing: Transport = {
       state$: transport.state$,
-      inProcess: transport.inProcess,
+      encode: (event) => transport.encode(event),
       connect: (exchange) => transport.connect(exchange),
       publish: (message) => transport.publish(message),
       consumer: (spec) => transport.consumer(spec),

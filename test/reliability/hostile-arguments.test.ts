@@ -91,7 +91,7 @@ describe('hostile arguments - encoding and transport', () => {
     const memory = new MemoryTransport({ url: `memory://${name}`, logger: silentLogger });
     const transport: Transport = {
       state$: memory.state$,
-      inProcess: memory.inProcess,
+      encode: (event) => memory.encode(event),
       connect: (exchange) => memory.connect(exchange),
       consumer: (spec) => memory.consumer(spec),
       close: () => memory.close(),

@@ -164,7 +164,7 @@ describe('pipeline survives - restart', () => {
       get state$() {
         return memory.state$;
       },
-      inProcess: memory.inProcess,
+      encode: (event) => memory.encode(event),
       connect: (exchange) => memory.connect(exchange),
       publish: (message) => memory.publish(message),
       close: () => memory.close(),

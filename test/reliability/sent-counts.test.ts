@@ -47,7 +47,7 @@ describe('sent counts - copies', () => {
     const refused = new PublishError(ErrorCode.PUBLISH_REFUSED, 'copies refused');
     const transport: Transport = {
       state$: memory.state$,
-      inProcess: memory.inProcess,
+      encode: (event) => memory.encode(event),
       connect: (exchange) => memory.connect(exchange),
       consumer: (spec) => memory.consumer(spec),
       close: () => memory.close(),

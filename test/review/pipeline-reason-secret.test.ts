@@ -16,7 +16,7 @@ function failingTransport(message: string): Transport {
   const inner = new MemoryTransport({ url: `memory://${name}`, logger: silentLogger });
   return {
     get state$() { return inner.state$; },
-    inProcess: inner.inProcess,
+    encode: (event) => inner.encode(event),
     connect: (exchange) => inner.connect(exchange),
     publish: (m) => inner.publish(m),
     close: (timeoutMs) => inner.close(timeoutMs),

@@ -13,7 +13,7 @@ function endingTransport(): Transport {
   const inner = new MemoryTransport({ url: `memory://${name}`, logger: silentLogger });
   return {
     get state$() { return inner.state$; },
-    inProcess: inner.inProcess,
+    encode: (event) => inner.encode(event),
     connect: (exchange) => inner.connect(exchange),
     publish: (message) => inner.publish(message),
     close: (timeoutMs) => inner.close(timeoutMs),

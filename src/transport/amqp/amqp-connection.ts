@@ -9,7 +9,7 @@ import { coalesceWrites, socketOf } from './coalesce-writes.js';
 import { settledBy } from './settled-by.js';
 import { fatalConnectFailure, urlParameterProblem } from './connect-failure.js';
 import { splitCredentials } from './url-credentials.js';
-import type { TlsOptions } from '../../bus/options.js';
+import type { TlsOptions } from '../tls-options.js';
 
 /** How to reach RabbitMQ (the Python system's `ConnectionConfig`). */
 export interface AmqpConnectionConfig {

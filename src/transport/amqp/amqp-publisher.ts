@@ -1,26 +1,18 @@
 import amqplib, { type ConfirmChannel, type Message, type Options } from 'amqplib';
 import type { Observable } from 'rxjs';
-import { ConnectionError, ErrorCode, messageOf, type RxPubsubError } from '../../errors.js';
+import { messageOf, type RxPubsubError } from '../../errors.js';
+import { closedError } from '../closed-error.js';
 import { ConsumerStatusKeeper } from '../consumer-status-keeper.js';
 import type { Logger } from '../../logger.js';
 import { redactText } from '../../redact-url.js';
 import { messageRefusal } from '../message-limits.js';
-import { bufferFullError, publishTimeoutError, refusedError, unroutableError, unsendableError } from '../publish-errors.js';
+import { type HeldPublish, PublishBuffer, wallClock } from '../publish-buffer.js';
+import { publishTimeoutError, refusedError, unroutableError, unsendableError } from '../publish-errors.js';
 import { bodyBytes, type ConsumerStatus, type OutboundMessage } from '../transport.js';
 import type { AmqpConnection } from './amqp-connection.js';
 import { type ChannelClosed, ManagedChannel } from './managed-channel.js';
-import { settledBy } from './settled-by.js';
 
-interface Pending {
-  readonly message: OutboundMessage;
-  readonly resolve: () => void;
-  readonly reject: (error: unknown) => void;
-  readonly deadline: number;
-  /** The channel it was last written to; its confirm is awaited there. */
-  channel: ConfirmChannel | undefined;
-  /** The broker returned it as unroutable (basic.return comes before its confirm). */
-  returned: boolean;
-}
+type Pending = HeldPublish<ConfirmChannel>;
 
 export interface AmqpPublisherOptions {
   readonly setup: (channel: ConfirmChannel) => Promise<void>;
@@ -37,8 +29,6 @@ export interface AmqpPublisherOptions {
 
 /** Reply codes with which the broker closes a channel because of one publish. */
 const REFUSAL_CODES = new Set([403, 404, 406]);
-/** How often deadlines are checked: one timer for all publishes, not one each. */
-const SWEEP_MS = 100;
 
 /**
  * Confirmed, persistent publishing on a channel of its own. Messages wait
@@ -53,18 +43,19 @@ export class AmqpPublisher {
   private readonly status = new ConsumerStatusKeeper();
   /** `failing` while the publish channel cannot be set up (the exchange exists with another type, say); `consuming` means ready to publish. */
   readonly status$: Observable<ConsumerStatus> = this.status.status$;
-  private readonly waiting: Pending[] = [];
-  private readonly unconfirmed = new Set<Pending>();
-  /** Publishes not yet settled; `close()` waits for it to reach 0. */
-  private outstanding = 0;
-  private idle: (() => void) | undefined;
-  private sweeper: NodeJS.Timeout | undefined;
+  /** Waiting for the channel, then unconfirmed (`inFlight`); unconfirmed ones count towards the bound too: on a stalled (half-open) connection they pile up just the same. */
+  private readonly buffer: PublishBuffer<ConfirmChannel>;
   private closed = false;
 
   constructor(
     private readonly connection: AmqpConnection,
     private readonly options: AmqpPublisherOptions,
   ) {
+    this.buffer = new PublishBuffer({
+      clock: wallClock,
+      maxPending: options.maxPending,
+      timeoutError: (message) => publishTimeoutError(message, ' (is the broker reachable? raise publishTimeoutMs for long outages)'),
+    });
     this.channel = new ManagedChannel<ConfirmChannel>(connection, {
       name: 'publish',
       confirm: true,
@@ -95,15 +86,9 @@ export class AmqpPublisher {
     if (this.closed) return Promise.reject(closedError());
     const refusal = messageRefusal(message, this.options.maxMessageBytes);
     if (refusal !== undefined) return Promise.reject(unsendableError(message, refusal));
-    // Unconfirmed ones count too: on a stalled (half-open) connection they pile up just the same.
-    if (this.waiting.length + this.unconfirmed.size >= this.options.maxPending) return Promise.reject(bufferFullError(this.options.maxPending));
-    this.outstanding++;
-    this.sweeper ??= setInterval(() => this.sweep(), SWEEP_MS).unref();
-    return new Promise<void>((resolve, reject) => {
-      const deadline = Date.now() + message.timeoutMs;
-      this.waiting.push({ message, resolve, reject, deadline, channel: undefined, returned: false });
-      if (this.waiting.length === 1) this.flush();
-    });
+    const confirmed = this.buffer.hold(message);
+    if (this.buffer.waiting === 1) this.flush();
+    return confirmed;
   }
 
   /** The channel whose setup is done, for callers that need to wait for topology. */
@@ -119,58 +104,44 @@ export class AmqpPublisher {
   async close(deadline: number | undefined, closeBy: () => number): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.outstanding > 0) {
-      const idle = new Promise<void>((resolve) => (this.idle = resolve));
-      if (deadline === undefined) await idle;
-      else if (!(await settledBy(idle, deadline))) this.abandon();
-    }
-    this.stopSweeping();
+    const drained = await this.buffer.drain(deadline === undefined ? undefined : deadline - Date.now());
+    if (!drained) this.options.logger.warn({}, 'close() deadline passed: unconfirmed publishes rejected');
     await this.channel.close(closeBy());
     this.status.stopped();
-  }
-
-  // Past close's deadline: whatever the broker may still confirm, nobody waits for it.
-  private abandon(): void {
-    const error = new ConnectionError(ErrorCode.CLOSED, 'The bus closed before the broker confirmed this publish (close() deadline passed): it may or may not have been delivered');
-    for (const pending of [...this.waiting, ...this.unconfirmed]) this.fail(pending, error);
-    this.options.logger.warn({}, 'close() deadline passed: unconfirmed publishes rejected');
   }
 
   private flush(): void {
     const channel = this.channel.current;
     // While blocked, the broker reads nothing from a publishing connection: keep messages here, under our bound.
     if (!channel || this.connection.blocked) return;
-    while (this.waiting.length > 0) {
-      const pending = this.waiting.shift() as Pending;
+    const buffer = this.buffer;
+    for (let pending = buffer.next(); pending !== undefined; pending = buffer.next()) {
       const { exchange, routingKey, body } = pending.message;
-      pending.channel = channel;
-      pending.returned = false;
-      this.unconfirmed.add(pending);
+      buffer.sent(pending, channel);
       try {
         channel.publish(exchange, routingKey, bodyBytes(body), publishOptions(pending.message), (error) => {
-          if (error && error.message === 'message nacked') return this.fail(pending, refusedError(pending.message, 'the broker nacked it'));
+          if (error && error.message === 'message nacked') return void buffer.settle(pending, refusedError(pending.message, 'the broker nacked it'));
           if (error) return; // 'channel closed': decided in onChannelClosed, which knows why it closed
-          if (pending.returned) return this.fail(pending, unroutableError(pending.message));
-          this.succeed(pending);
+          if (pending.returned) return void buffer.settle(pending, unroutableError(pending.message));
+          buffer.confirmed(pending);
         });
       } catch (error) {
         if (error instanceof amqplib.IllegalOperationError || this.channel.current !== channel) {
           // The channel died under us; put it back and wait for the next one.
-          this.unconfirmed.delete(pending);
-          this.waiting.unshift(pending);
+          buffer.putBack([pending]);
           return;
         }
         // amqplib could not encode this one message (messageRefusal missed a case): it alone fails, the rest go on.
-        this.fail(pending, unsendableError(pending.message, redactText(messageOf(error)), error));
+        buffer.settle(pending, unsendableError(pending.message, redactText(messageOf(error)), error));
       }
     }
   }
 
   private onReturn(channel: ConfirmChannel, message: Message): void {
     const { exchange, routingKey } = message.fields as { exchange: string; routingKey: string };
-    for (const pending of this.unconfirmed) {
+    for (const pending of this.buffer.inFlight) {
       const sent = pending.message;
-      if (pending.channel === channel && !pending.returned && sent.mandatory && sent.exchange === exchange && sent.routingKey === routingKey) {
+      if (pending.sentOn === channel && !pending.returned && sent.mandatory && sent.exchange === exchange && sent.routingKey === routingKey) {
         pending.returned = true;
         return;
       }
@@ -194,51 +165,15 @@ export class AmqpPublisher {
     const refused = code !== undefined && REFUSAL_CODES.has(code);
     let culprit: Pending | undefined;
     const resend: Pending[] = [];
-    for (const pending of this.unconfirmed) {
-      if (pending.channel !== channel) continue;
-      if (refused && culprit === undefined && blames(reason, pending.message)) {
-        culprit = pending;
-      } else {
-        this.unconfirmed.delete(pending);
-        resend.push(pending);
-      }
+    for (const pending of this.buffer.inFlight) {
+      if (pending.sentOn !== channel) continue;
+      if (refused && culprit === undefined && blames(reason, pending.message)) culprit = pending;
+      else resend.push(pending);
     }
     // A missing exchange (404) is declared again with the next channel, so a retry may do; too large stays too
     // large, and a permission refused (403) or another precondition (406) stays refused until someone changes it.
-    if (culprit) this.fail(culprit, refusedError(culprit.message, redactText(reason), code === 404));
-    this.waiting.unshift(...resend);
-  }
-
-  private sweep(): void {
-    const now = Date.now();
-    for (const pending of [...this.waiting, ...this.unconfirmed]) {
-      if (pending.deadline <= now) this.fail(pending, publishTimeoutError(pending.message, ' (is the broker reachable? raise publishTimeoutMs for long outages)'));
-    }
-  }
-
-  private stopSweeping(): void {
-    clearInterval(this.sweeper);
-    this.sweeper = undefined;
-  }
-
-  private succeed(pending: Pending): void {
-    if (!this.unconfirmed.delete(pending)) return;
-    pending.resolve();
-    this.settled();
-  }
-
-  private fail(pending: Pending, error: unknown): void {
-    const index = this.waiting.indexOf(pending);
-    if (index !== -1) this.waiting.splice(index, 1);
-    if (!this.unconfirmed.delete(pending) && index === -1) return;
-    pending.reject(error);
-    this.settled();
-  }
-
-  private settled(): void {
-    if (--this.outstanding > 0) return;
-    this.stopSweeping();
-    this.idle?.();
+    if (culprit) this.buffer.settle(culprit, refusedError(culprit.message, redactText(reason), code === 404));
+    this.buffer.putBack(resend);
   }
 }
 
@@ -270,8 +205,4 @@ function blames(reason: string, message: OutboundMessage): boolean {
   const size = /message size (\d+)/.exec(reason)?.[1];
   if (size !== undefined) return Number(size) === (typeof message.body === 'string' ? Buffer.byteLength(message.body) : message.body.length);
   return true;
-}
-
-function closedError(): ConnectionError {
-  return new ConnectionError(ErrorCode.CLOSED, 'The bus is closed: publish before close(), or connect a new bus');
 }

@@ -1,7 +1,10 @@
 import { BehaviorSubject, combineLatest, distinctUntilChanged, map, type Observable, of, switchMap } from 'rxjs';
 import { ConnectionError, ErrorCode, messageOf } from '../../errors.js';
+import type { Event } from '../../event/event.js';
+import { eventJson } from '../../event/serializer.js';
 import { redactText, redactUrl } from '../../redact-url.js';
 import type { ConnectionState, ConsumerSpec, ConsumerStatus, OutboundMessage, QueueConsumer, Transport } from '../transport.js';
+import { closedError } from '../closed-error.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../message-limits.js';
 import { AmqpConnection, type AmqpConnectionConfig } from './amqp-connection.js';
 import { AmqpConsumer } from './amqp-consumer.js';
@@ -34,7 +37,6 @@ export class AmqpTransport implements Transport {
   private readonly connections: BehaviorSubject<readonly AmqpConnection[]>;
   private closed = false;
   private closing: Promise<void> | undefined;
-  readonly inProcess = false;
 
   /** The worst state of the publishing and consuming connections. */
   readonly state$: Observable<ConnectionState>;
@@ -78,9 +80,14 @@ export class AmqpTransport implements Transport {
     }
   }
 
+  /** The JSON text: see {@link Transport.encode}. */
+  encode(event: Event): string {
+    return eventJson(event);
+  }
+
   publish(message: OutboundMessage): Promise<void> {
     if (this.closed || !this.publisher) {
-      return Promise.reject(new ConnectionError(ErrorCode.CLOSED, 'The transport is closed: connect a new bus to publish'));
+      return Promise.reject(closedError());
     }
     return this.publisher.publish(message);
   }

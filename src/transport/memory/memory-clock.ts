@@ -1,7 +1,7 @@
 import type { SchedulerLike } from 'rxjs';
+import type { CancelTimer, PublishClock } from '../publish-buffer.js';
 
-/** Cancels a timer armed by {@link MemoryClock.timer}; harmless once it fired. */
-export type CancelTimer = () => void;
+export type { CancelTimer } from '../publish-buffer.js';
 
 /**
  * Where a memory broker takes its time from: dispatch turns, message TTLs,
@@ -9,9 +9,7 @@ export type CancelTimer = () => void;
  * clock, so that swapping it (for an RxJS `TestScheduler`) moves all of them
  * into virtual time together.
  */
-export interface MemoryClock {
-  /** Milliseconds on this clock's own time line (only differences matter). */
-  now(): number;
+export interface MemoryClock extends PublishClock {
   /** Runs `work` after `delayMs`; 0 means on a later turn, never synchronously. */
   schedule(work: () => void, delayMs: number): void;
   /** Like `schedule`, and returns a cancel function. */

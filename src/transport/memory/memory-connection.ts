@@ -20,15 +20,49 @@ let nextId = 0;
 export class MemoryConnection {
   /** Unique in the process, for inspection. */
   readonly id = ++nextId;
-  /** @internal */
-  closed = false;
-  /** @internal Active consumers, and cancelled ones still holding unacked deliveries. */
-  readonly consumers = new Set<MemoryConsumer>();
-  /** @internal */
-  readonly exclusiveQueues = new Set<MemoryQueue>();
+  private isClosed = false;
+  /** Active consumers, and cancelled ones still holding unacked deliveries. */
+  private readonly consumers = new Set<MemoryConsumer>();
+  private readonly exclusiveQueues = new Set<MemoryQueue>();
 
   constructor(
     /** @internal */
     readonly listener: ConnectionListener | undefined,
   ) {}
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** @internal A consumer on this connection, until it is cancelled and holds nothing. */
+  track(consumer: MemoryConsumer): void {
+    this.consumers.add(consumer);
+  }
+
+  /** @internal */
+  forget(consumer: MemoryConsumer): void {
+    this.consumers.delete(consumer);
+  }
+
+  /** @internal An exclusive queue it owns: deleted when it closes. */
+  own(queue: MemoryQueue): void {
+    this.exclusiveQueues.add(queue);
+  }
+
+  /** @internal */
+  disown(queue: MemoryQueue): void {
+    this.exclusiveQueues.delete(queue);
+  }
+
+  /**
+   * @internal Marks it closed; returns its consumers and exclusive queues, for
+   * the broker to requeue and delete. Empty when it was closed already.
+   */
+  close(): { readonly consumers: MemoryConsumer[]; readonly exclusiveQueues: MemoryQueue[] } {
+    if (this.isClosed) return { consumers: [], exclusiveQueues: [] };
+    this.isClosed = true;
+    const consumers = [...this.consumers];
+    this.consumers.clear();
+    return { consumers, exclusiveQueues: [...this.exclusiveQueues] };
+  }
 }

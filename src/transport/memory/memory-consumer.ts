@@ -1,6 +1,5 @@
 import type { Delivery, MessageProperties } from '../transport.js';
 import type { MemoryConnection } from './memory-connection.js';
-import type { MemoryQueue } from './memory-queue.js';
 
 /** Where a {@link MemoryConsumer} hands its deliveries. It must not throw. */
 export interface DeliverySink {
@@ -16,10 +15,20 @@ export interface DeliverySink {
 
 let nextTag = 0;
 
-const ACK = 0;
-const REQUEUE = 1;
-const DEAD_LETTER = 2;
-type Outcome = typeof ACK | typeof REQUEUE | typeof DEAD_LETTER;
+export const ACK = 0;
+export const REQUEUE = 1;
+export const DEAD_LETTER = 2;
+/** How a delivery is settled. */
+export type SettleAs = typeof ACK | typeof REQUEUE | typeof DEAD_LETTER;
+
+/** What a consumer needs from its queue: settling and leaving it. */
+export interface ConsumedQueue {
+  /** A settled delivery: acked, requeued or dead-lettered; false when the queue is gone. `freed`: an active consumer has room again. */
+  settled(delivery: MemoryDelivery, as: SettleAs, freed: boolean): boolean;
+  /** A delivery its closed connection gives back: requeued (unless the queue is gone). */
+  givenBack(delivery: MemoryDelivery): void;
+  removeConsumer(consumer: MemoryConsumer): void;
+}
 
 /**
  * One message in a memory queue, and once dispatched, the delivery a consumer
@@ -91,7 +100,7 @@ export class MemoryConsumer {
   private last: MemoryDelivery | undefined = undefined;
 
   constructor(
-    readonly queue: MemoryQueue,
+    private readonly queue: ConsumedQueue,
     readonly connection: MemoryConnection,
     /** Unacked deliveries it may hold; 0 means no limit, as in AMQP. */
     readonly prefetch: number,
@@ -111,7 +120,6 @@ export class MemoryConsumer {
     if (this.last !== undefined) this.last.next = delivery;
     this.last = delivery;
     this.unacked++;
-    this.queue.unacked++;
     try {
       this.sink.deliver(delivery);
     } catch (error) {
@@ -126,7 +134,7 @@ export class MemoryConsumer {
   cancel(): void {
     if (!this.active) return;
     this.active = false;
-    if (this.unacked === 0) this.connection.consumers.delete(this);
+    if (this.unacked === 0) this.connection.forget(this);
     this.queue.removeConsumer(this);
   }
 
@@ -134,8 +142,6 @@ export class MemoryConsumer {
   connectionClosed(): void {
     const wasActive = this.active;
     this.active = false;
-    const queue = this.queue;
-    queue.unacked -= this.unacked;
     this.unacked = 0;
     // From the last, so that they reach the head of the queue in the order they were delivered.
     let delivery = this.last;
@@ -144,11 +150,11 @@ export class MemoryConsumer {
       const previous = delivery.previous;
       delivery.settled = true;
       delivery.previous = delivery.next = undefined;
-      if (!queue.deleted) queue.requeue(delivery);
+      this.queue.givenBack(delivery);
       delivery = previous;
     }
     if (wasActive) {
-      queue.removeConsumer(this);
+      this.queue.removeConsumer(this);
       this.sink.cancelled('closed');
     }
   }
@@ -159,24 +165,17 @@ export class MemoryConsumer {
    */
   cancelledByBroker(reason: 'deleted' | 'cancelled'): void {
     this.active = false;
-    if (this.unacked === 0) this.connection.consumers.delete(this);
+    if (this.unacked === 0) this.connection.forget(this);
     this.sink.cancelled(reason);
   }
 
   /** @internal */
-  settle(delivery: MemoryDelivery, outcome: Outcome): boolean {
+  settle(delivery: MemoryDelivery, outcome: SettleAs): boolean {
     if (delivery.settled) return false;
     delivery.settled = true;
     this.unlink(delivery);
-    const queue = this.queue;
-    queue.unacked--;
-    if (!this.active && this.unacked === 0) this.connection.consumers.delete(this);
-    // The message went with its queue: there is nothing left to settle.
-    if (queue.deleted) return false;
-    if (outcome === REQUEUE) queue.requeue(delivery);
-    else if (outcome === DEAD_LETTER) queue.deadLetter(delivery, 'rejected');
-    if (this.active && queue.ready.length > 0) queue.broker.schedule(queue);
-    return true;
+    if (!this.active && this.unacked === 0) this.connection.forget(this);
+    return this.queue.settled(delivery, outcome, this.active);
   }
 
   private unlink(delivery: MemoryDelivery): void {

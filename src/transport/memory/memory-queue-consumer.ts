@@ -1,6 +1,7 @@
 import { Observable } from 'rxjs';
 import { ConfigError, ConnectionError, ErrorCode, isRxPubsubError, messageOf, type RxPubsubError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
+import { closedError } from '../closed-error.js';
 import { DEAD_LETTER_QUEUE, retryQueueName, retryQueueOf, serviceQueueOf } from '../queue-topology.js';
 import { ConsumerStatusKeeper } from '../consumer-status-keeper.js';
 import type { ConsumerSpec, ConsumerStatus, Delivery, QueueConsumer } from '../transport.js';
@@ -243,10 +244,6 @@ export class MemoryQueueConsumer implements QueueConsumer {
   }
 }
 
-
-function closedError(): ConnectionError {
-  return new ConnectionError(ErrorCode.CLOSED, 'The transport is closed: connect a new bus to consume');
-}
 
 function toRxPubsubError(error: unknown, what: string): RxPubsubError {
   if (isRxPubsubError(error)) return error;

@@ -1,23 +1,21 @@
-import { ConnectionError, ErrorCode, show } from '../../errors.js';
-import { Deque } from './deque.js';
+import { Deque } from '../deque.js';
+import type { QueueDeclaration } from '../queue-topology.js';
 import { type DeathReason, withDeath } from './x-death.js';
-import type { MemoryBroker } from './memory-broker.js';
-import type { CancelTimer } from './memory-clock.js';
+import type { MessageProperties } from '../transport.js';
+import type { CancelTimer, MemoryClock } from './memory-clock.js';
 import type { MemoryConnection } from './memory-connection.js';
-import type { MemoryConsumer, MemoryDelivery } from './memory-consumer.js';
+import { type ConsumedQueue, DEAD_LETTER, type MemoryConsumer, type MemoryDelivery, REQUEUE, type SettleAs } from './memory-consumer.js';
 
-/** How a queue was declared; re-declaring it differently fails, as in RabbitMQ. */
-export interface QueueDeclaration {
-  readonly durable: boolean;
-  readonly exclusive: boolean;
-  readonly autoDelete: boolean;
-  /**
-   * Honoured: `x-dead-letter-exchange`, `x-dead-letter-routing-key`,
-   * `x-message-ttl`, `x-queue-type: 'quorum'` (counts redeliveries in
-   * `x-delivery-count`) and, on quorum queues, `x-delivery-limit`. The others
-   * are recorded only.
-   */
-  readonly arguments: Readonly<Record<string, unknown>>;
+/** What a queue needs from its broker, and nothing more. */
+export interface QueueHost {
+  /** The broker's clock now (it changes with `setScheduler`). */
+  readonly clock: MemoryClock;
+  /** Asks for a dispatch turn of `queue`; many calls, one turn. */
+  schedule(queue: MemoryQueue): void;
+  /** Routes a dead-lettered message, without copying it; returns the number of queues reached. */
+  route(exchange: string, routingKey: string, body: Buffer, properties: MessageProperties): number;
+  /** Deletes a queue (auto-delete). */
+  deleteQueue(name: string): boolean;
 }
 
 /**
@@ -30,19 +28,18 @@ export interface QueueDeclaration {
  * dead-lettered, as RabbitMQ does. One timer per queue watches the head only:
  * every message of a queue has the same TTL, so the head expires first.
  */
-export class MemoryQueue {
-  /** @internal Messages waiting for a consumer. */
-  readonly ready = new Deque<MemoryDelivery>();
-  /** @internal Replaced, never mutated, so a dispatch loop can cancel consumers safely. */
-  consumers: readonly MemoryConsumer[] = [];
-  /** @internal Deliveries held by consumers, cancelled ones included. */
-  unacked = 0;
-  /** @internal */
-  deleted = false;
-  /** @internal In the broker's list of queues to flush. */
-  pending = false;
-  /** @internal Inside `drain`: settles there need no new flush. */
-  draining = false;
+export class MemoryQueue implements ConsumedQueue {
+  /** Messages waiting for a consumer. */
+  private readonly ready = new Deque<MemoryDelivery>();
+  /** Replaced, never mutated, so a dispatch loop can cancel consumers safely. */
+  private consumerList: readonly MemoryConsumer[] = [];
+  /** Deliveries held by consumers, cancelled ones included. */
+  private unacked = 0;
+  private deleted = false;
+  /** In the host's list of queues to dispatch. */
+  private pending = false;
+  /** Inside `drain`: settles there need no new turn. */
+  private draining = false;
   /** Whether it counts deliveries (`x-queue-type: 'quorum'`). */
   readonly quorum: boolean;
   private hadConsumer = false;
@@ -57,8 +54,7 @@ export class MemoryQueue {
   private expiryDue = Infinity;
 
   constructor(
-    /** @internal */
-    readonly broker: MemoryBroker,
+    private readonly host: QueueHost,
     readonly name: string,
     readonly declaration: QueueDeclaration,
     /** The connection an exclusive queue belongs to. */
@@ -70,18 +66,38 @@ export class MemoryQueue {
     this.deliveryLimit = this.quorum && typeof args['x-delivery-limit'] === 'number' ? args['x-delivery-limit'] : -1;
   }
 
+  /** Messages waiting for a consumer (not the unacked ones). */
+  get depth(): number {
+    return this.ready.length;
+  }
+
+  /** Deliveries consumers hold and have not settled. */
+  get unackedCount(): number {
+    return this.unacked;
+  }
+
+  /** The active consumers, in the order they are served. */
+  get consumers(): readonly MemoryConsumer[] {
+    return this.consumerList;
+  }
+
+  /** The waiting messages, head first (the queue's own objects: copy before handing out). */
+  waiting(): MemoryDelivery[] {
+    return this.ready.toArray();
+  }
+
   /** @internal */
   enqueue(delivery: MemoryDelivery): void {
     this.ready.push(delivery);
     if (this.ttl >= 0) {
-      this.enqueuedAt.set(delivery, this.broker.clock.now());
+      this.enqueuedAt.set(delivery, this.host.clock.now());
       this.armExpiry();
     }
-    if (this.consumers.length > 0) this.broker.schedule(this);
+    if (this.consumerList.length > 0) this.requestDispatch();
   }
 
-  /** @internal Back to the head, marked redelivered; past a quorum queue's delivery limit, dead-lettered. */
-  requeue(delivery: MemoryDelivery): void {
+  /** Back to the head, marked redelivered; past a quorum queue's delivery limit, dead-lettered. */
+  private requeue(delivery: MemoryDelivery): void {
     if (this.deliveryLimit >= 0 && delivery.deliveryCount() >= this.deliveryLimit) {
       this.deadLetter(delivery, 'delivery_limit');
       return;
@@ -93,41 +109,82 @@ export class MemoryQueue {
       this.enqueuedAt.set(copy, this.enteredAt(delivery));
       this.armExpiry();
     }
-    if (this.consumers.length > 0) this.broker.schedule(this);
+    if (this.consumerList.length > 0) this.requestDispatch();
   }
 
   /**
-   * @internal Routes through the queue's dead-letter exchange, recording the
+   * Routes through the queue's dead-letter exchange, recording the
    * death in `x-death` as RabbitMQ does, or drops the message without one.
    */
-  deadLetter(delivery: MemoryDelivery, reason: DeathReason): void {
+  private deadLetter(delivery: MemoryDelivery, reason: DeathReason): void {
     const exchange = this.declaration.arguments['x-dead-letter-exchange'];
     if (typeof exchange !== 'string') return;
     const key = this.declaration.arguments['x-dead-letter-routing-key'];
-    const time = Math.floor(this.broker.clock.now() / 1000);
+    const time = Math.floor(this.host.clock.now() / 1000);
     const properties = withDeath(delivery.properties, { queue: this.name, reason, exchange: delivery.exchange, routingKey: delivery.routingKey, time });
-    this.broker.route(exchange, typeof key === 'string' ? key : delivery.routingKey, delivery.body, properties);
+    this.host.route(exchange, typeof key === 'string' ? key : delivery.routingKey, delivery.body, properties);
   }
 
   /** @internal */
   addConsumer(consumer: MemoryConsumer): void {
-    this.consumers = [...this.consumers, consumer];
+    this.consumerList = [...this.consumerList, consumer];
     this.hadConsumer = true;
-    if (this.ready.length > 0) this.broker.schedule(this);
+    if (this.ready.length > 0) this.requestDispatch();
+  }
+
+  /** @internal See {@link ConsumedQueue.settled}. */
+  settled(delivery: MemoryDelivery, as: SettleAs, freed: boolean): boolean {
+    this.unacked--;
+    // The message went with its queue: there is nothing left to settle.
+    if (this.deleted) return false;
+    if (as === REQUEUE) this.requeue(delivery);
+    else if (as === DEAD_LETTER) this.deadLetter(delivery, 'rejected');
+    if (freed && this.ready.length > 0) this.requestDispatch();
+    return true;
+  }
+
+  /** @internal See {@link ConsumedQueue.givenBack}. */
+  givenBack(delivery: MemoryDelivery): void {
+    this.unacked--;
+    if (!this.deleted) this.requeue(delivery);
+  }
+
+  /** @internal The broker cancels every consumer, keeping the queue (`basic.cancel`); returns how many. */
+  cancelConsumers(reason: 'deleted' | 'cancelled'): number {
+    const consumers = this.consumerList;
+    this.consumerList = [];
+    for (const consumer of consumers) consumer.cancelledByBroker(reason);
+    return consumers.length;
+  }
+
+  /** @internal Deleted by its broker: messages dropped, consumers cancelled, later settles dropped. */
+  delete(): void {
+    this.deleted = true;
+    this.ready.clear();
+    this.dispose();
+    this.owner?.disown(this);
+    this.cancelConsumers('deleted');
   }
 
   /** @internal Auto-deletes the queue when its last consumer goes. */
   removeConsumer(consumer: MemoryConsumer): void {
-    if (!this.consumers.includes(consumer)) return;
-    this.consumers = this.consumers.filter((other) => other !== consumer);
-    if (this.consumers.length === 0 && this.hadConsumer && this.declaration.autoDelete) this.broker.deleteQueue(this.name);
+    if (!this.consumerList.includes(consumer)) return;
+    this.consumerList = this.consumerList.filter((other) => other !== consumer);
+    if (this.consumerList.length === 0 && this.hadConsumer && this.declaration.autoDelete) this.host.deleteQueue(this.name);
+  }
+
+  // Many calls, one turn: none while one is pending, while draining (the loop goes on) or once deleted.
+  private requestDispatch(): void {
+    if (this.pending || this.draining || this.deleted) return;
+    this.pending = true;
+    this.host.schedule(this);
   }
 
   /**
-   * @internal Dispatches up to `budget` messages; returns false when the
+   * Dispatches up to `budget` messages; returns false when the
    * budget ran out with messages still deliverable, so the broker flushes again.
    */
-  drain(budget: number): boolean {
+  private drain(budget: number): boolean {
     if (this.ttl >= 0) this.expire();
     this.draining = true;
     try {
@@ -135,6 +192,7 @@ export class MemoryQueue {
         const consumer = this.pickConsumer();
         if (consumer === undefined) return true;
         if (budget-- === 0) return false;
+        this.unacked++;
         consumer.dispatch(this.ready.shift() as MemoryDelivery);
       }
       return true;
@@ -143,8 +201,14 @@ export class MemoryQueue {
     }
   }
 
-  /** @internal Stops the expiry timer of a deleted queue. */
-  dispose(): void {
+  /** @internal One dispatch turn of its host: up to `budget` messages, and another turn if more are deliverable. */
+  dispatchTurn(budget: number): void {
+    this.pending = false;
+    if (!this.drain(budget)) this.requestDispatch();
+  }
+
+  /** Stops the expiry timer of a deleted queue. */
+  private dispose(): void {
     this.cancelExpiry?.();
     this.cancelExpiry = undefined;
   }
@@ -158,7 +222,7 @@ export class MemoryQueue {
 
   /** Dead-letters the expired messages at the head. */
   private expire(): void {
-    const now = this.broker.clock.now();
+    const now = this.host.clock.now();
     for (let head = this.ready.first(); head !== undefined && now - this.enteredAt(head) >= this.ttl; head = this.ready.first()) {
       this.ready.shift();
       this.deadLetter(head, 'expired');
@@ -174,13 +238,13 @@ export class MemoryQueue {
       if (due >= this.expiryDue) return;
       this.cancelExpiry();
     }
-    const clock = this.broker.clock;
+    const clock = this.host.clock;
     this.expiryDue = due;
     this.cancelExpiry = clock.timer(this.onExpiry, Math.max(0, due - clock.now()));
   }
 
   private enteredAt(delivery: MemoryDelivery): number {
-    return this.enqueuedAt.get(delivery) ?? this.broker.clock.now();
+    return this.enqueuedAt.get(delivery) ?? this.host.clock.now();
   }
 
   private readonly onExpiry = (): void => {
@@ -192,7 +256,7 @@ export class MemoryQueue {
 
   // Round-robin from the one after the last served, skipping consumers at their prefetch.
   private pickConsumer(): MemoryConsumer | undefined {
-    const consumers = this.consumers;
+    const consumers = this.consumerList;
     const count = consumers.length;
     for (let i = 0; i < count; i++) {
       const index = (this.nextConsumer + i) % count;
@@ -204,42 +268,4 @@ export class MemoryQueue {
     }
     return undefined;
   }
-}
-
-/**
- * Refuses what RabbitMQ refuses at declaration (PRECONDITION_FAILED): a
- * quorum queue that is not durable, or is exclusive or auto-delete; an
- * unknown queue type; a TTL that is not a whole number of milliseconds.
- *
- * @throws {ConnectionError} `TOPOLOGY_FAILED`, saying what to change.
- */
-export function checkDeclaration(name: string, declaration: QueueDeclaration): void {
-  const type = declaration.arguments['x-queue-type'];
-  const ttl = declaration.arguments['x-message-ttl'];
-  let problem: string | undefined;
-  if (type !== undefined && type !== 'classic' && type !== 'quorum') {
-    problem = `x-queue-type ${show(type)} is not supported here: use 'classic' or 'quorum'`;
-  } else if (type === 'quorum' && (!declaration.durable || declaration.exclusive || declaration.autoDelete)) {
-    const property = !declaration.durable ? 'non-durable' : declaration.exclusive ? 'exclusive' : 'auto-delete';
-    problem = `invalid property '${property}' for a quorum queue: quorum queues must be durable, not exclusive and not auto-delete`;
-  } else if (ttl !== undefined && !(Number.isSafeInteger(ttl) && (ttl as number) >= 0)) {
-    problem = `invalid x-message-ttl ${show(ttl)}: use a whole number of milliseconds, 0 or more`;
-  }
-  if (problem !== undefined) throw new ConnectionError(ErrorCode.TOPOLOGY_FAILED, `Cannot declare queue "${name}": ${problem} (PRECONDITION_FAILED)`);
-}
-
-/** The fields in which a re-declaration differs from the declaration in force. */
-export function differencesOf(existing: QueueDeclaration, declared: QueueDeclaration): string[] {
-  const fields = (['durable', 'exclusive', 'autoDelete'] as const).filter((field) => existing[field] !== declared[field]);
-  return sameValue(existing.arguments, declared.arguments) ? fields : [...fields, 'arguments'];
-}
-
-// Queue arguments are JSON-like values; key order does not matter.
-function sameValue(a: unknown, b: unknown): boolean {
-  if (Object.is(a, b)) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
-  const left = a as Record<string, unknown>;
-  const right = b as Record<string, unknown>;
-  const keys = Object.keys(left);
-  return keys.length === Object.keys(right).length && keys.every((key) => Object.hasOwn(right, key) && sameValue(left[key], right[key]));
 }

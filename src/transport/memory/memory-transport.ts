@@ -1,14 +1,17 @@
 import { BehaviorSubject, combineLatest, distinctUntilChanged, map, type Observable, of, switchMap } from 'rxjs';
 import { withConsumers } from '../consumer-status-keeper.js';
-import { ConfigError, ConnectionError, ErrorCode, PublishError } from '../../errors.js';
+import { ConfigError, ErrorCode, type PublishError } from '../../errors.js';
+import type { Event } from '../../event/event.js';
+import { encodeEventInProcess } from '../../event/serializer.js';
 import type { Logger } from '../../logger.js';
 import { redactUrl } from '../../redact-url.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, messageRefusal } from '../message-limits.js';
-import { bufferFullError, publishTimeoutError, refusedError, unroutableError, unsendableError } from '../publish-errors.js';
+import { PublishBuffer } from '../publish-buffer.js';
+import { publishTimeoutError, refusedError, unroutableError, unsendableError } from '../publish-errors.js';
 import { bodyBytes, type ConnectionState, type ConsumerSpec, type OutboundMessage, type QueueConsumer, type Transport } from '../transport.js';
-import { Deque } from './deque.js';
+import { closedError } from '../closed-error.js';
+import { memoryBrokerName } from './memory-broker-name.js';
 import { MemoryBroker, type PublishOutcome } from './memory-broker.js';
-import type { CancelTimer } from './memory-clock.js';
 import type { ConnectionListener, MemoryConnection } from './memory-connection.js';
 import { type ConnectionLink, MemoryQueueConsumer } from './memory-queue-consumer.js';
 
@@ -21,15 +24,6 @@ export interface MemoryTransportOptions {
   readonly maxPendingPublishes?: number;
   /** Larger message bodies are refused with `PUBLISH_REFUSED`, as on RabbitMQ. @default 134217728 (128 MiB, RabbitMQ's max_message_size) */
   readonly maxMessageBytes?: number;
-}
-
-/** A publish waiting for the connection to come back or the alarm to end. */
-interface HeldPublish {
-  readonly message: OutboundMessage;
-  readonly resolve: () => void;
-  readonly reject: (error: unknown) => void;
-  cancelTimeout: CancelTimer | undefined;
-  settled: boolean;
 }
 
 // One shared settled Promise: a memory publish is confirmed once routed, and a fresh Promise per message costs throughput.
@@ -65,7 +59,6 @@ const RESOLVED = Promise.resolve();
 export class MemoryTransport implements Transport {
   /** The broker this transport is connected to, for inspection and fault injection in tests. */
   readonly broker: MemoryBroker;
-  readonly inProcess = true;
   private readonly state = new BehaviorSubject<ConnectionState>({ status: 'connecting' });
   private readonly consumerList = new BehaviorSubject<readonly MemoryQueueConsumer[]>([]);
   /** The connection's state; `degraded` while the connection is up and a consumer is failing. */
@@ -81,23 +74,27 @@ export class MemoryTransport implements Transport {
   private readonly link: ConnectionLink & { connection: MemoryConnection; closed: boolean };
   private readonly exchanges = new Set<string>();
   private readonly consumers = new Set<MemoryQueueConsumer>();
-  private readonly held = new Deque<HeldPublish>();
-  private readonly maxPending: number;
+  /** Publishes waiting for the connection to come back or the alarm to end; on the broker's clock. */
+  private readonly held: PublishBuffer;
   private readonly maxMessageBytes: number;
   private reconnectWaiters: (() => void)[] = [];
   /** Publishes wait: the connection is down or blocked. */
   private holding = false;
   /** `close()` was called: new publishes reject; held ones still go out. */
   private closing = false;
-  private unsettled = 0;
-  private drained: (() => void) | undefined;
   private closed$: Promise<void> | undefined;
 
   constructor(options: MemoryTransportOptions) {
     this.url = redactUrl(options.url);
-    this.maxPending = options.maxPendingPublishes ?? 10_000;
     this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-    this.broker = MemoryBroker.named(brokerNameOf(options.url));
+    const broker = MemoryBroker.named(brokerNameOf(options.url));
+    this.broker = broker;
+    this.held = new PublishBuffer({
+      // The broker's clock at each call: a test may move the broker onto a scheduler after this transport exists.
+      clock: { now: () => broker.clock.now(), timer: (work, delayMs) => broker.clock.timer(work, delayMs) },
+      maxPending: options.maxPendingPublishes ?? 10_000,
+      timeoutError: (message) => publishTimeoutError(message, ': the memory broker was disconnected or blocked all that time'),
+    });
     this.logger = options.logger.child({ broker: this.broker.name });
     this.link = {
       broker: this.broker,
@@ -120,6 +117,11 @@ export class MemoryTransport implements Transport {
       if (blocked !== undefined) this.state.next({ status: 'blocked', reason: blocked });
     }
     return RESOLVED;
+  }
+
+  /** A Buffer that remembers `event`, so its consumers decode the very object: see {@link Transport.encode}. */
+  encode(event: Event): Buffer {
+    return encodeEventInProcess(event);
   }
 
   /** Confirmed as soon as routed; while disconnected or blocked, held (at most `timeoutMs`). */
@@ -149,24 +151,16 @@ export class MemoryTransport implements Transport {
   close(timeoutMs?: number): Promise<void> {
     if (this.closed$ !== undefined) return this.closed$;
     this.closing = true;
-    if (this.unsettled === 0) {
+    if (this.held.size === 0) {
       this.finish();
       this.closed$ = RESOLVED;
     } else {
-      const cancel = timeoutMs === undefined ? undefined : this.broker.clock.timer(() => this.abandonHeld(), timeoutMs);
-      this.closed$ = new Promise<void>((resolve) => (this.drained = resolve)).then(() => {
-        cancel?.();
+      this.closed$ = this.held.drain(timeoutMs).then((drained) => {
+        if (!drained) this.logger.warn({}, 'close() deadline passed: held publishes rejected');
         this.finish();
       });
     }
     return this.closed$;
-  }
-
-  // Past close's deadline: the held publishes were never sent, and now never will be.
-  private abandonHeld(): void {
-    const error = new ConnectionError(ErrorCode.CLOSED, 'The bus closed before this publish could be sent (close() deadline passed): it was not delivered');
-    while (this.held.length > 0) this.settle(this.held.shift() as HeldPublish, error);
-    this.logger.warn({}, 'close() deadline passed: held publishes rejected');
   }
 
   /** What JSON.stringify shows (the broker it holds is a graph with cycles). */
@@ -199,30 +193,15 @@ export class MemoryTransport implements Transport {
   }
 
   private hold(message: OutboundMessage): Promise<void> {
-    if (this.closing) return Promise.reject(closedError());
-    if (this.held.length >= this.maxPending) return Promise.reject(bufferFullError(this.maxPending));
-    return new Promise<void>((resolve, reject) => {
-      const held: HeldPublish = { message, resolve, reject, cancelTimeout: undefined, settled: false };
-      held.cancelTimeout = this.broker.clock.timer(() => this.settle(held, publishTimeoutError(message, ': the memory broker was disconnected or blocked all that time')), message.timeoutMs);
-      this.held.push(held);
-      this.unsettled++;
-    });
-  }
-
-  private settle(held: HeldPublish, error: PublishError | undefined): void {
-    if (held.settled) return;
-    held.settled = true;
-    held.cancelTimeout?.();
-    if (error === undefined) held.resolve();
-    else held.reject(error);
-    if (--this.unsettled === 0) this.drained?.();
+    return this.closing ? Promise.reject(closedError()) : this.held.hold(message);
   }
 
   /** Sends the held publishes in order, until the connection holds again. */
   private release(): void {
-    while (!this.holding && this.held.length > 0) {
-      const held = this.held.shift() as HeldPublish;
-      if (!held.settled) this.settle(held, this.send(held.message));
+    while (!this.holding) {
+      const held = this.held.next();
+      if (held === undefined) return;
+      this.held.settle(held, this.send(held.message));
     }
   }
 
@@ -275,17 +254,7 @@ export class MemoryTransport implements Transport {
 }
 
 function brokerNameOf(url: string): string {
-  let host = '';
-  try {
-    const parsed = new URL(url);
-    if (parsed.protocol === 'memory:') host = decodeURIComponent(parsed.host);
-  } catch {
-    // Reported below with the fix.
-  }
-  if (host === '') throw new ConfigError(ErrorCode.INVALID_OPTIONS, `Invalid memory URL "${url}": use memory://NAME, e.g. memory://demo`);
+  const host = memoryBrokerName(url);
+  if (host === undefined) throw new ConfigError(ErrorCode.INVALID_OPTIONS, `Invalid memory URL "${url}": use memory://NAME, e.g. memory://demo`);
   return host;
-}
-
-function closedError(): ConnectionError {
-  return new ConnectionError(ErrorCode.CLOSED, 'The transport is closed: connect a new bus to publish');
 }

@@ -21,6 +21,7 @@ const RANK: Readonly<Record<string, number>> = {
   bus: 4,
   testing: 5,
   'index.ts': 5,
+  'blocks.ts': 5,
 };
 
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../../src');

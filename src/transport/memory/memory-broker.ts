@@ -62,7 +62,9 @@ const NO_QUEUES: readonly MemoryQueue[] = [];
  * live in files of their own; this class holds the registry, connections,
  * consumers and routing, and delegates the rest.
  */
-export class MemoryBroker implements QueueHost, MemoryBrokerTopology, MemoryBrokerFaults, MemoryBrokerInspection {
+// Not `implements QueueHost`: its members are internal, stripped from the declarations, and a
+// published class claiming an interface it no longer has breaks every user's type check.
+export class MemoryBroker implements MemoryBrokerTopology, MemoryBrokerFaults, MemoryBrokerInspection {
   private static readonly registry = new Map<string, MemoryBroker>();
 
   /**

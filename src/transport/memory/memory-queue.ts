@@ -28,7 +28,8 @@ export interface QueueHost {
  * dead-lettered, as RabbitMQ does. One timer per queue watches the head only:
  * every message of a queue has the same TTL, so the head expires first.
  */
-export class MemoryQueue implements ConsumedQueue {
+// Meets ConsumedQueue structurally; no `implements`, since its internal members leave the published declarations.
+export class MemoryQueue {
   /** Messages waiting for a consumer. */
   private readonly ready = new Deque<MemoryDelivery>();
   /** Replaced, never mutated, so a dispatch loop can cancel consumers safely. */

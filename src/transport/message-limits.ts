@@ -9,7 +9,7 @@ const SHORT_STRING_BYTES = 255;
 const HEADER_TABLE_BYTES = 65_536;
 /** The AMQP timestamp is an unsigned 64-bit integer; JavaScript keeps it exact up to here. */
 const MAX_TIMESTAMP = Number.MAX_SAFE_INTEGER;
-const SHORT_STRING_PROPERTIES = ['contentType', 'contentEncoding', 'messageId', 'correlationId', 'type', 'appId'] as const;
+const SHORT_STRING_PROPERTIES = ['contentType', 'contentEncoding', 'messageId', 'correlationId', 'type', 'appId', 'userId'] as const;
 
 /**
  * Why `message` cannot go out as one AMQP message, or `undefined` when it

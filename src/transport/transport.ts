@@ -15,6 +15,13 @@ export interface MessageProperties {
   /** Seconds since the epoch, as AMQP defines it. */
   readonly timestamp?: number | undefined;
   readonly appId?: string | undefined;
+  /**
+   * The AMQP `user-id`: RabbitMQ refuses a publish whose user-id is not the
+   * publishing connection's login user, so it proves who sent a message. The
+   * bus sets it on its retry copies, and believes its retry headers only on
+   * messages carrying its own user.
+   */
+  readonly userId?: string | undefined;
 }
 
 /** The bytes of a message body. */

@@ -193,6 +193,7 @@ function publishOptions({ properties: p, mandatory }: OutboundMessage): Options.
     type: p.type,
     timestamp: p.timestamp,
     appId: p.appId,
+    userId: p.userId,
     mandatory: mandatory ?? false,
   } as Options.Publish;
 }

@@ -36,3 +36,16 @@ function decode(text: string): string {
     return text; // a lone '%' in the password: take it as it is
   }
 }
+
+/**
+ * The user an AMQP URL logs in as (as amqplib: guest when the URL names none),
+ * or undefined for a URL that cannot be read.
+ */
+export function loginUserOf(url: string): string | undefined {
+  try {
+    const { username, password } = new URL(url);
+    return username === '' && password === '' ? 'guest' : decode(username);
+  } catch {
+    return undefined;
+  }
+}

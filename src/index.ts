@@ -1,6 +1,6 @@
 export { EventBus, type BusStats, type HandleOptions, type CloseOptions } from './bus/event-bus.js';
 export type { BrokerOption, EventBusOptions, EventBusSettings, QueueOptions, TlsOptions } from './bus/options.js';
-export { DeadLetterHeader } from './core/headers.js';
+export { RxPubsubHeader, DeadLetterHeader } from './core/headers.js';
 export type { RetryPolicy } from './core/retry-policy.js';
 export { createEvent, routingKeyOf, type Event, type EventInit } from './event/event.js';
 export { defineEvent, type EventDefinition, type EventFields } from './event/define-event.js';

@@ -175,14 +175,14 @@ describe('processDeliveries against a mergeMap/forkJoin reference', () => {
   it('pipeline reference - Promise handlers (resolved, rejected) and sync ones settle every delivery alike', async () => {
     await fc.assert(
       fc.asyncProperty(scenario(promiseBehaviour), async (s) => {
-        const [fast, reference] = await Promise.all(
-          (['fast', 'reference'] as const).map(async (which) => {
-            const config = configOf(s, undefined);
-            const deliveries$ = of(...deliveriesOf(s));
-            const pipeline = which === 'fast' ? processDeliveries(deliveries$, config) : referencePipeline(deliveries$, config);
-            return (await firstValueFrom(pipeline.pipe(toArray()))).map((settled) => summary(settled));
-          }),
-        );
+        const settle = async (which: 'fast' | 'reference'): Promise<unknown[]> => {
+          const config = configOf(s, undefined);
+          const deliveries$ = of(...deliveriesOf(s));
+          const pipeline = which === 'fast' ? processDeliveries(deliveries$, config) : referencePipeline(deliveries$, config);
+          return (await firstValueFrom(pipeline.pipe(toArray()))).map((settled) => summary(settled));
+        };
+        const fast = await settle('fast');
+        const reference = await settle('reference');
         // Promises settle in microtask order, which neither pipeline defines: compare per delivery.
         const byId = (a: unknown, b: unknown): number => String((a as { id: string }).id).localeCompare(String((b as { id: string }).id));
         expect([...fast].sort(byId)).toEqual([...reference].sort(byId));

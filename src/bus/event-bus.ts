@@ -4,13 +4,10 @@ import type { Settlement } from '../core/outcome.js';
 import type { AnyEventDefinition } from '../event/define-event.js';
 import { ensureEvent, type Event, routingKeyOf } from '../event/event.js';
 import { encodeEventInProcess, eventJson, wirePropertiesOf } from '../event/serializer.js';
-import type { Pattern } from '../routing/pattern.js';
 import type { ConnectionState, OutboundMessage, QueueConsumer, Transport } from '../transport/transport.js';
 import type { CloseOptions, HandleOptions } from './bus-call-options.js';
 import { BusCounters, type BusStats } from './bus-stats.js';
-import {
-  checkHandler, checkHasQueue, closeDeadlineOf, closedBusError, compiledPattern, invalidEventError, promiseOf, publishFailure, retryOptionOf,
-} from './checked-arguments.js';
+import { checkHandler, closeDeadlineOf, closedBusError, invalidEventError, promiseOf, publishFailure, retryOptionOf } from './checked-arguments.js';
 import { closeTransport, connectTransport } from './connect-transport.js';
 import { DeliveryLoop, loggedCloseStep } from './delivery-loop.js';
 import { DegradedBy } from './degraded-by.js';
@@ -52,10 +49,7 @@ export class EventBus<E extends Event<unknown> = Event> {
   private state: 'open' | 'closing' | 'closed' = 'open';
   private closing: Promise<void> | undefined;
 
-  /**
-   * Lifecycle, as data (see {@link ConnectionState}); also `degraded`, with a `PIPELINE_STOPPED` reason,
-   * while the delivery pipeline stopped and is being restarted.
-   */
+  /** Lifecycle, as data ({@link ConnectionState}); `degraded` with `PIPELINE_STOPPED` while the delivery pipeline restarts. */
   readonly state$: Observable<ConnectionState>;
   /** Every delivery once settled, with its outcome: for metrics, logs and tests. An observer that throws is logged. */
   readonly settlements$: Observable<Settlement>;
@@ -75,7 +69,7 @@ export class EventBus<E extends Event<unknown> = Event> {
   private constructor(
     private readonly config: ResolvedOptions,
     private readonly transport: Transport,
-    private readonly consumer: QueueConsumer | undefined,
+    consumer: QueueConsumer | undefined,
   ) {
     const observerFailed = loggedObserverFailure(config.logger);
     this.state$ = this.trouble.over(transport.state$);
@@ -91,7 +85,7 @@ export class EventBus<E extends Event<unknown> = Event> {
    * @throws {ConnectionError} `CLOSED` after `close()`.
    */
   handle<P extends string>(pattern: CatalogPattern<E, P>, handler: Handler<EventsMatching<E, P>>, options: HandleOptions = {}): Subscription {
-    const compiled = this.register(pattern, 'handle');
+    const compiled = this.routes.checkedPattern(pattern, 'handle');
     checkHandler(handler, compiled.source);
     return this.routes.addHandler(compiled, { handler: handler as Handler, retry: retryOptionOf(options, compiled.source) });
   }
@@ -103,7 +97,7 @@ export class EventBus<E extends Event<unknown> = Event> {
    * @throws {ConfigError} `INVALID_PATTERN`, or `INVALID_OPTIONS` when the bus has no `queue`.
    */
   on$<P extends string>(pattern: CatalogPattern<E, P>): Observable<EventsMatching<E, P>> {
-    return this.routes.stream$(this.register(pattern, 'on$')) as Observable<EventsMatching<E, P>>;
+    return this.routes.stream$(this.routes.checkedPattern(pattern, 'on$')) as Observable<EventsMatching<E, P>>;
   }
 
   /**
@@ -114,14 +108,12 @@ export class EventBus<E extends Event<unknown> = Event> {
    * @throws {ConnectionError} `CLOSED` after `close()`; the broker's failure otherwise.
    */
   unbind<P extends string>(pattern: CatalogPattern<E, P>): Promise<void> {
-    return promiseOf(() => this.routes.unbind(this.register(pattern, 'unbind')));
+    return promiseOf(() => this.routes.unbind(this.routes.checkedPattern(pattern, 'unbind')));
   }
 
   /** Resolves once the binding and consumer of every handler and stream registered so far are active. */
-  async ready(): Promise<void> {
-    if (!this.consumer) return;
-    await this.routes.settled();
-    await this.consumer.ready();
+  ready(): Promise<void> {
+    return this.routes.ready();
   }
 
   /**
@@ -189,8 +181,7 @@ export class EventBus<E extends Event<unknown> = Event> {
     });
   }
 
-  // Every step runs whatever the steps before it met: a failure is logged and closing goes on, so that no
-  // delivery, stream or connection is left open. close() then resolves: the caller has nothing left to retry.
+  // Each step runs whatever the ones before met (logged): nothing is left open, and close() resolves.
   private async shutdown(deadline: number | undefined): Promise<void> {
     const attempt = loggedCloseStep(this.config.logger);
     this.state = 'closing';
@@ -203,13 +194,6 @@ export class EventBus<E extends Event<unknown> = Event> {
     attempt('complete state$', () => this.trouble.complete());
   }
 
-  private register(pattern: string, method: string): Pattern {
-    const compiled = compiledPattern(pattern, method);
-    if (this.state !== 'open') throw closedBusError(method);
-    checkHasQueue(this.consumer !== undefined, method, compiled);
-    return compiled;
-  }
-
   /** What `console.log(bus)`, `util.inspect` and `JSON.stringify(bus)` show: a summary with no credentials. */
   [Symbol.for('nodejs.util.inspect.custom')](): object {
     return this.toJSON();
@@ -217,6 +201,6 @@ export class EventBus<E extends Event<unknown> = Event> {
 
   /** What `JSON.stringify(bus)` writes: the same summary. */
   toJSON(): object {
-    return redactedSummaryOf(this.config, this.state, this.consumer !== undefined);
+    return redactedSummaryOf(this.config, this.state, this.config.queue !== undefined);
   }
 }

@@ -3,6 +3,7 @@ import type { RegisteredHandler } from '../core/handler.js';
 import type { EventCatalog } from '../event/catalog.js';
 import { type Event, routingKeyOf } from '../event/event.js';
 import type { Pattern } from '../routing/pattern.js';
+import { checkHasQueue, closedBusError, compiledPattern } from './checked-arguments.js';
 import { type Route, Registry } from '../routing/registry.js';
 import type { QueueConsumer } from '../transport/transport.js';
 import { BindingSet } from './binding-set.js';
@@ -22,13 +23,25 @@ export class Routes {
   private open = true;
 
   constructor(
-    consumer: QueueConsumer | undefined,
+    private readonly consumer: QueueConsumer | undefined,
     exclusiveQueue: boolean,
     private readonly catalog: EventCatalog | undefined,
     private readonly observerFailed: (what: string) => ObserverFailure,
     private readonly used: () => void,
   ) {
     this.bindings = consumer && new BindingSet(consumer, exclusiveQueue);
+  }
+
+  /**
+   * `pattern` compiled, for `method` to route by.
+   * @throws {ConfigError} `INVALID_PATTERN`; `INVALID_OPTIONS` on a bus without a queue.
+   * @throws {ConnectionError} `CLOSED` once the bus is closing.
+   */
+  checkedPattern(pattern: string, method: string): Pattern {
+    const compiled = compiledPattern(pattern, method);
+    if (!this.open) throw closedBusError(method);
+    checkHasQueue(this.consumer !== undefined, method, compiled);
+    return compiled;
   }
 
   addHandler(pattern: Pattern, handler: RegisteredHandler): Subscription {
@@ -64,9 +77,10 @@ export class Routes {
     return this.bindings ? this.bindings.unbind(pattern.bindingKeys, pattern.source) : Promise.resolve();
   }
 
-  /** Resolves once every binding started so far is active. */
-  async settled(): Promise<void> {
+  /** Resolves once every binding started so far, and the consumer, are active. */
+  async ready(): Promise<void> {
     await this.bindings?.settled();
+    await this.consumer?.ready();
   }
 
   /** The bus is closing: from now on removing a route leaves the bindings alone. */

@@ -61,11 +61,12 @@ const MAX_REASON = 1_000;
  */
 export function processDeliveries(deliveries$: Observable<Delivery>, config: PipelineConfig): Observable<Settlement> {
   return deliveries$.pipe(
-    boundedMerge(
-      (delivery) => decideOutcome(delivery, config, (decision) => settlementOf(delivery, decision, config)),
-      config.concurrency,
-      config.inFlight,
-    ),
+    boundedMerge((delivery) => {
+      const decided = decideOutcome(delivery, config);
+      if (!('results' in decided)) return settlementOf(delivery, decided, config);
+      // Decide and settle in one step after the join: one operator less per delivery than a join, a map, then the settling.
+      return thenDo(decided.results, (results) => settlementOf(delivery, decided.decide(results), config));
+    }, config.concurrency, config.inFlight),
   );
 }
 
@@ -75,22 +76,18 @@ interface Decision {
 }
 
 /**
- * Decodes, routes and starts the handlers, and gives `then` the decision once
- * they all finished: at once when they all were synchronous, else in the same
- * step as the join of those still running (one operator less per delivery
- * than a join, then a map, then the settling).
+ * Decodes, routes and starts the handlers: the decision when they all
+ * finished at once (synchronous handlers), else the join of their results.
  */
-function decideOutcome<R>(delivery: Delivery, config: PipelineConfig, then: (decision: Decision) => Eventually<R>): Eventually<R> {
+function decideOutcome(delivery: Delivery, config: PipelineConfig): Decision | Joined {
   const retryState = retryStateOf(delivery, config.queue);
   const attempt = retryState.attempts + 1;
-  let decided: Decision | Joined;
   try {
-    decided = decideFor(delivery, attempt, retryState.pending, config);
+    return decideFor(delivery, attempt, retryState.pending, config);
   } catch (error) {
     // decode throws for a bad message; anything else is a bug, and still must not stop the stream.
-    decided = { event: undefined, outcome: deadLetter(attempt, [{ pattern: '', error }]) };
+    return { event: undefined, outcome: deadLetter(attempt, [{ pattern: '', error }]) };
   }
-  return 'results' in decided ? thenDo(decided.results, (results) => then(decided.decide(results))) : then(decided);
 }
 
 /** Handlers still running: their results to come (rxjs `forkJoin`), and the decision once they are all there. */
@@ -133,8 +130,9 @@ function settlementOf(delivery: Delivery, { event, outcome }: Decision, config: 
   } catch {
     work = false;
   }
-  const sent = isLater(work) ? work.pipe(reduce((_, value) => value !== false, true), catchError(() => of(false))) : work !== false;
-  return thenMap(sent, (wasSent) => ({ delivery, event, outcome, sent: wasSent }));
+  if (!isLater(work)) return { delivery, event, outcome, sent: work !== false };
+  const sent$ = work.pipe(reduce((_, value) => value !== false, true), catchError(() => of(false)));
+  return thenMap(sent$, (sent) => ({ delivery, event, outcome, sent }));
 }
 
 interface IdentifiedRoute {

@@ -2,14 +2,13 @@ import { type Observable, Subject, type Subscription, takeUntil, tap } from 'rxj
 import type { Settlement } from '../core/outcome.js';
 import { processDeliveries } from '../core/process-deliveries.js';
 import { messageOf } from '../errors.js';
-import type { Event } from '../event/event.js';
 import type { Logger } from '../logger.js';
 import { redactText } from '../redact-url.js';
-import type { Delivery, QueueConsumer, Transport } from '../transport/transport.js';
+import type { ConnectionState, Delivery, QueueConsumer, Transport } from '../transport/transport.js';
 import type { BusCounters } from './bus-stats.js';
 import { safeMessageOf } from './checked-arguments.js';
-import { decodeDelivery } from './decode-delivery.js';
-import type { DegradedBy } from './degraded-by.js';
+import { deliveryDecoder } from './decode-delivery.js';
+import { DegradedBy } from './degraded-by.js';
 import { GuardedObservable, type ObserverFailure } from './guarded-observable.js';
 import type { ResolvedOptions } from './options.js';
 import { RedeliveryCounter } from './redelivery-counter.js';
@@ -38,8 +37,6 @@ export interface DeliveryLoopParts {
   readonly consumer: QueueConsumer | undefined;
   readonly routes: Pick<Routes, 'match' | 'observe'>;
   readonly counters: BusCounters;
-  /** Where a stopped pipeline is reported (state$ says degraded with PIPELINE_STOPPED). */
-  readonly trouble: Pick<DegradedBy, 'report' | 'clear'>;
   readonly observerFailed: (what: string) => ObserverFailure;
 }
 
@@ -55,6 +52,8 @@ export class DeliveryLoop {
   /** Deliveries not settled yet that hold a slot: what to requeue if the pipeline stops. */
   private readonly inFlight = new Set<Delivery>();
   private readonly redeliveries: RedeliveryCounter;
+  /** A stopped pipeline, laid over the connection's state: degraded with PIPELINE_STOPPED until it runs again. */
+  private readonly trouble = new DegradedBy();
   private readonly stopConsuming = new Subject<void>();
   private readonly settlements = new Subject<Settlement>();
   private pipeline: Subscription | undefined;
@@ -67,6 +66,16 @@ export class DeliveryLoop {
     this.settlements$ = new GuardedObservable<Settlement>(parts.observerFailed('settlements$'), (subscriber) => this.settlements.subscribe(subscriber));
   }
 
+  /** `connection$` with the pipeline's own trouble laid over it: the bus's state$. */
+  stateOver(connection$: Observable<ConnectionState>): Observable<ConnectionState> {
+    return this.trouble.over(connection$);
+  }
+
+  /** Completes the state$ made by {@link stateOver} (once the connection's completed too). */
+  completeState(): void {
+    this.trouble.complete();
+  }
+
   /** Starts consuming, once. Lazily, so a backlog waiting in the queue meets the handlers registered right after connect. */
   start(): void {
     const { options, transport, consumer, routes, counters } = this.parts;
@@ -74,7 +83,7 @@ export class DeliveryLoop {
     const settle = settleDelivery({ transport, consumer, deadLetterQueue: `${options.queue}.dlq`, publishTimeoutMs: options.publishTimeoutMs, logger: options.logger });
     const settled$ = processDeliveries(consumer.deliveries$.pipe(takeUntil(this.stopConsuming)), {
       queue: options.queue,
-      decode: this.decode,
+      decode: deliveryDecoder(options.catalog),
       redeliveries: (delivery) => this.redeliveries.count(delivery),
       maxRedeliveries: options.maxRedeliveries,
       observe: routes.observe,
@@ -95,11 +104,6 @@ export class DeliveryLoop {
     this.drained = new Promise((resolve) => this.run(settled$, resolve));
   }
 
-  private readonly decode = (delivery: Delivery): Event => {
-    const event = decodeDelivery(delivery);
-    return this.parts.options.catalog ? this.parts.options.catalog.checkIncoming(event) : event;
-  };
-
   private log({ outcome, delivery }: Settlement): void {
     if (outcome.kind !== 'dead-letter' && outcome.kind !== 'retry') return;
     const { attempt, reason } = outcome;
@@ -113,7 +117,8 @@ export class DeliveryLoop {
    * a growing pause, and logged at error level and counted (`pipelineRestarts`).
    */
   private run(settled$: Observable<Settlement>, drained: () => void): void {
-    const { options, counters, trouble } = this.parts;
+    const { options, counters } = this.parts;
+    const trouble = this.trouble;
     const ended = (error?: unknown): void => {
       if (this.stopping) return drained();
       counters.pipelineRestarted();

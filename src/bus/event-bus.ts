@@ -10,7 +10,6 @@ import { BusCounters, type BusStats } from './bus-stats.js';
 import { checkHandler, closeDeadlineOf, closedBusError, invalidEventError, promiseOf, publishFailure, retryOptionOf } from './checked-arguments.js';
 import { closeTransport, connectTransport } from './connect-transport.js';
 import { DeliveryLoop, loggedCloseStep } from './delivery-loop.js';
-import { DegradedBy } from './degraded-by.js';
 import { loggedObserverFailure } from './guarded-observable.js';
 import { redactedSummaryOf } from './redacted-summary.js';
 import { type EventBusOptions, type ResolvedOptions, resolveOptions } from './options.js';
@@ -43,7 +42,6 @@ export type { CloseOptions, HandleOptions } from './bus-call-options.js';
  */
 export class EventBus<E extends Event<unknown> = Event> {
   private readonly counters = new BusCounters();
-  private readonly trouble = new DegradedBy();
   private readonly routes: Routes;
   private readonly loop: DeliveryLoop;
   private state: 'open' | 'closing' | 'closed' = 'open';
@@ -57,8 +55,7 @@ export class EventBus<E extends Event<unknown> = Event> {
   /**
    * Connects, declares the exchange and (with `queue`) the service queue and `queue.dlq`, and returns a bus ready to publish.
    * @throws {ConfigError} `INVALID_OPTIONS` for a bad option.
-   * @throws {ConnectionError} `CONNECTION_FAILED` when no broker answers in time or the login is refused;
-   *   `TOPOLOGY_FAILED` when the exchange or queue exists with other settings.
+   * @throws {ConnectionError} `CONNECTION_FAILED` (no broker answers, login refused), `TOPOLOGY_FAILED` (exchange or queue exists otherwise).
    */
   static async connect<const T extends readonly AnyEventDefinition[] = []>(options: EventBusOptions<T>): Promise<EventBus<CatalogEvent<T>>> {
     const config = resolveOptions(options);
@@ -66,15 +63,11 @@ export class EventBus<E extends Event<unknown> = Event> {
     return new EventBus<CatalogEvent<T>>(config, transport, consumer);
   }
 
-  private constructor(
-    private readonly config: ResolvedOptions,
-    private readonly transport: Transport,
-    consumer: QueueConsumer | undefined,
-  ) {
+  private constructor(private readonly config: ResolvedOptions, private readonly transport: Transport, consumer: QueueConsumer | undefined) {
     const observerFailed = loggedObserverFailure(config.logger);
-    this.state$ = this.trouble.over(transport.state$);
     this.routes = new Routes(consumer, config.queueOptions.exclusive, config.catalog, observerFailed, () => this.loop.start());
-    this.loop = new DeliveryLoop({ options: config, transport, consumer, routes: this.routes, counters: this.counters, trouble: this.trouble, observerFailed });
+    this.loop = new DeliveryLoop({ options: config, transport, consumer, routes: this.routes, counters: this.counters, observerFailed });
+    this.state$ = this.loop.stateOver(transport.state$);
     this.settlements$ = this.loop.settlements$;
   }
 
@@ -91,9 +84,8 @@ export class EventBus<E extends Event<unknown> = Event> {
   }
 
   /**
-   * A live stream of the events matching `pattern`. Subscribing binds the queue (if no handler did already);
-   * unsubscribing stops the stream and nothing else: the binding stays (see {@link EventBus.unbind}). Streams
-   * only watch: handlers decide acks. Completes when the bus closes. An observer that throws is logged.
+   * A live stream of the events matching `pattern`: subscribing binds the queue, unsubscribing leaves the binding
+   * (see {@link EventBus.unbind}). Streams only watch: handlers decide acks. Completes when the bus closes.
    * @throws {ConfigError} `INVALID_PATTERN`, or `INVALID_OPTIONS` when the bus has no `queue`.
    */
   on$<P extends string>(pattern: CatalogPattern<E, P>): Observable<EventsMatching<E, P>> {
@@ -117,17 +109,16 @@ export class EventBus<E extends Event<unknown> = Event> {
   }
 
   /**
-   * Publishes an event (persistent, routing key `domain.action`) and resolves once the broker confirmed it.
-   * While the connection is down it waits and goes out on reconnect. On a bus with a catalog, an event of the
-   * catalog must have its definition's version and `data` passing its schema.
+   * Publishes an event (persistent, routing key `domain.action`) and resolves once the broker confirmed it; while the
+   * connection is down it waits. On a catalog bus, a catalog event needs its definition's version and valid `data`.
    * @throws {ConfigError} `INVALID_EVENT` / `INVALID_DATA` for a bad event;
    *   `EventValidationError` (`INVALID_DATA`, with `issues`) when `data` fails the schema.
    * @throws {PublishError} `PUBLISH_REFUSED`, `PUBLISH_TIMEOUT`.
    * @throws {ConnectionError} `CLOSED` after `close()`.
    */
   publish<T extends PublishableEvent<E>>(event: T): Promise<void> {
-    // Not async: this runs for every event, and an async function costs a Promise and a turn more.
-    // Never throws: whatever the event (or the catalog's schema) does, the caller gets a rejected Promise of an RxPubsubError.
+    // Not async (a Promise and a turn less per event), and never throws: whatever the event or the catalog's schema does,
+    // the caller gets a rejected Promise of an RxPubsubError.
     if (this.state === 'closed') return Promise.reject(closedBusError('publish'));
     let checked: Event;
     let validating: Promise<void> | undefined;
@@ -191,7 +182,7 @@ export class EventBus<E extends Event<unknown> = Event> {
     for (const stream of this.routes.openStreams()) attempt('complete an on$ stream', () => stream.complete());
     this.loop.completeSettlements(attempt);
     await closeTransport(this.transport, deadline, this.config.logger);
-    attempt('complete state$', () => this.trouble.complete());
+    attempt('complete state$', () => this.loop.completeState());
   }
 
   /** What `console.log(bus)`, `util.inspect` and `JSON.stringify(bus)` show: a summary with no credentials. */
@@ -199,7 +190,7 @@ export class EventBus<E extends Event<unknown> = Event> {
     return this.toJSON();
   }
 
-  /** What `JSON.stringify(bus)` writes: the same summary. */
+  /** What `JSON.stringify(bus)` writes: a summary with no credentials. */
   toJSON(): object {
     return redactedSummaryOf(this.config, this.state, this.config.queue !== undefined);
   }

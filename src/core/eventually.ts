@@ -1,4 +1,4 @@
-import { forkJoin, isObservable, map, mergeMap, type Observable, of } from 'rxjs';
+import { forkJoin, isObservable, map, Observable, of } from 'rxjs';
 
 /**
  * A value known now, or the Observable that gives it later (exactly once).
@@ -27,7 +27,41 @@ export function toObservable<T>(value: Eventually<T>): Observable<T> {
  * (its result returned as is), else `mergeMap(next)` over the Observable.
  */
 export function thenDo<T, R>(value: Eventually<T>, next: (value: T) => Eventually<R>): Eventually<R> {
-  return isLater(value) ? value.pipe(mergeMap((known) => toObservable(next(known)))) : next(value);
+  return isLater(value) ? flatThen(value, next) : next(value);
+}
+
+/**
+ * `mergeMap(next)` over `source`, for a `next` that mostly answers at once:
+ * a plain result is emitted as is, without the inner Observable mergeMap
+ * would build for it (an `of` and two subscribers per delivery); only an
+ * Observable result is subscribed. Errors (from `source`, `next` or an inner
+ * Observable), completion (once `source` and every inner completed) and
+ * unsubscription behave as mergeMap's; tested against it on generated inputs.
+ */
+function flatThen<T, R>(source: Observable<T>, next: (value: T) => Eventually<R>): Observable<R> {
+  return new Observable<R>((subscriber) => {
+    let active = 1; // the source itself
+    const done = (): void => {
+      if (--active === 0) subscriber.complete();
+    };
+    subscriber.add(
+      source.subscribe({
+        next: (known) => {
+          let result: Eventually<R>;
+          try {
+            result = next(known);
+          } catch (error) {
+            return subscriber.error(error);
+          }
+          if (!isLater(result)) return subscriber.next(result);
+          active++;
+          subscriber.add(result.subscribe({ next: (item) => subscriber.next(item), error: (error: unknown) => subscriber.error(error), complete: done }));
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete: done,
+      }),
+    );
+  });
 }
 
 /** `fn(value)` once the value is there, for an `fn` that answers at once: `map(fn)` over the Observable. */

@@ -17,7 +17,7 @@ export type { BrokerOption, EventBusOptions, EventBusSettings, QueueOptions, Tls
 export type { RetryPolicy } from './core/retry-policy.js';
 export type { Handler, HandlerFn, HandlerObject, HandlerResult } from './core/handler.js';
 export type { Outcome, Settlement, HandlerFailure, Failed } from './core/outcome.js';
-export { DeadLetterHeader } from './core/headers.js';
+export { RxPubsubHeader, DeadLetterHeader } from './core/headers.js';
 // Events and the catalog
 export { createEvent, routingKeyOf, type Event, type EventInit } from './event/event.js';
 export { defineEvent, type EventDefinition, type EventFields } from './event/define-event.js';

@@ -1,5 +1,5 @@
 import { checkRetryPolicy, type RetryPolicy } from '../core/retry-policy.js';
-import { ConfigError, ErrorCode, isRxPubsubError, messageOf, PublishError, type RxPubsubError, show } from '../errors.js';
+import { ConfigError, ConnectionError, ErrorCode, isRxPubsubError, messageOf, PublishError, type RxPubsubError, show } from '../errors.js';
 import { compilePattern, type Pattern } from '../routing/pattern.js';
 
 /*
@@ -65,3 +65,31 @@ export function safeMessageOf(error: unknown): string {
   }
 }
 
+
+/** The error of a method called on a closed bus. */
+export function closedBusError(method: string): ConnectionError {
+  return new ConnectionError(ErrorCode.CLOSED, `${method}() on a closed bus: connect a new bus with EventBus.connect()`);
+}
+
+/** The deadline (epoch ms) of `close({ timeoutMs })`, undefined for none. @throws {ConfigError} `INVALID_OPTIONS` for a bad `timeoutMs`. */
+export function closeDeadlineOf({ timeoutMs }: { readonly timeoutMs?: number }): number | undefined {
+  if (timeoutMs === undefined) return undefined;
+  if (!(Number.isSafeInteger(timeoutMs) && timeoutMs >= 0)) {
+    throw new ConfigError(ErrorCode.INVALID_OPTIONS, `close() option timeoutMs must be an integer >= 0 (got ${String(timeoutMs)})`);
+  }
+  return Date.now() + timeoutMs;
+}
+
+/** `work()`'s Promise, or a rejected one when `work` throws: a method returning a Promise never throws. */
+export function promiseOf<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return work();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** @throws {ConfigError} `INVALID_OPTIONS` when a bus without a queue is asked to consume. */
+export function checkHasQueue(hasQueue: boolean, method: string, pattern: Pattern): void {
+  if (!hasQueue) throw new ConfigError(ErrorCode.INVALID_OPTIONS, `${method}("${pattern.source}") needs a queue: pass queue: 'my-service' to EventBus.connect`);
+}

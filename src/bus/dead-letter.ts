@@ -1,17 +1,9 @@
-import { DeadLetterHeader as Header, pendingHeaderOf, publishedRoutingKeyOf } from '../core/headers.js';
-import type { HandlerFailure } from '../core/outcome.js';
+import { RxPubsubHeader as Header, pendingHeaderOf, publishedRoutingKeyOf } from '../core/headers.js';
+import type { Failed } from '../core/outcome.js';
 import { boundedText, copyableHeaders } from './copy-headers.js';
 import type { Delivery, MessageProperties, OutboundMessage } from '../transport/transport.js';
 
-export { DeadLetterHeader } from '../core/headers.js';
-
-/** What went wrong on one attempt. */
-export interface AttemptFailure {
-  /** This attempt's number, 1 for the first delivery. */
-  readonly attempt: number;
-  readonly reason: string;
-  readonly failures: readonly HandlerFailure[];
-}
+export { DeadLetterHeader, RxPubsubHeader } from '../core/headers.js';
 
 const MAX_HISTORY = 2_000;
 const MAX_HISTORY_BYTES = 4_000;
@@ -27,7 +19,7 @@ export type DeliveryCopy = OutboundMessage & { readonly body: Buffer };
  * The copy of a failed delivery for `Q.dlq`: the original body and properties
  * plus the reason headers and the whole history, through the default exchange.
  */
-export function deadLetterOf(delivery: Delivery, deadLetterQueue: string, failure: AttemptFailure, timeoutMs: number): DeliveryCopy {
+export function deadLetterOf(delivery: Delivery, deadLetterQueue: string, failure: Failed, timeoutMs: number): DeliveryCopy {
   return copyOf(delivery, deadLetterQueue, failure, {}, timeoutMs);
 }
 
@@ -39,7 +31,7 @@ export function deadLetterOf(delivery: Delivery, deadLetterQueue: string, failur
 export function retryOf(
   delivery: Delivery,
   retryQueue: string,
-  failure: AttemptFailure,
+  failure: Failed,
   pending: readonly string[],
   timeoutMs: number,
 ): DeliveryCopy {
@@ -49,7 +41,7 @@ export function retryOf(
 function copyOf(
   delivery: Delivery,
   queue: string,
-  failure: AttemptFailure,
+  failure: Failed,
   extra: Record<string, string>,
   timeoutMs: number,
 ): DeliveryCopy {
@@ -77,7 +69,7 @@ function copyOf(
   return { exchange: '', routingKey: queue, body: delivery.body, properties: copy, mandatory: true, timeoutMs };
 }
 
-function historyOf(previous: unknown, failure: AttemptFailure): string {
+function historyOf(previous: unknown, failure: Failed): string {
   const lines = typeof previous === 'string' && previous !== '' ? previous.split('\n') : [];
   lines.push(`${failure.attempt}: ${failure.reason}`);
   let history = lines.join('\n');

@@ -1,3 +1,4 @@
+import type { EventCatalog } from '../event/catalog.js';
 import type { Event } from '../event/event.js';
 import { decodeEvent } from '../event/serializer.js';
 import type { Delivery } from '../transport/transport.js';
@@ -16,4 +17,9 @@ export function decodeDelivery(delivery: Delivery): Event {
     contentType: properties.contentType,
     contentEncoding: properties.contentEncoding,
   });
+}
+
+/** The decoder of a bus (or of routeMarbles): {@link decodeDelivery}, then the catalog's check and upcast when there is one. */
+export function deliveryDecoder(catalog: EventCatalog | undefined): (delivery: Delivery) => Event {
+  return catalog ? (delivery) => catalog.checkIncoming(decodeDelivery(delivery)) : decodeDelivery;
 }

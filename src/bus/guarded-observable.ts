@@ -1,7 +1,14 @@
+import type { Logger } from '../logger.js';
+import { safeMessageOf } from './checked-arguments.js';
 import { Observable, type Observer, type Operator, Subscriber, type Subscription, type TeardownLogic } from 'rxjs';
 
 /** Where a subscriber's failure is reported instead of being thrown. */
 export type ObserverFailure = (error: unknown, callback: 'next' | 'error' | 'complete') => void;
+
+/** Reports an observer's failure as an error log line naming `what` it observed. */
+export function loggedObserverFailure(logger: Logger): (what: string) => ObserverFailure {
+  return (what) => (error, callback) => logger.error({ reason: safeMessageOf(error), callback }, `an observer of ${what} threw; the bus goes on`);
+}
 
 /**
  * An Observable whose subscribers' callbacks cannot throw into the bus, and

@@ -1,4 +1,5 @@
-import { isObservable, Observable, type OperatorFunction, Subscription } from 'rxjs';
+import { Observable, type OperatorFunction, Subscription } from 'rxjs';
+import { type Eventually, isLater } from './eventually.js';
 
 /**
  * `mergeMap(project, concurrency)` for a project that often has its answer at
@@ -16,7 +17,7 @@ import { isObservable, Observable, type OperatorFunction, Subscription } from 'r
  * unsubscribed. Values answered at once never enter it.
  */
 export function boundedMerge<T, R>(
-  project: (value: T) => R | Observable<R>,
+  project: (value: T) => Eventually<R>,
   concurrency: number,
   unfinished?: Set<T>,
 ): OperatorFunction<T, R> {
@@ -44,14 +45,14 @@ export function boundedMerge<T, R>(
       };
 
       const run = (value: T): void => {
-        let result: R | Observable<R>;
+        let result: Eventually<R>;
         try {
           result = project(value);
         } catch (error) {
           subscriber.error(error);
           return;
         }
-        if (!isObservable(result)) {
+        if (!isLater(result)) {
           subscriber.next(result);
           return;
         }

@@ -1,11 +1,12 @@
 import type { Delivery, MessageProperties } from '../transport/transport.js';
 
 /**
- * Headers rx-pubsub writes. `x-` headers belong to the broker, so ours carry
- * a prefix of their own; values stay short, since headers travel inside
+ * Headers rx-pubsub writes on the copies of a failed delivery: to `Q.dlq` and
+ * to the delay queues of retries. `x-` headers belong to the broker, so ours
+ * carry a prefix of their own; values stay short, since headers travel inside
  * `frame_max`.
  */
-export const DeadLetterHeader = {
+export const RxPubsubHeader = {
   /** The error messages of the last attempt. */
   ERROR: 'rx-pubsub-error',
   /** Patterns of the handlers that failed, space-separated (patterns hold no whitespace; empty for a bad message). */
@@ -30,17 +31,23 @@ export const DeadLetterHeader = {
   DROPPED_HEADERS: 'rx-pubsub-dropped-headers',
 } as const;
 
+/**
+ * @deprecated The same table as {@link RxPubsubHeader}, under its first name:
+ * it holds the retry headers too, not only the dead-letter ones.
+ */
+export const DeadLetterHeader = RxPubsubHeader;
+
 /** Set by RabbitMQ on redeliveries from quorum queues: earlier deliveries of this message. */
 export const DELIVERY_COUNT_HEADER = 'x-delivery-count';
 
 /** Attempts made before this delivery (0 for a first delivery). */
 export function attemptsOf(properties: MessageProperties): number {
-  return countOf(properties.headers?.[DeadLetterHeader.ATTEMPTS]) ?? 0;
+  return countOf(properties.headers?.[RxPubsubHeader.ATTEMPTS]) ?? 0;
 }
 
 /** On a retry, the ids of the handlers still to run; undefined for a first delivery (all matching handlers run). */
-export function pendingPatternsOf(properties: MessageProperties): ReadonlySet<string> | undefined {
-  const value = properties.headers?.[DeadLetterHeader.PENDING];
+export function pendingHandlerIdsOf(properties: MessageProperties): ReadonlySet<string> | undefined {
+  const value = properties.headers?.[RxPubsubHeader.PENDING];
   if (typeof value !== 'string') return undefined;
   try {
     const ids: unknown = JSON.parse(value);
@@ -50,7 +57,7 @@ export function pendingPatternsOf(properties: MessageProperties): ReadonlySet<st
   }
 }
 
-/** The value of {@link DeadLetterHeader.PENDING} for these handler ids. */
+/** The value of {@link RxPubsubHeader.PENDING} for these handler ids. */
 export function pendingHeaderOf(ids: readonly string[]): string {
   return JSON.stringify(ids);
 }
@@ -80,18 +87,18 @@ export function cameFromDelayQueue(delivery: Delivery, queue: string): boolean {
 /** The retry state of a delivery: believed only from this queue's delay queues, else a first attempt for every matching handler. */
 export function retryStateOf(delivery: Delivery, queue: string): { readonly attempts: number; readonly pending: ReadonlySet<string> | undefined } {
   if (!cameFromDelayQueue(delivery, queue)) return FIRST_ATTEMPT;
-  return { attempts: attemptsOf(delivery.properties), pending: pendingPatternsOf(delivery.properties) };
+  return { attempts: attemptsOf(delivery.properties), pending: pendingHandlerIdsOf(delivery.properties) };
 }
 
 const FIRST_ATTEMPT = Object.freeze({ attempts: 0, pending: undefined });
 
 /**
- * The routing key to record in a copy's {@link DeadLetterHeader.ROUTING_KEY},
+ * The routing key to record in a copy's {@link RxPubsubHeader.ROUTING_KEY},
  * for people reading `Q.dlq`: the delivery's own, or for one that came back
  * through the default exchange the one recorded before. Never used to choose handlers.
  */
 export function publishedRoutingKeyOf(delivery: Delivery): string {
-  const recorded = delivery.properties.headers?.[DeadLetterHeader.ROUTING_KEY];
+  const recorded = delivery.properties.headers?.[RxPubsubHeader.ROUTING_KEY];
   return delivery.exchange === '' && typeof recorded === 'string' ? recorded : delivery.routingKey;
 }
 

@@ -1,4 +1,4 @@
-import { isObservable, Observable, type SchedulerLike } from 'rxjs';
+import { catchError, type Observable, of, reduce, type SchedulerLike } from 'rxjs';
 import { DeliveryError, ErrorCode, messageOf } from '../errors.js';
 import { type Event, routingKeyOf } from '../event/event.js';
 import type { Route } from '../routing/registry.js';
@@ -10,6 +10,7 @@ import { handlerIdOf, retryStateOf } from './headers.js';
 import type { Failed, HandlerFailure, Outcome, Settlement } from './outcome.js';
 import { type RetryPolicy, retryDelayMs } from './retry-policy.js';
 import { startHandler } from './run-handler.js';
+import { allOf, type Eventually, isLater, thenDo, thenMap } from './eventually.js';
 
 /** What the pipeline needs; all I/O is behind `settle`, so marble tests run it in virtual time. */
 export interface PipelineConfig {
@@ -53,85 +54,20 @@ const MAX_REASON = 1_000;
 /**
  * deliveries$ → decode → route → every matching handler (isolated, with a
  * timeout) → one outcome → settle. Emits each settlement once it was carried out.
+ *
+ * Each step returns an {@link Eventually}: a delivery whose handlers all
+ * finished synchronously, then acked, is settled at once and holds no slot of
+ * the bounded merge; the others wait on rxjs `forkJoin` of their handlers.
  */
 export function processDeliveries(deliveries$: Observable<Delivery>, config: PipelineConfig): Observable<Settlement> {
   return deliveries$.pipe(
     boundedMerge((delivery) => {
       const decided = decideOutcome(delivery, config);
-      return isPending(decided) ? whenFinished(decided, () => settledNow(delivery, decided.decide(), config)) : settledNow(delivery, decided, config);
+      if (!('results' in decided)) return settlementOf(delivery, decided, config);
+      // Decide and settle in one step after the join: one operator less per delivery than a join, a map, then the settling.
+      return thenDo(decided.results, (results) => settlementOf(delivery, decided.decide(results), config));
     }, config.concurrency, config.inFlight),
   );
-}
-
-/**
- * Carries out the decision: the settlement itself when that was done at once
- * (synchronous handlers, then an ack: no Observable on the hot path), else
- * the Observable that emits it once done. settle must not error; if it does,
- * the settlement is still reported and the stream goes on.
- */
-function settledNow(delivery: Delivery, decision: Decision, config: PipelineConfig): Settlement | Observable<Settlement> {
-  const { event, outcome } = decision;
-  let work: Observable<unknown> | boolean | void;
-  try {
-    work = config.settle(delivery, outcome, event);
-  } catch {
-    work = false;
-  }
-  return isObservable(work) ? after(work, delivery, decision) : { delivery, event, outcome, sent: work !== false };
-}
-
-/** Emits the settlement once `work` ended, whether it completed or (against its contract) errored. */
-function after(work: Observable<unknown>, delivery: Delivery, { event, outcome }: Decision): Observable<Settlement> {
-  return new Observable<Settlement>((subscriber) => {
-    let sent = true;
-    const done = (): void => {
-      subscriber.next({ delivery, event, outcome, sent });
-      subscriber.complete();
-    };
-    return work.subscribe({
-      next: (value) => void (sent = value !== false),
-      error: () => {
-        sent = false;
-        done();
-      },
-      complete: done,
-    });
-  });
-}
-
-/**
- * Waits for every running handler, recording each one's result, then emits
- * what `then` gives (a value, or the values of an Observable). One Observable
- * per delivery in place of forkJoin → map → concatMap: this runs for every
- * delivery with an async handler.
- */
-function whenFinished<R>(pending: Pending, then: () => R | Observable<R>): Observable<R> {
-  return new Observable<R>((subscriber) => {
-    const { running, results } = pending;
-    let remaining = running.length;
-    const finish = (): void => {
-      let result: R | Observable<R>;
-      try {
-        result = then();
-      } catch (error) {
-        return subscriber.error(error);
-      }
-      if (!isObservable(result)) {
-        subscriber.next(result);
-        subscriber.complete();
-      } else subscriber.add(result.subscribe(subscriber));
-    };
-    for (const { index, result$ } of running) {
-      if (subscriber.closed) return;
-      subscriber.add(
-        result$.subscribe({
-          next: (result) => (results[index] = result),
-          complete: () => --remaining === 0 && finish(),
-          error: (error: unknown) => subscriber.error(error),
-        }),
-      );
-    }
-  });
 }
 
 interface Decision {
@@ -139,23 +75,11 @@ interface Decision {
   readonly outcome: Outcome;
 }
 
-/** Handlers still running, where their results go, and `decide` for once they all finished. */
-interface Pending {
-  readonly running: readonly { readonly index: number; readonly result$: Observable<HandlerFailure | null> }[];
-  readonly results: (HandlerFailure | null)[];
-  readonly decide: () => Decision;
-}
-
-function isPending(decided: Decision | Pending): decided is Pending {
-  return 'running' in decided;
-}
-
 /**
- * Decodes, routes and starts the handlers. When they all finished at once
- * (synchronous handlers), the decision is a plain value: no Observable is
- * built on the hot path; otherwise the handlers still running.
+ * Decodes, routes and starts the handlers: the decision when they all
+ * finished at once (synchronous handlers), else the join of their results.
  */
-function decideOutcome(delivery: Delivery, config: PipelineConfig): Decision | Pending {
+function decideOutcome(delivery: Delivery, config: PipelineConfig): Decision | Joined {
   const retryState = retryStateOf(delivery, config.queue);
   const attempt = retryState.attempts + 1;
   try {
@@ -166,7 +90,13 @@ function decideOutcome(delivery: Delivery, config: PipelineConfig): Decision | P
   }
 }
 
-function decideFor(delivery: Delivery, attempt: number, pending: ReadonlySet<string> | undefined, config: PipelineConfig): Decision | Pending {
+/** Handlers still running: their results to come (rxjs `forkJoin`), and the decision once they are all there. */
+interface Joined {
+  readonly results: Eventually<(HandlerFailure | null)[]>;
+  readonly decide: (results: readonly (HandlerFailure | null)[]) => Decision;
+}
+
+function decideFor(delivery: Delivery, attempt: number, pending: ReadonlySet<string> | undefined, config: PipelineConfig): Decision | Joined {
   const event = config.decode(delivery);
   const redeliveries = config.redeliveries?.(delivery) ?? 0;
   if (config.maxRedeliveries !== undefined && redeliveries > config.maxRedeliveries) {
@@ -180,16 +110,29 @@ function decideFor(delivery: Delivery, attempt: number, pending: ReadonlySet<str
   const matched = withIds(config.route(routingKeyOf(event)));
   const routes = pending === undefined ? matched : matched.filter((r) => pending.has(r.id));
   if (routes.length === 0) return { event, outcome: { kind: 'unhandled' } };
-  // Every handler starts now, in registration order; only those still running need Observables.
-  const results: (HandlerFailure | null)[] = new Array(routes.length).fill(null);
-  const running: Pending['running'][number][] = [];
-  routes.forEach(({ route }, index) => {
-    const started = startHandler(route.target.handler, route.pattern.source, event, config.handlerTimeoutMs, config.scheduler);
-    if (started === null || !isObservable(started)) results[index] = started;
-    else running.push({ index, result$: started });
-  });
-  const decide = (): Decision => ({ event, outcome: safeOutcomeOf(attempt, routes, results, config) });
-  return running.length === 0 ? decide() : { running, results, decide };
+  // Every handler starts now, in registration order; the join waits for those still running.
+  const started = routes.map(({ route }) => startHandler(route.target.handler, route.pattern.source, event, config.handlerTimeoutMs, config.scheduler));
+  const decide = (results: readonly (HandlerFailure | null)[]): Decision => ({ event, outcome: safeOutcomeOf(attempt, routes, results, config) });
+  const results = allOf(started);
+  return isLater(results) ? { results, decide } : decide(results);
+}
+
+/**
+ * Carries out the decision: the settlement at once when `settle` did its work
+ * at once (an ack), else once its work ended. settle must not error; if it
+ * does (throws, or its Observable errors), the settlement is still reported,
+ * as not sent, and the stream goes on.
+ */
+function settlementOf(delivery: Delivery, { event, outcome }: Decision, config: PipelineConfig): Eventually<Settlement> {
+  let work: Observable<unknown> | boolean | void;
+  try {
+    work = config.settle(delivery, outcome, event);
+  } catch {
+    work = false;
+  }
+  if (!isLater(work)) return { delivery, event, outcome, sent: work !== false };
+  const sent$ = work.pipe(reduce((_, value) => value !== false, true), catchError(() => of(false)));
+  return thenMap(sent$, (sent) => ({ delivery, event, outcome, sent }));
 }
 
 interface IdentifiedRoute {

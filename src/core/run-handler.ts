@@ -1,10 +1,11 @@
 import {
-  catchError, defer, endWith, from, ignoreElements, isObservable, map, Observable, of, type SchedulerLike, throwError, timeout,
+  catchError, defer, endWith, from, ignoreElements, map, Observable, of, type SchedulerLike, throwError, timeout,
 } from 'rxjs';
 import { DeliveryError, ErrorCode, isError, messageOf, show } from '../errors.js';
 import type { Event } from '../event/event.js';
 import type { Handler, HandlerResult } from './handler.js';
 import type { HandlerFailure } from './outcome.js';
+import { type Eventually, toObservable } from './eventually.js';
 
 /** Emits exactly once: `null` when the handler succeeded, its failure otherwise. */
 export function runHandler(
@@ -14,10 +15,7 @@ export function runHandler(
   timeoutMs: number,
   scheduler?: SchedulerLike,
 ): Observable<HandlerFailure | null> {
-  return defer(() => {
-    const started = startHandler(handler, pattern, event, timeoutMs, scheduler);
-    return started === null || !isObservable(started) ? of(started) : started;
-  });
+  return defer(() => toObservable(startHandler(handler, pattern, event, timeoutMs, scheduler)));
 }
 
 /**
@@ -32,7 +30,7 @@ export function startHandler(
   event: Event,
   timeoutMs: number,
   scheduler?: SchedulerLike,
-): HandlerFailure | null | Observable<HandlerFailure | null> {
+): Eventually<HandlerFailure | null> {
   let result: HandlerResult;
   try {
     result = typeof handler === 'function' ? handler(event) : handler.handle(event);

@@ -8,7 +8,7 @@ import { ConfigError, ErrorCode } from '../errors.js';
 import { createCatalog } from '../event/catalog.js';
 import type { AnyEventDefinition } from '../event/define-event.js';
 import type { Event } from '../event/event.js';
-import { decodeDelivery } from '../bus/decode-delivery.js';
+import { deliveryDecoder } from '../bus/decode-delivery.js';
 import { compilePattern, type Pattern } from '../routing/pattern.js';
 import { Registry } from '../routing/registry.js';
 import { fakeDelivery, MARBLES_QUEUE, retriedDelivery } from './fake-delivery.js';
@@ -117,10 +117,7 @@ function pipelineConfigOf<E extends Event<unknown>>(options: RouteMarblesOptions
   const catalog = options.events === undefined ? undefined : createCatalog(options.events, 'routeMarbles option events');
   return {
     queue: MARBLES_QUEUE,
-    decode: (delivery) => {
-      const event = decodeDelivery(delivery);
-      return catalog ? catalog.checkIncoming(event) : event;
-    },
+    decode: deliveryDecoder(catalog),
     observe: () => undefined,
     settle: () => EMPTY,
     concurrency: prefetch,

@@ -42,7 +42,7 @@ export type TestBusOptions<TEvents extends readonly AnyEventDefinition[]> = Even
  * const settled = firstValueFrom(bus.settlements$);
  * await bus.publish(large);
  * await settled;
- * expect(memoryBroker(bus).peek('billing.dlq')[0]?.properties.headers?.[DeadLetterHeader.ERROR]).toBe('order.paid: over the limit');
+ * expect(memoryBroker(bus).peek('billing.dlq')[0]?.properties.headers?.[RxPubsubHeader.ERROR]).toBe('order.paid: over the limit');
  *
  * @throws {ConfigError} `INVALID_OPTIONS` for a URL that is not `memory://NAME`, and whatever `EventBus.connect` throws.
  */

@@ -9,7 +9,8 @@
 import { lastValueFrom, of, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { settleDelivery } from '../../src/bus/settle-delivery.js';
-import { type AttemptFailure, DeadLetterHeader, retryOf } from '../../src/bus/dead-letter.js';
+import { DeadLetterHeader, retryOf } from '../../src/bus/dead-letter.js';
+import type { Failed } from '../../src/core/outcome.js';
 import type { HandlerFn } from '../../src/core/handler.js';
 import type { PipelineConfig } from '../../src/core/process-deliveries.js';
 import type { RetryPolicy } from '../../src/core/retry-policy.js';
@@ -214,7 +215,7 @@ describe('retries - bus and handler policies', () => {
 describe('retries - a retried delivery', () => {
   /** `order.created` as it comes back from the delay queue after attempt 1, with `pending` still to run. */
   function retried(pending: readonly string[]): FakeDelivery {
-    const failure: AttemptFailure = { attempt: 1, reason: 'order.*: db down', failures: [{ pattern: 'order.*', error: DB_DOWN }] };
+    const failure: Failed = { attempt: 1, reason: 'order.*: db down', failures: [{ pattern: 'order.*', error: DB_DOWN }] };
     return comeBack(retryOf(orderCreated(), 'orders.retry.1000', failure, pending, 1_000));
   }
 

@@ -27,6 +27,7 @@ const PUBLIC = [
   'PATTERN_LIMITS',
   'PublishError',
   'RxPubsubError',
+  'RxPubsubHeader',
   'consoleLogger',
   'createCatalog',
   'createEvent',

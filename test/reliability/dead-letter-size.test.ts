@@ -4,7 +4,8 @@
  * (and counted) when they would not fit or could not be encoded again.
  */
 import { describe, expect, it } from 'vitest';
-import { type AttemptFailure, deadLetterOf } from '../../src/bus/dead-letter.js';
+import { deadLetterOf } from '../../src/bus/dead-letter.js';
+import type { Failed } from '../../src/core/outcome.js';
 import { DeadLetterHeader, type Event, type MessageProperties } from '../../src/index.js';
 import type { Delivery } from '../../src/transport/transport.js';
 import { brokerView, collectSettlements, connectBus, names, orderEvent, TRANSPORTS, waitFor, waitForCount, waitForDepth } from './support.js';
@@ -67,7 +68,7 @@ describe.each(TRANSPORTS)('dead-letter size (%s)', (_kind, makeUrl) => {
 });
 
 describe('dead-letter size - values amqplib cannot encode again', () => {
-  const FAILURE: AttemptFailure = { attempt: 1, reason: 'r', failures: [{ pattern: 'order.*', error: new Error('r') }] };
+  const FAILURE: Failed = { attempt: 1, reason: 'r', failures: [{ pattern: 'order.*', error: new Error('r') }] };
   const delivery = (headers: Record<string, unknown>): Delivery => ({
     exchange: 'events',
     routingKey: 'order.created',

@@ -12,7 +12,7 @@ import { firstValueFrom, NEVER, of, throwError } from 'rxjs';
 import { configure } from 'rxjs-marbles';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
-import { createEvent, DeadLetterHeader, defineEvent, ErrorCode, type Event, isRxPubsubError } from '../../src/index.js';
+import { createEvent, RxPubsubHeader, defineEvent, ErrorCode, type Event, isRxPubsubError } from '../../src/index.js';
 import { advanceVirtualTime, memoryBroker, routeMarbles, settlementLetter, testBus } from '../../src/testing/index.js';
 
 // rxjs-marbles has no vitest entry: configure its root with vitest's expect.
@@ -52,7 +52,7 @@ describe('billing', () => {
 
     const broker = memoryBroker(bus);
     expect(broker.queueDepth('billing')).toBe(0);
-    expect(broker.peek('billing.dlq')[0]?.properties.headers?.[DeadLetterHeader.ERROR]).toBe('order.paid: over the limit');
+    expect(broker.peek('billing.dlq')[0]?.properties.headers?.[RxPubsubHeader.ERROR]).toBe('order.paid: over the limit');
 
     broker.refuseNextPublish(); // a fault: the broker nacks the next publish
     await expect(bus.publish(small)).rejects.toSatisfy((error) => isRxPubsubError(error, ErrorCode.PUBLISH_REFUSED));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type AttemptFailure, DeadLetterHeader, deadLetterOf, retryOf } from '../../src/bus/dead-letter.js';
+import { DeadLetterHeader, deadLetterOf, retryOf, RxPubsubHeader } from '../../src/bus/dead-letter.js';
+import type { Failed } from '../../src/core/outcome.js';
 import type { HandlerFailure } from '../../src/core/outcome.js';
 import type { Delivery, MessageProperties } from '../../src/transport/transport.js';
 
@@ -28,7 +29,7 @@ const FAILURES: readonly HandlerFailure[] = [
 ];
 
 /** An attempt's failure; the first attempt with both FAILURES unless told otherwise. */
-function failure(reason = 'order.*: db down; *.created: smtp down', attempt = 1, failures = FAILURES): AttemptFailure {
+function failure(reason = 'order.*: db down; *.created: smtp down', attempt = 1, failures = FAILURES): Failed {
   return { attempt, reason, failures };
 }
 
@@ -55,6 +56,12 @@ describe('DeadLetterHeader', () => {
       ROUTING_KEY: 'rx-pubsub-routing-key',
       DROPPED_HEADERS: 'rx-pubsub-dropped-headers',
     });
+  });
+
+  it('DeadLetterHeader - is the deprecated name of RxPubsubHeader, the same table (also exported from the package root)', async () => {
+    expect(DeadLetterHeader).toBe(RxPubsubHeader);
+    const root = await import('../../src/index.js');
+    expect(root.DeadLetterHeader).toBe(root.RxPubsubHeader);
   });
 });
 

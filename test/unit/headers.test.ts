@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { type AttemptFailure, retryOf } from '../../src/bus/dead-letter.js';
+import { retryOf } from '../../src/bus/dead-letter.js';
+import type { Failed } from '../../src/core/outcome.js';
 import {
   attemptsOf,
   brokerDeliveryCountOf,
   DeadLetterHeader,
   DELIVERY_COUNT_HEADER,
-  pendingPatternsOf,
+  pendingHandlerIdsOf,
   publishedRoutingKeyOf,
   cameFromDelayQueue,
   retryStateOf,
@@ -26,7 +27,7 @@ function delivery(routingKey: string, headers?: Record<string, unknown>): Delive
   };
 }
 
-const FAILURE: AttemptFailure = { attempt: 1, reason: 'order.*: db down', failures: [{ pattern: 'order.*', error: new Error('db down') }] };
+const FAILURE: Failed = { attempt: 1, reason: 'order.*: db down', failures: [{ pattern: 'order.*', error: new Error('db down') }] };
 
 const withAttempts = (value: unknown): MessageProperties => ({ headers: { [DeadLetterHeader.ATTEMPTS]: value } });
 
@@ -60,39 +61,39 @@ describe('attemptsOf', () => {
   });
 });
 
-describe('pendingPatternsOf', () => {
-  it('pendingPatternsOf - undefined for a first delivery (no pending header): every matching handler runs', () => {
-    expect(pendingPatternsOf({})).toBeUndefined();
-    expect(pendingPatternsOf({ headers: { tenant: 'acme' } })).toBeUndefined();
+describe('pendingHandlerIdsOf', () => {
+  it('pendingHandlerIdsOf - undefined for a first delivery (no pending header): every matching handler runs', () => {
+    expect(pendingHandlerIdsOf({})).toBeUndefined();
+    expect(pendingHandlerIdsOf({ headers: { tenant: 'acme' } })).toBeUndefined();
   });
 
-  it('pendingPatternsOf - the JSON array of handler ids of a retry', () => {
-    expect(pendingPatternsOf({ headers: { [DeadLetterHeader.PENDING]: '["order.*","*.created"]' } })).toEqual(new Set(['order.*', '*.created']));
-    expect(pendingPatternsOf({ headers: { [DeadLetterHeader.PENDING]: '["order.*#2"]' } })).toEqual(new Set(['order.*#2']));
+  it('pendingHandlerIdsOf - the JSON array of handler ids of a retry', () => {
+    expect(pendingHandlerIdsOf({ headers: { [DeadLetterHeader.PENDING]: '["order.*","*.created"]' } })).toEqual(new Set(['order.*', '*.created']));
+    expect(pendingHandlerIdsOf({ headers: { [DeadLetterHeader.PENDING]: '["order.*#2"]' } })).toEqual(new Set(['order.*#2']));
   });
 
-  it('pendingPatternsOf - an empty array is an empty set (nothing left to run), not "run everything"', () => {
-    expect(pendingPatternsOf({ headers: { [DeadLetterHeader.PENDING]: '[]' } })).toEqual(new Set());
+  it('pendingHandlerIdsOf - an empty array is an empty set (nothing left to run), not "run everything"', () => {
+    expect(pendingHandlerIdsOf({ headers: { [DeadLetterHeader.PENDING]: '[]' } })).toEqual(new Set());
   });
 
-  it('pendingPatternsOf - a malformed header is ignored (every matching handler runs)', () => {
-    expect(pendingPatternsOf({ headers: { [DeadLetterHeader.PENDING]: 'order.*,*.created' } })).toBeUndefined();
-    expect(pendingPatternsOf({ headers: { [DeadLetterHeader.PENDING]: '[1,2]' } })).toBeUndefined();
+  it('pendingHandlerIdsOf - a malformed header is ignored (every matching handler runs)', () => {
+    expect(pendingHandlerIdsOf({ headers: { [DeadLetterHeader.PENDING]: 'order.*,*.created' } })).toBeUndefined();
+    expect(pendingHandlerIdsOf({ headers: { [DeadLetterHeader.PENDING]: '[1,2]' } })).toBeUndefined();
   });
 
-  it('pendingPatternsOf - a header that is not a string is ignored', () => {
-    expect(pendingPatternsOf({ headers: { [DeadLetterHeader.PENDING]: 5 } })).toBeUndefined();
-    expect(pendingPatternsOf({ headers: { [DeadLetterHeader.PENDING]: ['order.*'] } })).toBeUndefined();
+  it('pendingHandlerIdsOf - a header that is not a string is ignored', () => {
+    expect(pendingHandlerIdsOf({ headers: { [DeadLetterHeader.PENDING]: 5 } })).toBeUndefined();
+    expect(pendingHandlerIdsOf({ headers: { [DeadLetterHeader.PENDING]: ['order.*'] } })).toBeUndefined();
   });
 
-  it('pendingPatternsOf - reads back the patterns retryOf wrote', () => {
+  it('pendingHandlerIdsOf - reads back the patterns retryOf wrote', () => {
     const copy = retryOf(delivery('order.created'), 'q.retry.100', FAILURE, ['order.*', '*.created'], 1_000);
-    expect(pendingPatternsOf(copy.properties)).toEqual(new Set(['order.*', '*.created']));
+    expect(pendingHandlerIdsOf(copy.properties)).toEqual(new Set(['order.*', '*.created']));
   });
 
-  it('pendingPatternsOf - reads back a brace pattern with a comma that retryOf wrote', () => {
+  it('pendingHandlerIdsOf - reads back a brace pattern with a comma that retryOf wrote', () => {
     const copy = retryOf(delivery('order.created'), 'q.retry.100', FAILURE, ['order.{created,paid}', '*.created'], 1_000);
-    expect(pendingPatternsOf(copy.properties)).toEqual(new Set(['order.{created,paid}', '*.created']));
+    expect(pendingHandlerIdsOf(copy.properties)).toEqual(new Set(['order.{created,paid}', '*.created']));
   });
 });
 

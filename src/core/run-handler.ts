@@ -6,6 +6,7 @@ import type { Event } from '../event/event.js';
 import type { Handler, HandlerResult } from './handler.js';
 import type { HandlerFailure } from './outcome.js';
 import { type Eventually, toObservable } from './eventually.js';
+import { quietTeardown } from './quiet-subscriber.js';
 
 /** Emits exactly once: `null` when the handler succeeded, its failure otherwise. */
 export function runHandler(
@@ -88,7 +89,7 @@ function timeoutFailure(pattern: string, timeoutMs: number): HandlerFailure {
 }
 
 function watch(result$: Observable<unknown>, pattern: string, timeoutMs: number, scheduler?: SchedulerLike): Observable<HandlerFailure | null> {
-  return result$.pipe(
+  return quietTeardown(result$).pipe(
     // Completion is what counts, so the timeout bounds the whole run, not the first value.
     ignoreElements(),
     endWith(null),

@@ -25,10 +25,10 @@ export async function connectTransport(config: ResolvedOptions): Promise<{ trans
   return { transport, consumer };
 }
 
-/** Closes the transport within what is left of `deadline` (past it, it destroys its connections); a failure is logged, not thrown. */
-export async function closeTransport(transport: Transport, deadline: number | undefined, logger: Logger): Promise<void> {
+/** Closes the transport within `timeoutMs` (past it, it destroys its connections); a failure is logged, not thrown. */
+export async function closeTransport(transport: Transport, timeoutMs: number | undefined, logger: Logger): Promise<void> {
   try {
-    await transport.close(deadline === undefined ? undefined : Math.max(0, deadline - Date.now()));
+    await transport.close(timeoutMs);
   } catch (error) {
     logger.error({ step: 'close the transport', reason: redactText(messageOf(error)) }, 'close(): a step failed');
   }

@@ -6,6 +6,7 @@ import type { Logger } from '../logger.js';
 import { redactText } from '../redact-url.js';
 import type { ConnectionState, Delivery, QueueConsumer, Transport } from '../transport/transport.js';
 import type { BusCounters } from './bus-stats.js';
+import type { CloseDeadline } from './close-deadline.js';
 import { safeMessageOf } from './checked-arguments.js';
 import { deliveryDecoder } from './decode-delivery.js';
 import { DegradedBy } from './degraded-by.js';
@@ -169,14 +170,14 @@ export class DeliveryLoop {
 
   /**
    * Stops consuming and waits for in-flight deliveries to be settled; past
-   * `deadline` (epoch ms), cancels their handlers and requeues them.
+   * the close's deadline (which a later close() may bring closer), cancels
+   * their handlers and requeues them.
    */
-  async stop(deadline: number | undefined, attempt: CloseStep): Promise<void> {
+  async stop(deadline: CloseDeadline, attempt: CloseStep): Promise<void> {
     this.stopping = true;
     attempt('stop consuming', () => this.stopConsuming.next());
     attempt('cancel the pipeline restart', () => this.cancelRestart());
-    if (deadline === undefined) await this.drained;
-    else if (!(await settledWithin(this.drained, deadline - Date.now()))) this.abandonInFlight(attempt);
+    if (!(await deadline.beats(this.drained))) this.abandonInFlight(attempt);
   }
 
   // Past close's deadline: cancel the handlers and hand their deliveries back to the broker.
@@ -197,15 +198,4 @@ export class DeliveryLoop {
     // `observers` is deprecated, and the only way to reach the subscribers a throw skipped.
     for (const observer of this.settlements.observers.splice(0)) attempt('complete settlements$', () => observer.complete());
   }
-}
-
-/** Whether `promise` settled within `ms`. */
-function settledWithin(promise: Promise<void>, ms: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
-    void promise.then(() => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
 }

@@ -9,6 +9,7 @@ import type { ConnectionState, OutboundMessage, QueueConsumer, Transport } from 
 import type { CloseOptions, HandleOptions } from './bus-call-options.js';
 import { BusCounters, type BusStats } from './bus-stats.js';
 import { checkHandler, closeDeadlineOf, closedBusError, invalidEventError, promiseOf, publishFailure, retryOptionOf } from './checked-arguments.js';
+import { CloseDeadline } from './close-deadline.js';
 import { closeTransport, connectTransport } from './connect-transport.js';
 import { DeliveryLoop, loggedCloseStep } from './delivery-loop.js';
 import { loggedObserverFailure } from './guarded-observable.js';
@@ -47,6 +48,7 @@ export class EventBus<E extends Event<unknown> = Event> {
   private readonly loop: DeliveryLoop;
   private state: 'open' | 'closing' | 'closed' = 'open';
   private closing: Promise<void> | undefined;
+  private readonly deadline = new CloseDeadline();
 
   /** Lifecycle, as data ({@link ConnectionState}); `degraded` with `PIPELINE_STOPPED` while the delivery pipeline restarts. */
   readonly state$: Observable<ConnectionState>;
@@ -168,22 +170,28 @@ export class EventBus<E extends Event<unknown> = Event> {
    */
   close(options: CloseOptions = {}): Promise<void> {
     return promiseOf(() => {
-      const deadline = closeDeadlineOf(options);
-      return (this.closing ??= this.shutdown(deadline));
+      // A later call's deadline bounds a close already under way (a SIGTERM handler after a plain close()).
+      this.deadline.tighten(closeDeadlineOf(options));
+      return (this.closing ??= this.shutdown());
     });
   }
 
   // Each step runs whatever the ones before met (logged): nothing is left open, and close() resolves.
-  private async shutdown(deadline: number | undefined): Promise<void> {
+  private async shutdown(): Promise<void> {
     const attempt = loggedCloseStep(this.config.logger);
     this.state = 'closing';
-    this.routes.close();
-    await this.loop.stop(deadline, attempt);
-    this.state = 'closed';
-    for (const stream of this.routes.openStreams()) attempt('complete an on$ stream', () => stream.complete());
-    this.loop.completeSettlements(attempt);
-    await closeTransport(this.transport, deadline, this.config.logger);
-    attempt('complete state$', () => this.loop.completeState());
+    try {
+      this.routes.close();
+      await this.loop.stop(this.deadline, attempt);
+      this.state = 'closed';
+      for (const stream of this.routes.openStreams()) attempt('complete an on$ stream', () => stream.complete());
+      this.loop.completeSettlements(attempt);
+      await closeTransport(this.transport, this.deadline.remainingMs(), this.config.logger);
+      attempt('complete state$', () => this.loop.completeState());
+    } finally {
+      this.state = 'closed';
+      this.deadline.dispose();
+    }
   }
 
   /** What `console.log(bus)`, `util.inspect` and `JSON.stringify(bus)` show: a summary with no credentials. */

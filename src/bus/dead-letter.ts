@@ -19,8 +19,8 @@ export type DeliveryCopy = OutboundMessage & { readonly body: Buffer };
  * The copy of a failed delivery for `Q.dlq`: the original body and properties
  * plus the reason headers and the whole history, through the default exchange.
  */
-export function deadLetterOf(delivery: Delivery, deadLetterQueue: string, failure: Failed, timeoutMs: number): DeliveryCopy {
-  return copyOf(delivery, deadLetterQueue, failure, {}, timeoutMs);
+export function deadLetterOf(delivery: Delivery, deadLetterQueue: string, failure: Failed, timeoutMs: number, loginUser?: string): DeliveryCopy {
+  return copyOf(delivery, deadLetterQueue, failure, {}, timeoutMs, loginUser);
 }
 
 /**
@@ -34,8 +34,9 @@ export function retryOf(
   failure: Failed,
   pending: readonly string[],
   timeoutMs: number,
+  loginUser?: string,
 ): DeliveryCopy {
-  return copyOf(delivery, retryQueue, failure, { [Header.PENDING]: pendingHeaderOf(pending) }, timeoutMs);
+  return copyOf(delivery, retryQueue, failure, { [Header.PENDING]: pendingHeaderOf(pending) }, timeoutMs, loginUser);
 }
 
 function copyOf(
@@ -44,11 +45,12 @@ function copyOf(
   failure: Failed,
   extra: Record<string, string>,
   timeoutMs: number,
+  loginUser: string | undefined,
 ): DeliveryCopy {
   const { headers = {}, ...properties } = delivery.properties;
   const kept = copyableHeaders(headers, (name) => !name.toLowerCase().startsWith('x-') && !OURS.has(name));
   const patterns = [...new Set(failure.failures.map((f) => f.pattern).filter((p) => p !== ''))];
-  const copy: MessageProperties & { expiration?: unknown } = {
+  const copy: Omit<MessageProperties, 'userId'> & { expiration?: unknown; userId?: string | undefined } = {
     ...properties,
     deliveryMode: 2,
     headers: {
@@ -66,6 +68,10 @@ function copyOf(
   };
   // A TTL copied along would expire the copy itself.
   delete copy.expiration;
+  // The user-id is ours, never the original publisher's: RabbitMQ refuses one that is not the sender's login,
+  // and it is what proves a retry copy came from this bus (see cameFromDelayQueue).
+  if (loginUser === undefined) delete copy.userId;
+  else copy.userId = loginUser;
   return { exchange: '', routingKey: queue, body: delivery.body, properties: copy, mandatory: true, timeoutMs };
 }
 

@@ -87,9 +87,11 @@ export class DeliveryLoop {
   start(): void {
     const { options, transport, consumer, routes, counters } = this.parts;
     if (this.pipeline || !consumer || options.queue === undefined) return;
-    const settle = settleDelivery({ transport, consumer, deadLetterQueue: `${options.queue}.dlq`, publishTimeoutMs: options.publishTimeoutMs, logger: options.logger });
+    const loginUser = loginUserOf(transport);
+    const settle = settleDelivery({ transport, consumer, deadLetterQueue: `${options.queue}.dlq`, publishTimeoutMs: options.publishTimeoutMs, logger: options.logger, loginUser });
     const settled$ = processDeliveries(consumer.deliveries$.pipe(takeUntil(this.stopConsuming)), {
       queue: options.queue,
+      loginUser,
       decode: deliveryDecoder(options.catalog),
       redeliveries: (delivery) => this.redeliveries.count(delivery),
       maxRedeliveries: options.maxRedeliveries,
@@ -197,5 +199,14 @@ export class DeliveryLoop {
     attempt('complete settlements$', () => this.settlements.complete());
     // `observers` is deprecated, and the only way to reach the subscribers a throw skipped.
     for (const observer of this.settlements.observers.splice(0)) attempt('complete settlements$', () => observer.complete());
+  }
+}
+
+// A transport of the application's may have no such field, or a hostile one: then there are no users to check.
+function loginUserOf(transport: Transport): string | undefined {
+  try {
+    return typeof transport.loginUser === 'string' ? transport.loginUser : undefined;
+  } catch {
+    return undefined;
   }
 }

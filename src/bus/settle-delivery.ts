@@ -11,6 +11,8 @@ export interface SettleConfig {
   readonly deadLetterQueue: string;
   readonly publishTimeoutMs: number;
   readonly logger: Logger;
+  /** Stamped on every copy as its AMQP user-id (see Transport.loginUser). */
+  readonly loginUser?: string | undefined;
 }
 
 /**
@@ -20,13 +22,13 @@ export interface SettleConfig {
  * `Q.dlq` through the queue's dead-letter exchange. Nothing is lost; never errors.
  */
 export function settleDelivery(config: SettleConfig): (delivery: Delivery, outcome: Outcome) => Observable<boolean> | boolean {
-  const { transport, consumer, deadLetterQueue, publishTimeoutMs: timeoutMs, logger } = config;
+  const { transport, consumer, deadLetterQueue, publishTimeoutMs: timeoutMs, logger, loginUser } = config;
 
   const copiesOf = async (delivery: Delivery, outcome: Outcome): Promise<OutboundMessage[]> => {
-    if (outcome.kind === 'dead-letter') return [deadLetterOf(delivery, deadLetterQueue, outcome, timeoutMs)];
+    if (outcome.kind === 'dead-letter') return [deadLetterOf(delivery, deadLetterQueue, outcome, timeoutMs, loginUser)];
     if (outcome.kind !== 'retry') return [];
-    const retry = retryOf(delivery, await consumer.retryQueue(outcome.delayMs), outcome, outcome.pending, timeoutMs);
-    return outcome.deadLetter ? [deadLetterOf(delivery, deadLetterQueue, outcome.deadLetter, timeoutMs), retry] : [retry];
+    const retry = retryOf(delivery, await consumer.retryQueue(outcome.delayMs), outcome, outcome.pending, timeoutMs, loginUser);
+    return outcome.deadLetter ? [deadLetterOf(delivery, deadLetterQueue, outcome.deadLetter, timeoutMs, loginUser), retry] : [retry];
   };
 
   // Copies are mandatory: one that reaches no queue (Q.dlq or a delay queue was deleted under us)

@@ -71,12 +71,16 @@ export function handlerIdOf(pattern: string, occurrence: number): string {
  * Whether the delivery came back from one of `queue`'s own delay queues
  * (`<queue>.retry.<ms>`) when its TTL ended: sent through the default exchange
  * keyed by the queue name, and the broker's newest `x-death` entry names such
- * a delay queue with reason `expired`. Only then are our retry headers
+ * a delay queue with reason `expired`, and (where the transport has users)
+ * the message carries the bus's own AMQP user-id. Only then are our retry headers
  * (attempts, pending handlers) believed: any publisher can write headers, and
  * trusting them would let it skip retries or handlers.
  */
-export function cameFromDelayQueue(delivery: Delivery, queue: string): boolean {
+export function cameFromDelayQueue(delivery: Delivery, queue: string, loginUser?: string): boolean {
   if (delivery.exchange !== '' || delivery.routingKey !== queue) return false;
+  // x-death is written by whoever publishes: RabbitMQ passes a client's own along. The user-id is not: RabbitMQ
+  // refuses one that is not the publisher's login, so only a message our user sent (a retry copy) carries ours.
+  if (loginUser !== undefined && delivery.properties.userId !== loginUser) return false;
   const deaths = delivery.properties.headers?.['x-death'];
   const newest: unknown = Array.isArray(deaths) ? deaths[0] : undefined;
   if (typeof newest !== 'object' || newest === null) return false;
@@ -85,8 +89,12 @@ export function cameFromDelayQueue(delivery: Delivery, queue: string): boolean {
 }
 
 /** The retry state of a delivery: believed only from this queue's delay queues, else a first attempt for every matching handler. */
-export function retryStateOf(delivery: Delivery, queue: string): { readonly attempts: number; readonly pending: ReadonlySet<string> | undefined } {
-  if (!cameFromDelayQueue(delivery, queue)) return FIRST_ATTEMPT;
+export function retryStateOf(
+  delivery: Delivery,
+  queue: string,
+  loginUser?: string,
+): { readonly attempts: number; readonly pending: ReadonlySet<string> | undefined } {
+  if (!cameFromDelayQueue(delivery, queue, loginUser)) return FIRST_ATTEMPT;
   return { attempts: attemptsOf(delivery.properties), pending: pendingHandlerIdsOf(delivery.properties) };
 }
 

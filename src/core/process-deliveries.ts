@@ -20,6 +20,8 @@ export interface PipelineConfig {
    * queues (see `cameFromDelayQueue`); on any other they are ignored.
    */
   readonly queue: string;
+  /** The user the bus's retry copies carry (AMQP user-id); retry headers need it too where the transport has users. */
+  readonly loginUser?: string | undefined;
   /** Delivery → event; throws when the body is not an event. Handlers are chosen by the event's own `domain.action`. */
   readonly decode: (delivery: Delivery) => Event;
   /** The handlers matching a routing key. */
@@ -80,7 +82,7 @@ interface Decision {
  * finished at once (synchronous handlers), else the join of their results.
  */
 function decideOutcome(delivery: Delivery, config: PipelineConfig): Decision | Joined {
-  const retryState = retryStateOf(delivery, config.queue);
+  const retryState = retryStateOf(delivery, config.queue, config.loginUser);
   const attempt = retryState.attempts + 1;
   try {
     return decideFor(delivery, attempt, retryState.pending, config);

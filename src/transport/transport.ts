@@ -147,6 +147,14 @@ export interface QueueConsumer {
 export interface Transport {
   readonly state$: Observable<ConnectionState>;
   /**
+   * The user this transport's connections log in as, when it is one user
+   * whatever the node (AMQP, from the URLs); undefined where there are no
+   * users (memory) or it cannot be known. The bus stamps its retry copies with
+   * it (AMQP `user-id`, which RabbitMQ checks) and believes retry headers only
+   * on messages stamped so.
+   */
+  readonly loginUser?: string | undefined;
+  /**
    * The body of `event` as this transport sends it: the bus publishes what it
    * returns. Optional: without it, the body is the event's JSON text
    * (`eventJson(event)`), which any transport can send, so a custom transport

@@ -39,6 +39,8 @@ describe.each(TRANSPORTS)('x-death (%s)', (kind) => {
       expect(headers?.['x-first-death-reason']).toBe('expired');
       expect(settlements[index]?.delivery.exchange).toBe('');
       expect(settlements[index]?.delivery.routingKey).toBe(queue);
+      // The proof that it is our own copy: RabbitMQ let only our login user stamp its user-id (memory has no users).
+      expect(settlements[index]?.delivery.properties.userId).toBe(kind === 'amqp' ? 'guest' : undefined);
     }
   });
 });

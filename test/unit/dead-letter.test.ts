@@ -231,3 +231,17 @@ describe('retryOf', () => {
     });
   });
 });
+
+describe('copies - user-id', () => {
+  it('copies - carry the bus\'s own login user as user-id, never the original publisher\'s (RabbitMQ would refuse it)', () => {
+    const foreign = delivery({ ...PROPERTIES, userId: 'someone-else' });
+    expect(deadLetterOf(foreign, 'q.dlq', failure(), 1_000, 'orders-svc').properties.userId).toBe('orders-svc');
+    expect(retryOf(foreign, 'q.retry.100', failure(), ['order.*'], 1_000, 'orders-svc').properties.userId).toBe('orders-svc');
+  });
+
+  it('copies - without a login user (memory://, or URLs of several users) carry no user-id at all', () => {
+    const foreign = delivery({ ...PROPERTIES, userId: 'someone-else' });
+    expect('userId' in deadLetterOf(foreign, 'q.dlq', failure(), 1_000).properties).toBe(false);
+    expect('userId' in retryOf(foreign, 'q.retry.100', failure(), ['order.*'], 1_000, undefined).properties).toBe(false);
+  });
+});

@@ -6,6 +6,7 @@ import { redactText, redactUrl } from '../../redact-url.js';
 import type { ConnectionState, ConsumerSpec, ConsumerStatus, OutboundMessage, QueueConsumer, Transport } from '../transport.js';
 import { closedError } from '../closed-error.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../message-limits.js';
+import { loginUserOf } from './url-credentials.js';
 import { AmqpConnection, type AmqpConnectionConfig } from './amqp-connection.js';
 import { AmqpConsumer } from './amqp-consumer.js';
 import { AmqpPublisher } from './amqp-publisher.js';
@@ -40,11 +41,13 @@ export class AmqpTransport implements Transport {
 
   /** The worst state of the publishing and consuming connections. */
   readonly state$: Observable<ConnectionState>;
+  readonly loginUser: string | undefined;
 
   /** #private: util.inspect and JSON.stringify never show it (the URLs hold passwords). */
   readonly #config: AmqpTransportConfig;
 
   constructor(config: AmqpTransportConfig) {
+    this.loginUser = oneLoginUserOf(config.urls);
     this.#config = config;
     this.publishing = new AmqpConnection({ ...config, connectionName: `${config.connectionName} (publish)` });
     this.connections = new BehaviorSubject<readonly AmqpConnection[]>([this.publishing]);
@@ -152,4 +155,11 @@ function exchangeError(exchange: string, cause: unknown): ConnectionError {
     `Could not declare the topic exchange "${exchange}": ${redactText(messageOf(cause))} (an exchange of another type or durability exists under that name?)`,
     { cause },
   );
+}
+
+// Several URLs logging in as different users: a copy stamped with one would be refused on the others' nodes.
+function oneLoginUserOf(urls: readonly string[]): string | undefined {
+  const users = new Set(urls.map(loginUserOf));
+  const [user] = users;
+  return users.size === 1 ? user : undefined;
 }

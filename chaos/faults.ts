@@ -82,6 +82,7 @@ export async function queueInfo(names: readonly string[]): Promise<Map<string, Q
   const rows = JSON.parse(stdout) as { name: string; messages?: number; consumers?: number }[];
   const wanted = new Set(names);
   return new Map(
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- the management API's JSON is typed, not checked
     rows.filter((row) => wanted.has(row.name)).map((row) => [row.name, { messages: Number(row.messages ?? 0), consumers: Number(row.consumers ?? 0) }]),
   );
 }
@@ -93,6 +94,7 @@ export async function channelsByConnection(prefix: string): Promise<Map<string, 
   const result = new Map<string, number>();
   for (const row of rows) {
     const name = row.client_properties?.find(([key]) => key === 'connection_name')?.[2];
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- the management API's JSON is typed, not checked
     if (typeof name === 'string' && name.startsWith(prefix)) result.set(name, (result.get(name) ?? 0) + Number(row.channels ?? 0));
   }
   return result;

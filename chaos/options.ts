@@ -75,6 +75,7 @@ export function resolveChaosOptions(options: ChaosOptions): ResolvedChaosOptions
   if (resolved.ratePerSecond === 0) throw new Error('chaos: ratePerSecond must be > 0');
   const [min, max] = resolved.faultIntervalMs;
   if (!(min >= 0 && max >= min)) throw new Error(`chaos: faultIntervalMs must be [min, max] with 0 <= min <= max (got [${min}, ${max}])`);
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- validates options given on the command line
   if (resolved.cutScope !== 'all' && resolved.cutScope !== 'own') throw new Error(`chaos: cutScope must be 'all' or 'own' (got ${String(resolved.cutScope)})`);
   return { ...resolved, url };
 }

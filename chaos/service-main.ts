@@ -12,6 +12,7 @@ const send = (message: ServiceMessage): void => {
   lastSend = new Promise((resolve) => process.send?.(message, undefined, {}, resolve));
 };
 // Disconnecting drops what is still queued: leave once the last message is written.
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- process.disconnect exists only with an IPC channel
 const leave = (): void => void lastSend.finally(() => process.disconnect?.());
 
 async function main(): Promise<void> {
@@ -24,9 +25,11 @@ async function main(): Promise<void> {
   } catch (error) {
     send({ type: 'failed', error: error instanceof Error ? error.message : String(error) });
     process.exitCode = 1;
-    return leave();
+    leave();
+    return;
   }
   process.on('message', (message: ControlMessage) => {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- an IPC message is typed, not checked
     if (message.type !== 'close') return;
     service
       .close(message.timeoutMs)

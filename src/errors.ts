@@ -116,9 +116,11 @@ function render(value: unknown): string {
     case 'symbol':
       return value.toString();
     case 'function':
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- `name` can be redefined to a non-string (a Symbol would throw in the template)
       return `a function ${attempt(() => String(value.name)) ?? ''}`.trimEnd();
     case 'object':
       if (value === null) return 'null';
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string -- last resort after JSON.stringify failed: an object with its own toString() says what it is
       return attempt(() => JSON.stringify(value)) ?? attempt(() => String(value)) ?? 'an object that cannot be described';
     default:
       return String(value);

@@ -17,6 +17,7 @@ export type { BrokerOption, EventBusOptions, EventBusSettings, QueueOptions, Tls
 export type { RetryPolicy } from './core/retry-policy.js';
 export type { Handler, HandlerFn, HandlerObject, HandlerResult } from './core/handler.js';
 export type { Outcome, Settlement, HandlerFailure, Failed } from './core/outcome.js';
+// eslint-disable-next-line @typescript-eslint/no-deprecated -- DeadLetterHeader stays exported under its first name for existing users
 export { RxPubsubHeader, DeadLetterHeader } from './core/headers.js';
 // Events and the catalog
 export { createEvent, routingKeyOf, type Event, type EventInit } from './event/event.js';

@@ -61,6 +61,7 @@ export class BindingSet {
     while (this.pending.size > 0) await Promise.all([...this.pending]);
     const failure = this.failures.shift();
     this.failures.length = 0;
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows a binding's failure as it came
     if (failure !== undefined) throw failure;
   }
 

@@ -3,6 +3,7 @@ import type { Failed } from '../core/outcome.js';
 import { boundedText, copyableHeaders } from './copy-headers.js';
 import type { Delivery, MessageProperties, OutboundMessage } from '../transport/transport.js';
 
+// eslint-disable-next-line @typescript-eslint/no-deprecated -- DeadLetterHeader stays exported under its first name for existing users
 export { DeadLetterHeader, RxPubsubHeader } from '../core/headers.js';
 
 const MAX_HISTORY = 2_000;

@@ -198,6 +198,7 @@ export class DeliveryLoop {
   completeSettlements(attempt: CloseStep): void {
     attempt('complete settlements$', () => this.settlements.complete());
     // `observers` is deprecated, and the only way to reach the subscribers a throw skipped.
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- see the comment above: the only way to reach the subscribers a throw skipped
     for (const observer of this.settlements.observers.splice(0)) attempt('complete settlements$', () => observer.complete());
   }
 }

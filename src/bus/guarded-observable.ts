@@ -31,6 +31,7 @@ export class GuardedObservable<T> extends Observable<T> {
     super(subscribe);
   }
 
+  // eslint-disable-next-line @typescript-eslint/no-deprecated -- Observable.lift's own signature, which a subclass must override to keep its type through pipe()
   override lift<R>(operator?: Operator<T, R>): Observable<R> {
     const observable = new GuardedObservable<R>(this.report);
     // The same two fields Observable.lift sets: rxjs's documented way for a subclass to keep its type through pipe().

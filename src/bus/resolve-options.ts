@@ -1,3 +1,5 @@
+/* eslint-disable @typescript-eslint/no-unnecessary-condition -- this file validates options from untyped (JavaScript) callers:
+   the checks the types call impossible are its job. */
 import type { SchedulerLike } from 'rxjs';
 import { ConfigError, ErrorCode, isRxPubsubError, messageOf, show } from '../errors.js';
 import type { Logger } from '../logger.js';

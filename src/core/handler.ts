@@ -7,6 +7,7 @@ import type { Event } from '../event/event.js';
  * Observable (of this or another rxjs copy). It succeeds when that completes,
  * and fails when it throws, rejects or errors.
  */
+// eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- a handler may return nothing: `void` lets a `(e) => { ... }` with no return be a Handler
 export type HandlerResult = void | undefined | PromiseLike<unknown> | ObservableInput<unknown>;
 
 /** A function handler. */

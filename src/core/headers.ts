@@ -51,7 +51,7 @@ export function pendingHandlerIdsOf(properties: MessageProperties): ReadonlySet<
   if (typeof value !== 'string') return undefined;
   try {
     const ids: unknown = JSON.parse(value);
-    return Array.isArray(ids) && ids.every((id) => typeof id === 'string') ? new Set(ids as string[]) : undefined;
+    return Array.isArray(ids) && ids.every((id) => typeof id === 'string') ? new Set(ids) : undefined;
   } catch {
     return undefined;
   }

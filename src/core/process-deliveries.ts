@@ -35,6 +35,7 @@ export interface PipelineConfig {
    * the work, which completes when it is done, its last value `false` if the
    * action could not be sent. Becomes the settlement's `sent`.
    */
+  // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- settle may return nothing (a void function); `undefined` would refuse those
   readonly settle: (delivery: Delivery, outcome: Outcome, event: Event | undefined) => Observable<unknown> | boolean | void;
   /** Deliveries processed at once; equal to the prefetch, so nothing buffers beyond it. */
   readonly concurrency: number;
@@ -126,6 +127,7 @@ function decideFor(delivery: Delivery, attempt: number, pending: ReadonlySet<str
  * as not sent, and the stream goes on.
  */
 function settlementOf(delivery: Delivery, { event, outcome }: Decision, config: PipelineConfig): Eventually<Settlement> {
+  // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- holds what settle() returned, typed as settle is
   let work: Observable<unknown> | boolean | void;
   try {
     work = config.settle(delivery, outcome, event);

@@ -31,6 +31,7 @@ class QuietSubscriber<T> extends Subscriber<T> {
 /** `source`, subscribed through a {@link QuietSubscriber}: its teardown cannot throw out of its own completion. */
 export function quietTeardown<T>(source: Observable<T>): Observable<T> {
   return new Observable<T>((subscriber) => {
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- QuietSubscriber extends rxjs's Subscriber (deprecated as public API), the only way to wrap complete()/error()
     const quiet = new QuietSubscriber<T>(subscriber);
     source.subscribe(quiet);
     return quiet;

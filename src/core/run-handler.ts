@@ -1,5 +1,5 @@
 import {
-  catchError, defer, endWith, from, ignoreElements, map, Observable, of, type SchedulerLike, throwError, timeout,
+  catchError, defer, endWith, from, ignoreElements, map, Observable, type ObservableInput, of, type SchedulerLike, throwError, timeout,
 } from 'rxjs';
 import { DeliveryError, ErrorCode, isError, messageOf, show } from '../errors.js';
 import type { Event } from '../event/event.js';
@@ -38,6 +38,7 @@ export function startHandler(
   } catch (error) {
     return failureOf(pattern, error);
   }
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a JavaScript handler can return anything: non-objects are plain values
   if (result === undefined || result === null || typeof result !== 'object') return null;
   try {
     if (isPromiseOnly(result)) return watchPromise(result, pattern, timeoutMs, scheduler);
@@ -140,7 +141,7 @@ function hasObservableSymbol(candidate: Record<PropertyKey, unknown>): boolean {
 
 // `from` understands Promises, Observables of any rxjs copy (Symbol.observable),
 // and async iterables; anything else a handler returns is treated as a plain value.
-function isObservableInput(value: object): value is Parameters<typeof from>[0] {
+function isObservableInput(value: object): value is ObservableInput<unknown> {
   const candidate = value as Record<PropertyKey, unknown>;
   return (
     typeof candidate.then === 'function' ||

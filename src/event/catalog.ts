@@ -73,7 +73,7 @@ function build(definitions: readonly AnyEventDefinition[], where: string): Event
     byKey.set(definition.routingKey, definition);
   });
   return Object.freeze({
-    definitions: Object.freeze([...definitions]),
+    definitions: Object.freeze([...(definitions as readonly AnyEventDefinition[])]),
     definitionOf: (routingKey: string) => byKey.get(routingKey),
     checkOutgoing: (event: Event) => {
       const definition = byKey.get(routingKeyOf(event));
@@ -86,6 +86,7 @@ function build(definitions: readonly AnyEventDefinition[], where: string): Event
       }
       if (definition.schema === undefined) return undefined;
       const result = validateOutgoing(definition, definition.schema, event.data);
+      // eslint-disable-next-line @typescript-eslint/no-confusing-void-expression -- refuseIssues() returns `undefined`, checkOutgoing's "nothing to wait for"
       return isThenable(result) ? Promise.resolve(result).then((settled) => refuseIssues(definition, settled)) : refuseIssues(definition, result);
     },
     checkIncoming: (event: Event) => {

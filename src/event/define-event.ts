@@ -160,6 +160,7 @@ function define<TDomain extends string, TAction extends string, TSchema extends 
 
 function optionsOf(options: EventDefinitionOptions | undefined, where: string): EventDefinitionOptions {
   if (options === undefined) return {};
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- validates what a JavaScript caller passed
   if (typeof options !== 'object' || options === null) {
     throw new ConfigError(ErrorCode.INVALID_ARGUMENT, `${where} options must be an object: { schema, version, upcast }`);
   }
@@ -173,6 +174,7 @@ function optionsOf(options: EventDefinitionOptions | undefined, where: string): 
 
 /** A copy of `create`'s fields; a getter or Proxy that throws while copying is the caller's ConfigError. */
 function readFields(fields: EventFields): EventFields {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- validates what a JavaScript caller passed
   if (typeof fields !== 'object' || fields === null) {
     throw new ConfigError(ErrorCode.INVALID_EVENT, `Invalid event: create()'s fields must be an object (got ${show(fields)})`);
   }

@@ -40,6 +40,7 @@ export function describeIssues(issues: readonly StandardSchemaV1.Issue[]): strin
 function pathOf(path: StandardSchemaV1.Issue['path']): string {
   let out = 'data';
   for (const segment of path ?? []) {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- the issues come from a third-party schema library
     const key = typeof segment === 'object' && segment !== null ? segment.key : segment;
     if (typeof key === 'number') out += `[${key}]`;
     else if (typeof key === 'string' && /^[A-Za-z_$][\w$]*$/.test(key)) out += `.${key}`;

@@ -29,6 +29,8 @@ export function toFrozenJson(value: unknown, path = 'data'): Json {
 }
 
 /** Thrown by the fast walk; never escapes. */
+/* eslint-disable @typescript-eslint/only-throw-error -- NOT_PLAIN, a symbol, is thrown by the fast path and caught in this file to fall back
+   to the careful copy: no Error, so no stack trace captured on the hot path. */
 const NOT_PLAIN = Symbol('not plain JSON');
 
 // The common case, valid data, without building a path string per key or tracking ancestors.
@@ -91,7 +93,7 @@ function copyObject(value: object, path: string, ancestors: Set<object>): Json {
   ancestors.add(value);
   try {
     if (read(path, () => Array.isArray(value))) return copyArray(value as readonly unknown[], path, ancestors);
-    const proto: unknown = read(path, () => Object.getPrototypeOf(value));
+    const proto: unknown = read<unknown>(path, () => Object.getPrototypeOf(value));
     if (proto !== Object.prototype && proto !== null) {
       refuse(path, `${describe(value)} is not a plain object; convert it first (a Date to toISOString(), a Map to Object.fromEntries())`);
     }
@@ -181,7 +183,7 @@ export function freezeParsed(value: unknown, path = 'data'): Json {
 function deepFreeze(value: Json, depth: number): Json {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
     if (depth >= MAX_DATA_DEPTH) throw NOT_PLAIN;
-    for (const child of Object.values(value)) deepFreeze(child as Json, depth + 1);
+    for (const child of Object.values(value)) deepFreeze(child, depth + 1);
     Object.freeze(value);
   }
   return value;

@@ -12,6 +12,7 @@ export interface StandardSchemaV1<Input = unknown, Output = Input> {
 }
 
 // A namespace of types only, mirroring the spec's own names (StandardSchemaV1.Issue, ...).
+// eslint-disable-next-line @typescript-eslint/no-namespace -- a namespace of types only, mirroring the Standard Schema spec's own names
 export declare namespace StandardSchemaV1 {
   interface Props<Input = unknown, Output = Input> {
     /** The version of the standard: 1. */
@@ -19,7 +20,7 @@ export declare namespace StandardSchemaV1 {
     /** The schema library's name (`zod`, `valibot`, ...). */
     readonly vendor: string;
     /** Validates an unknown value; may answer with a Promise (async refinements). */
-    readonly validate: (value: unknown, options?: Options | undefined) => Result<Output> | Promise<Result<Output>>;
+    readonly validate: (value: unknown, options?: Options) => Result<Output> | Promise<Result<Output>>;
     /** The inferred types; only their types matter. */
     readonly types?: Types<Input, Output> | undefined;
   }

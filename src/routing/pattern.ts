@@ -76,6 +76,7 @@ export function compilePattern(source: string): Pattern {
 
 function checkCharacters(source: string): void {
   if (PATTERN_CHARS.test(source)) return;
+  // eslint-disable-next-line @typescript-eslint/no-misused-spread -- code points are what we want: the error names the offending character, not half a surrogate pair
   const char = [...source].find((c) => !PATTERN_CHARS.test(c)) ?? '';
   const hint = char === '#' ? ` Write ${show(source.replaceAll('#', '*'))}: this is a glob, not an AMQP binding key, and its "*" already crosses dots (AMQP's "#").` : '';
   invalidPattern(

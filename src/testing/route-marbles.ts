@@ -111,6 +111,7 @@ export function routeMarbles<E extends Event<unknown>, const H extends readonly 
 
 function pipelineConfigOf<E extends Event<unknown>>(options: RouteMarblesOptions<E, readonly HandlerEntry<E>[]>): Omit<PipelineConfig, 'route'> {
   const { scheduler, handlerTimeoutMs = 30_000, prefetch = 16 } = options;
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- validates what a JavaScript caller passed
   if (typeof scheduler?.schedule !== 'function') invalid('scheduler', 'must be the TestScheduler of the marble test');
   if (!Number.isSafeInteger(handlerTimeoutMs) || handlerTimeoutMs < 1) invalid('handlerTimeoutMs', 'must be a whole number of frames, 1 or more');
   if (!Number.isSafeInteger(prefetch) || prefetch < 1) invalid('prefetch', 'must be a whole number, 1 or more');
@@ -136,7 +137,7 @@ interface CheckedEntry {
 /** Patterns compiled and retry policies checked once, where they are given. */
 function checkedEntries<E extends Event<unknown>>(handlers: readonly HandlerEntry<E>[]): readonly CheckedEntry[] {
   if (!Array.isArray(handlers)) invalid('handlers', "must be an array of [pattern, handler, options?], e.g. [['order.*', handler]]");
-  return handlers.map(([pattern, handler, options = {}]) => {
+  return handlers.map(([pattern, handler, options = {}]: HandlerEntry<E>) => {
     const compiled = compilePattern(pattern);
     if (typeof handler !== 'function' && typeof (handler as { handle?: unknown } | null)?.handle !== 'function') {
       invalid('handlers', `"${pattern}": the handler must be a function or an object with a handle(event) method`);

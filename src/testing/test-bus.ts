@@ -83,6 +83,7 @@ export function memoryBroker<E extends Event<unknown>>(busOrUrl: EventBus<E> | s
 
 function brokerOf(url: string, where: string, code: typeof ErrorCode.INVALID_OPTIONS | typeof ErrorCode.INVALID_ARGUMENT): MemoryBroker {
   const name = memoryBrokerName(url);
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- a JavaScript caller may pass a non-string url
   if (name === undefined) throw new ConfigError(code, `${where} must be a memory://NAME URL, e.g. memory://orders-test (got ${redactUrl(String(url))})`);
   return MemoryBroker.named(name);
 }

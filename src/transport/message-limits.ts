@@ -7,8 +7,6 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 128 * 1024 * 1024;
 const SHORT_STRING_BYTES = 255;
 /** amqplib encodes a header table in a buffer of this size, and throws past it. */
 const HEADER_TABLE_BYTES = 65_536;
-/** The AMQP timestamp is an unsigned 64-bit integer; JavaScript keeps it exact up to here. */
-const MAX_TIMESTAMP = Number.MAX_SAFE_INTEGER;
 const SHORT_STRING_PROPERTIES = ['contentType', 'contentEncoding', 'messageId', 'correlationId', 'type', 'appId', 'userId'] as const;
 
 /**

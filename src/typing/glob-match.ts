@@ -96,4 +96,5 @@ export type GlobMatch<P extends string, K extends string> = string extends P
  * Whether `S` is a finite string literal (not `string`, not a template with
  * `${string}` holes): only then does `Record<S, 1>` have required keys.
  */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- the type-level test itself: `{}` is assignable to Record<S, 1> only when S has no literal keys
 export type IsLiteral<S extends string> = {} extends Record<S, 1> ? false : true;

@@ -63,6 +63,7 @@ export class AmqpConnection {
       connectionOptions: connectionOptions as never,
     });
     this.manager.on('connect', ({ connection, url }) => {
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- amqp-connection-manager passes the url as the user gave it (string, object or null)
       const given: unknown = typeof url === 'object' && url !== null && 'url' in url ? url.url : url;
       const shown = redactUrl(typeof given === 'string' ? given : 'amqp://(object)');
       log.info({ url: shown }, 'connected');

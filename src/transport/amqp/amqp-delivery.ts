@@ -31,7 +31,7 @@ export class AmqpDelivery implements Delivery {
   }
 
   get properties(): MessageProperties {
-    return this.message.properties as MessageProperties;
+    return this.message.properties;
   }
 
   get redelivered(): boolean {

@@ -119,7 +119,7 @@ export class AmqpPublisher {
       const { exchange, routingKey, body } = pending.message;
       buffer.sent(pending, channel);
       try {
-        channel.publish(exchange, routingKey, bodyBytes(body), publishOptions(pending.message), (error) => {
+        channel.publish(exchange, routingKey, bodyBytes(body), publishOptions(pending.message), (error: Error | null | undefined) => {
           if (error && error.message === 'message nacked') return void buffer.settle(pending, refusedError(pending.message, 'the broker nacked it'));
           if (error) return; // 'channel closed': decided in onChannelClosed, which knows why it closed
           if (pending.returned) return void buffer.settle(pending, unroutableError(pending.message));
@@ -195,7 +195,7 @@ function publishOptions({ properties: p, mandatory }: OutboundMessage): Options.
     appId: p.appId,
     userId: p.userId,
     mandatory: mandatory ?? false,
-  } as Options.Publish;
+  };
 }
 
 /** Whether the broker's close reason fits this message: its exchange, its size, or nothing to compare. */

@@ -65,7 +65,9 @@ export class AmqpTransport implements Transport {
   async connect(exchange: string): Promise<void> {
     await this.publishing.connect();
     const publisher = new AmqpPublisher(this.publishing, {
-      setup: async (channel) => void (await channel.assertExchange(exchange, 'topic', { durable: true })),
+      setup: async (channel) => {
+        await channel.assertExchange(exchange, 'topic', { durable: true });
+      },
       setupError: (cause) => exchangeError(exchange, cause),
       maxPending: this.#config.maxPendingPublishes,
       maxMessageBytes: this.#config.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,

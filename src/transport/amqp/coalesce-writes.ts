@@ -14,6 +14,7 @@ const installed = new WeakSet<Writable>();
 export function coalesceWrites(socket: Writable): void {
   if (installed.has(socket)) return;
   installed.add(socket);
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called below as write.apply(this, args), with the socket as `this`
   const write = socket.write;
   let corked = false;
   const uncork = (): void => {

@@ -8,7 +8,7 @@ import { MemoryConsumer, MemoryDelivery, type DeliverySink } from './memory-cons
 import { MemoryDispatch } from './memory-dispatch.js';
 import { type MemoryBrokerFaults, MemoryFaults } from './memory-faults.js';
 import { copyProperties, type MemoryBinding, type MemoryBrokerInspection, type MemoryConsumerInfo, MemoryInspection, type MemoryMessage } from './memory-inspection.js';
-import type { MemoryQueue, QueueHost } from './memory-queue.js';
+import type { MemoryQueue } from './memory-queue.js';
 import { type MemoryBrokerTopology, MemoryTopology } from './memory-topology.js';
 
 export type { ConnectionListener } from './memory-connection.js';

@@ -4,6 +4,7 @@ import { type DeathReason, withDeath } from './x-death.js';
 import type { MessageProperties } from '../transport.js';
 import type { CancelTimer, MemoryClock } from './memory-clock.js';
 import type { MemoryConnection } from './memory-connection.js';
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- ConsumedQueue is imported for the {@link}s in this file's TSDoc
 import { type ConsumedQueue, DEAD_LETTER, type MemoryConsumer, type MemoryDelivery, REQUEUE, type SettleAs } from './memory-consumer.js';
 
 /** What a queue needs from its broker, and nothing more. */

@@ -19,7 +19,11 @@ export function countConfirmed(confirmedAt: Float64Array): number {
 }
 
 /** The publisher and each service, as the recovery analysis sees them. */
-export function timelines(record: PublishRecord, publisherStates: PartyTimeline['states'], services: readonly ServiceHandle[]): PartyTimeline[] {
+export function timelines(
+  record: PublishRecord,
+  publisherStates: PartyTimeline['states'],
+  services: readonly ServiceHandle[],
+): PartyTimeline[] {
   const { publishedAt, confirmedAt } = record;
   const publishedSince = (at: number): boolean => publishedAt.some((t) => t >= at);
   return [
@@ -76,7 +80,11 @@ export function serviceReport(
     deadLettered: queues.get(`${s.config.queue}.dlq`)?.messages ?? 0,
     leftInQueue: queues.get(s.config.queue)?.messages ?? 0,
     consumers: queues.get(s.config.queue)?.consumers ?? 0,
-    longestPauseMs: longestPause([...s.handledTimes].sort((a, b) => a - b), window.from, window.to),
+    longestPauseMs: longestPause(
+      [...s.handledTimes].sort((a, b) => a - b),
+      window.from,
+      window.to,
+    ),
     states: s.states,
     logs: s.logs.map((l) => logText(s.name, l)),
     failures: s.failures,
@@ -93,7 +101,10 @@ export function confirmLatency({ publishedAt, confirmedAt }: PublishRecord): Cha
   }
   waits.sort((a, b) => a.ms - b.ms);
   const at = (q: number): number => waits[Math.min(waits.length - 1, Math.floor(q * waits.length))]?.ms ?? 0;
-  const slowest = waits.slice(-5).reverse().map(({ seq, ms }) => ({ seq, publishedAt: publishedAt[seq] as number, waitedMs: ms }));
+  const slowest = waits
+    .slice(-5)
+    .reverse()
+    .map(({ seq, ms }) => ({ seq, publishedAt: publishedAt[seq] as number, waitedMs: ms }));
   return { p50Ms: at(0.5), p99Ms: at(0.99), maxMs: at(1), slowest };
 }
 

@@ -10,7 +10,15 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EventBus } from '../src/index.js';
 import { confirmLatency, countConfirmed, everyConfirmedHandled, serviceReport, timelines } from './analysis.js';
-import { channelsByConnection, cutConnections, deleteTopology, ensureBrokerStarted, type Fault, queueInfo, restartBroker } from './faults.js';
+import {
+  channelsByConnection,
+  cutConnections,
+  deleteTopology,
+  ensureBrokerStarted,
+  type Fault,
+  queueInfo,
+  restartBroker,
+} from './faults.js';
 import { capturingLogger, logText } from './log-lines.js';
 import { type ChaosOptions, type ResolvedChaosOptions, resolveChaosOptions } from './options.js';
 import type { LogLine, ServiceConfig, StateChange } from './protocol.js';
@@ -51,7 +59,12 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
   try {
     for (const name of SERVICE_NAMES) {
       const onLog = config.verbose ? (service: string, line: LogLine) => log(logText(service, line)) : undefined;
-      services.push(ServiceHandle.start({ ...serviceConfig(config, prefix, name), exchange }, { events: config.events, seqOf, inProcess: config.inProcess, ...(onLog ? { onLog } : {}) }));
+      services.push(
+        ServiceHandle.start(
+          { ...serviceConfig(config, prefix, name), exchange },
+          { events: config.events, seqOf, inProcess: config.inProcess, ...(onLog ? { onLog } : {}) },
+        ),
+      );
     }
     await Promise.all(services.map((s) => s.ready(READY_TIMEOUT_MS)));
     publisherBus = await EventBus.connect({
@@ -65,7 +78,9 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
         if (config.verbose) log(logText(PUBLISHER, line));
       }),
     });
-    publisherBus.state$.subscribe((s) => publisherStates.push({ status: s.status, ...('reason' in s ? { reason: s.reason } : {}), at: Date.now() }));
+    publisherBus.state$.subscribe((s) =>
+      publisherStates.push({ status: s.status, ...('reason' in s ? { reason: s.reason } : {}), at: Date.now() }),
+    );
     log(
       `chaos ${prefix}: ${config.events} events at ${config.ratePerSecond}/s, ${config.cuts} cuts (${config.cutScope}), ` +
         `${config.restart ? 1 : 0} broker restart, services in ${config.inProcess ? 'this process' : 'child processes'}`,
@@ -87,9 +102,17 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
     if (Number.isNaN(publishEndedAt)) publishEndedAt = Date.now();
 
     const record = publisher.record;
-    const drained = await waitUntil(() => services.every((s) => everyConfirmedHandled(record.confirmedAt, s.handled)), config.drainTimeoutMs, config.signal);
+    const drained = await waitUntil(
+      () => services.every((s) => everyConfirmedHandled(record.confirmedAt, s.handled)),
+      config.drainTimeoutMs,
+      config.signal,
+    );
     const queues = services.map((s) => s.config.queue);
-    await waitUntil(async () => [...(await queueInfo(queues)).values()].every((q) => q.messages === 0), EMPTY_QUEUE_TIMEOUT_MS, config.signal);
+    await waitUntil(
+      async () => [...(await queueInfo(queues)).values()].every((q) => q.messages === 0),
+      EMPTY_QUEUE_TIMEOUT_MS,
+      config.signal,
+    );
     await sleep(QUIET_MS, undefined, { signal: config.signal });
     const queueFigures = await queueInfo([...queues, ...queues.map((q) => `${q}.dlq`)]);
     const channels = Object.fromEntries(await channelsByConnection(prefix));
@@ -130,7 +153,9 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
     for (const s of services) s.kill();
     await publisherBus?.close({ timeoutMs: 1_000 }).catch(() => undefined);
     const queues = services.flatMap((s) => [s.config.queue, `${s.config.queue}.dlq`]);
-    await deleteTopology(config.url, queues, exchange).catch((error: unknown) => log(`could not delete ${prefix} queues: ${String(error)}`));
+    await deleteTopology(config.url, queues, exchange).catch((error: unknown) =>
+      log(`could not delete ${prefix} queues: ${String(error)}`),
+    );
   }
 }
 

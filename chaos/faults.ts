@@ -82,8 +82,10 @@ export async function queueInfo(names: readonly string[]): Promise<Map<string, Q
   const rows = JSON.parse(stdout) as { name: string; messages?: number; consumers?: number }[];
   const wanted = new Set(names);
   return new Map(
-    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- the management API's JSON is typed, not checked
-    rows.filter((row) => wanted.has(row.name)).map((row) => [row.name, { messages: Number(row.messages ?? 0), consumers: Number(row.consumers ?? 0) }]),
+    rows
+      .filter((row) => wanted.has(row.name))
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- the management API's JSON is typed, not checked
+      .map((row) => [row.name, { messages: Number(row.messages ?? 0), consumers: Number(row.consumers ?? 0) }]),
   );
 }
 

@@ -66,9 +66,22 @@ export function resolveChaosOptions(options: ChaosOptions): ResolvedChaosOptions
   const resolved = { ...DEFAULTS, ...withoutUndefined(options) };
   const url = options.url ?? process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
   if (!LOOPBACK.has(new URL(url).hostname)) {
-    throw new Error(`chaos: the broker must run on this machine (127.0.0.1), since rabbitmqctl acts on the local node (got host ${new URL(url).hostname})`);
+    throw new Error(
+      `chaos: the broker must run on this machine (127.0.0.1), since rabbitmqctl acts on the local node (got host ${new URL(url).hostname})`,
+    );
   }
-  for (const key of ['events', 'ratePerSecond', 'cuts', 'restartDownMs', 'warmupMs', 'reconnectDelayMs', 'publishTimeoutMs', 'prefetch', 'handlerDelayMs', 'drainTimeoutMs'] as const) {
+  for (const key of [
+    'events',
+    'ratePerSecond',
+    'cuts',
+    'restartDownMs',
+    'warmupMs',
+    'reconnectDelayMs',
+    'publishTimeoutMs',
+    'prefetch',
+    'handlerDelayMs',
+    'drainTimeoutMs',
+  ] as const) {
     const value = resolved[key];
     if (!Number.isFinite(value) || value < 0) throw new Error(`chaos: ${key} must be a number >= 0 (got ${String(value)})`);
   }
@@ -76,7 +89,8 @@ export function resolveChaosOptions(options: ChaosOptions): ResolvedChaosOptions
   const [min, max] = resolved.faultIntervalMs;
   if (!(min >= 0 && max >= min)) throw new Error(`chaos: faultIntervalMs must be [min, max] with 0 <= min <= max (got [${min}, ${max}])`);
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- validates options given on the command line
-  if (resolved.cutScope !== 'all' && resolved.cutScope !== 'own') throw new Error(`chaos: cutScope must be 'all' or 'own' (got ${String(resolved.cutScope)})`);
+  if (resolved.cutScope !== 'all' && resolved.cutScope !== 'own')
+    throw new Error(`chaos: cutScope must be 'all' or 'own' (got ${String(resolved.cutScope)})`);
   return { ...resolved, url };
 }
 

@@ -74,7 +74,13 @@ function recoveryOf(fault: Fault, party: PartyTimeline): Recovery {
   if (!disconnected) {
     // Already down from an earlier fault (state$ only reports changes), or the fault missed it.
     const next = firstAtOrAfter(party.events, fault.endedAt);
-    return { disconnectSeen: false, reconnectedMs: null, recoveredMs: null, stuck: next === undefined && party.hadWorkAfter(fault.endedAt), idle: false };
+    return {
+      disconnectSeen: false,
+      reconnectedMs: null,
+      recoveredMs: null,
+      stuck: next === undefined && party.hadWorkAfter(fault.endedAt),
+      idle: false,
+    };
   }
   const until = party.states.find((s) => s.status === 'disconnected' && s.at > disconnected.at)?.at ?? Number.POSITIVE_INFINITY;
   const connected = party.states.find((s) => s.status === 'connected' && s.at > disconnected.at && s.at < until);

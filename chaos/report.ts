@@ -96,7 +96,9 @@ export function formatReport(report: ChaosReport): string {
     ['published', String(report.published), ...report.services.map(() => '')],
     ['confirmed', String(report.confirmed), ...report.services.map(() => '')],
     ['rejected', String(report.rejected), ...report.services.map(() => '')],
-    ...(report.unsettled > 0 ? [['NEVER SETTLED (publish promise hangs)', String(report.unsettled), ...report.services.map(() => '')]] : []),
+    ...(report.unsettled > 0
+      ? [['NEVER SETTLED (publish promise hangs)', String(report.unsettled), ...report.services.map(() => '')]]
+      : []),
     ['confirm wait p50 / p99 / max', latencyCell(report.confirmLatency), ...report.services.map(() => '')],
     ['handled (unique ids)', ...svc((s) => String(s.handledUnique))],
     ['lost (confirmed, never handled)', ...svc((s) => String(s.lost))],
@@ -152,7 +154,9 @@ function serviceDetails(report: ChaosReport, s: ServiceReport): string[] {
   if (s.foreign > 0) out.push(`${s.name} handled ${s.foreign} ids of another run`);
   if (s.lost > 0 || stuck.length > 0) {
     const t = (at: number): string => seconds(at - report.startedAt);
-    out.push(`${s.name}: ${s.lost} lost; e.g. ${s.lostSample.map((l) => `#${l.seq} (published ${t(l.publishedAt)}, confirmed ${t(l.confirmedAt)}, handled by ${l.handledBy.join(' ') || 'nobody'})`).join(', ')}`);
+    out.push(
+      `${s.name}: ${s.lost} lost; e.g. ${s.lostSample.map((l) => `#${l.seq} (published ${t(l.publishedAt)}, confirmed ${t(l.confirmedAt)}, handled by ${l.handledBy.join(' ') || 'nobody'})`).join(', ')}`,
+    );
     out.push(`${s.name} state$: ${s.states.map((c) => `${t(c.at)} ${c.status}${c.reason ? ` (${c.reason})` : ''}`).join(' → ')}`);
     out.push(`${s.name} last warnings:`, ...s.logs.slice(-15).map((l) => `  ${l}`));
     if (s.stats) out.push(`${s.name} bus stats: ${JSON.stringify(s.stats)}`);

@@ -59,7 +59,8 @@ process.once('SIGINT', () => {
 
 const restart = values.restart ?? env.CHAOS_RESTART;
 const interval = (values.interval ?? env.CHAOS_INTERVAL_MS)?.split('-').map(Number);
-if (interval && (interval.length !== 2 || interval.some((n) => !Number.isFinite(n)))) throw new Error('--interval / CHAOS_INTERVAL_MS must look like 1000-2000');
+if (interval && (interval.length !== 2 || interval.some((n) => !Number.isFinite(n))))
+  throw new Error('--interval / CHAOS_INTERVAL_MS must look like 1000-2000');
 const options: ChaosOptions = {
   events: number(values.events, 'CHAOS_EVENTS'),
   ratePerSecond: number(values.rate, 'CHAOS_RATE'),

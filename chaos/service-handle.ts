@@ -52,7 +52,12 @@ export class ServiceHandle {
   /** Starts the service; `ready()` resolves once its consumer is live. */
   static start(
     config: ServiceConfig,
-    options: { events: number; seqOf: (id: string) => number | undefined; inProcess: boolean; onLog?: (service: string, line: LogLine) => void },
+    options: {
+      events: number;
+      seqOf: (id: string) => number | undefined;
+      inProcess: boolean;
+      onLog?: (service: string, line: LogLine) => void;
+    },
   ): ServiceHandle {
     const handle = new ServiceHandle(config, options.events, options.seqOf, options.onLog);
     if (options.inProcess) handle.startInProcess();

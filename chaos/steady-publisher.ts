@@ -82,7 +82,8 @@ export class SteadyPublisher {
       (error: unknown) => {
         const code = isRxPubsubError(error) ? error.code : error instanceof Error ? error.name : 'unknown';
         this.record.rejections.set(code, (this.record.rejections.get(code) ?? 0) + 1);
-        if (this.record.rejectionSamples.length < 5) this.record.rejectionSamples.push(error instanceof Error ? error.message : String(error));
+        if (this.record.rejectionSamples.length < 5)
+          this.record.rejectionSamples.push(error instanceof Error ? error.message : String(error));
         this.settle();
       },
     );

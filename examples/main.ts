@@ -63,8 +63,7 @@ export interface DemoOptions {
  * catalog) or the legacy checkout (a version 1 `order.created`).
  */
 export type StoryStep =
-  | { readonly publisher: 'service'; readonly event: ExampleEvent }
-  | { readonly publisher: 'legacy'; readonly event: OrderCreatedV1Event };
+  { readonly publisher: 'service'; readonly event: ExampleEvent } | { readonly publisher: 'legacy'; readonly event: OrderCreatedV1Event };
 
 export interface DemoResult {
   readonly correlationId: string;
@@ -96,18 +95,30 @@ export function demoStory(correlationId: string): StoryStep[] {
     { sku: 'SKU-MOUSE', name: 'Wireless mouse', quantity: 2, unit_price: 24.5 },
   ];
   const order = { order_id: 'A-1001', user_id: user.user_id };
-  const created = OrderCreated.create({ ...order, items, total: orderTotal(items), currency: 'EUR' }, { correlationId, causationId: registered.id });
+  const created = OrderCreated.create(
+    { ...order, items, total: orderTotal(items), currency: 'EUR' },
+    { correlationId, causationId: registered.id },
+  );
   const paid = OrderPaid.create(
     { ...order, amount: created.data.total, currency: 'EUR', payment_method: 'card', transaction_id: 'txn-7f3a9c' },
     { correlationId, causationId: created.id },
   );
-  const shipped = OrderShipped.create({ ...order, carrier: 'DHL', tracking_number: 'JD014600003828' }, { correlationId, causationId: paid.id });
+  const shipped = OrderShipped.create(
+    { ...order, carrier: 'DHL', tracking_number: 'JD014600003828' },
+    { correlationId, causationId: paid.id },
+  );
 
   const monitor: OrderItem[] = [{ sku: 'SKU-MONITOR', name: '27" monitor', quantity: 1, unit_price: 249 }];
   const second = { order_id: 'A-1002', user_id: user.user_id };
   // Version 1 has no currency: the consumer's upcaster adds EUR.
-  const created2 = OrderCreatedV1.create({ ...second, items: monitor, total: orderTotal(monitor) }, { correlationId, causationId: registered.id });
-  const cancelled = OrderCancelled.create({ ...second, reason: 'customer changed their mind' }, { correlationId, causationId: created2.id });
+  const created2 = OrderCreatedV1.create(
+    { ...second, items: monitor, total: orderTotal(monitor) },
+    { correlationId, causationId: registered.id },
+  );
+  const cancelled = OrderCancelled.create(
+    { ...second, reason: 'customer changed their mind' },
+    { correlationId, causationId: created2.id },
+  );
 
   const updated = UserUpdated.create({ ...user, name: 'Alice Liddell', changed: ['name'] }, { correlationId, causationId: registered.id });
   const service = (event: ExampleEvent): StoryStep => ({ publisher: 'service', event });
@@ -136,13 +147,16 @@ export async function main(options: DemoOptions = {}): Promise<DemoResult> {
   // The catalog types handle, on$ and publish, and guards the wire with the schemas and versions.
   const bus = await EventBus.connect({ url, exchange, queue, prefetch, events: ALL_EVENTS });
   // An older service, publish-only, whose catalog still has order.created version 1.
-  const legacy = await EventBus.connect({ url, exchange, events: [OrderCreatedV1], connectionName: 'legacy-checkout' }).catch(async (error: unknown) => {
-    await bus.close();
-    throw error;
-  });
+  const legacy = await EventBus.connect({ url, exchange, events: [OrderCreatedV1], connectionName: 'legacy-checkout' }).catch(
+    async (error: unknown) => {
+      await bus.close();
+      throw error;
+    },
+  );
   try {
     bus.state$.subscribe((state) => {
-      if (state.status === 'connected') log(`  connected   ${state.url}${state.url.startsWith('memory://') ? ' (in-process broker; set AMQP_URL for RabbitMQ)' : ''}`);
+      if (state.status === 'connected')
+        log(`  connected   ${state.url}${state.url.startsWith('memory://') ? ' (in-process broker; set AMQP_URL for RabbitMQ)' : ''}`);
       else if (state.status !== 'connecting') log(`  connection  ${state.status}${'reason' in state ? `: ${state.reason}` : ''}`);
     });
     log(`  exchange    ${exchange} (topic)`);
@@ -206,7 +220,9 @@ export async function main(options: DemoOptions = {}): Promise<DemoResult> {
     const legacyCount = story.filter((step) => step.publisher === 'legacy').length;
     log('');
     log('Summary');
-    log(`  ${events.length} published, ${settlements.length} settled: ${outcomes.ack} acked, ${outcomes.unhandled} unhandled, ${outcomes['dead-letter']} dead-lettered`);
+    log(
+      `  ${events.length} published, ${settlements.length} settled: ${outcomes.ack} acked, ${outcomes.unhandled} unhandled, ${outcomes['dead-letter']} dead-lettered`,
+    );
     log(`  bus.stats()      ${JSON.stringify(stats)}${legacyCount > 0 ? ` (+${legacyCount} published by the legacy checkout)` : ''}`);
     const earlier = stats.acked + stats.unhandled + stats.retried + stats.deadLettered - settlements.length;
     if (earlier > 0) log(`                   (counts ${earlier} more deliveries: left in ${queue} by an earlier run, handled too)`);
@@ -260,7 +276,8 @@ function describeEvent(event: Event<unknown>): string {
     const { order_id, user_id, items, total, currency } = event.data;
     return `${order_id} by ${user_id}: ${describeUnits(items)}, ${total.toFixed(2)} ${currency}`;
   }
-  if (OrderPaid.is(event)) return `${event.data.order_id}: ${event.data.amount.toFixed(2)} ${event.data.currency} by ${event.data.payment_method}`;
+  if (OrderPaid.is(event))
+    return `${event.data.order_id}: ${event.data.amount.toFixed(2)} ${event.data.currency} by ${event.data.payment_method}`;
   if (OrderShipped.is(event)) return `${event.data.order_id} with ${event.data.carrier}, tracking ${event.data.tracking_number}`;
   if (OrderCancelled.is(event)) return `${event.data.order_id}: ${event.data.reason}`;
   if (UserRegistered.is(event)) return `${event.data.user_id}: ${event.data.name} <${event.data.email}>`;

@@ -20,7 +20,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { bufferTime, firstValueFrom, lastValueFrom, map, type Observable, scan, shareReplay, startWith, toArray, withLatestFrom } from 'rxjs';
+import {
+  bufferTime,
+  firstValueFrom,
+  lastValueFrom,
+  map,
+  type Observable,
+  scan,
+  shareReplay,
+  startWith,
+  toArray,
+  withLatestFrom,
+} from 'rxjs';
 import { type BusStats, EventBus, routingKeyOf } from '../src/index.js';
 import {
   ALL_EVENTS,
@@ -124,19 +135,36 @@ export function burstEvents(runId: string, orders: number, seed = 42): ExampleEv
     const correlationId = randomUUID();
     const lines = [...PRODUCTS].sort(() => random() - 0.5).slice(0, 1 + Math.floor(random() * 3));
     const items: OrderItem[] = lines.map((product) => ({ ...product, quantity: 1 + Math.floor(random() * 2) }));
-    const created = OrderCreated.create({ order_id, user_id, items, total: orderTotal(items), currency: 'EUR' }, { correlationId, metadata });
+    const created = OrderCreated.create(
+      { order_id, user_id, items, total: orderTotal(items), currency: 'EUR' },
+      { correlationId, metadata },
+    );
     events.push(created);
     if (random() < 0.8) {
       const paid = OrderPaid.create(
-        { order_id, user_id, amount: created.data.total, currency: 'EUR', payment_method: pick(PAYMENT_METHODS), transaction_id: `txn-${n}` },
+        {
+          order_id,
+          user_id,
+          amount: created.data.total,
+          currency: 'EUR',
+          payment_method: pick(PAYMENT_METHODS),
+          transaction_id: `txn-${n}`,
+        },
         { correlationId, causationId: created.id, metadata },
       );
       events.push(paid);
       if (random() < 0.85) {
-        events.push(OrderShipped.create({ order_id, user_id, carrier: pick(['DHL', 'UPS', 'DPD']), tracking_number: `TRK${seed}${n}` }, { correlationId, causationId: paid.id, metadata }));
+        events.push(
+          OrderShipped.create(
+            { order_id, user_id, carrier: pick(['DHL', 'UPS', 'DPD']), tracking_number: `TRK${seed}${n}` },
+            { correlationId, causationId: paid.id, metadata },
+          ),
+        );
       }
     } else {
-      events.push(OrderCancelled.create({ order_id, user_id, reason: 'payment not received' }, { correlationId, causationId: created.id, metadata }));
+      events.push(
+        OrderCancelled.create({ order_id, user_id, reason: 'payment not received' }, { correlationId, causationId: created.id, metadata }),
+      );
     }
   }
   return events;
@@ -186,13 +214,15 @@ export async function main(options: StreamAppOptions = {}): Promise<StreamAppRes
         eventsSoFar: Object.values(counts).reduce((sum, n) => sum + n, 0),
       })),
     );
-    const windows = lastValueFrom(windows$.pipe(
-      map((window) => {
-        log(describeWindow(window, windowMs));
-        return window;
-      }),
-      toArray(),
-    ));
+    const windows = lastValueFrom(
+      windows$.pipe(
+        map((window) => {
+          log(describeWindow(window, windowMs));
+          return window;
+        }),
+        toArray(),
+      ),
+    );
     const counts = lastValueFrom(counts$);
     // on$('order.*') emits the four order events; `action` narrows each one.
     const funnel = lastValueFrom(bus.on$('order.*').pipe(scan(countStage, NO_ORDERS), startWith(NO_ORDERS)));
@@ -205,7 +235,9 @@ export async function main(options: StreamAppOptions = {}): Promise<StreamAppRes
     log(`  streams    on$('order.paid') → bufferTime(${windowMs}) → sum;  on$('order.*') → scan → funnel;  on$('*') → scan → counts`);
     log('');
     const orders = events.filter((event) => OrderCreated.is(event)).length;
-    log(`Publishing ${events.length} events (${orders} orders) over ${(durationMs / 1000).toFixed(1)} s; revenue per ${windowMs} ms window:`);
+    log(
+      `Publishing ${events.length} events (${orders} orders) over ${(durationMs / 1000).toFixed(1)} s; revenue per ${windowMs} ms window:`,
+    );
 
     const done = settled(bus, {
       count: events.length,
@@ -227,10 +259,10 @@ export async function main(options: StreamAppOptions = {}): Promise<StreamAppRes
 
     const revenueCents = result.windows.reduce((sum, w) => sum + w.revenueCents, 0);
     log('');
-    log('Events per type (the scan\'s last value)');
+    log("Events per type (the scan's last value)");
     for (const [key, n] of Object.entries(result.counts).sort()) log(`  ${key.padEnd(16)} ${String(n).padStart(4)}`);
     log('');
-    log('Order funnel (on$(\'order.*\') → scan)');
+    log("Order funnel (on$('order.*') → scan)");
     const { created, paid, shipped, cancelled } = result.funnel;
     log(`  ${created} created → ${paid} paid → ${shipped} shipped;  ${cancelled} cancelled, ${created - shipped - cancelled} still open`);
     log('');

@@ -39,4 +39,14 @@ export { PATTERN_LIMITS } from './routing/pattern.js';
 export { RxPubsubError, ConfigError, ConnectionError, PublishError, DeliveryError, ErrorCode, isRxPubsubError } from './errors.js';
 export { consoleLogger, silentLogger, type Logger, type LogFields } from './logger.js';
 // A transport of your own (the `transport` option)
-export type { Transport, QueueConsumer, ConsumerStatus, Delivery, ConnectionState, OutboundMessage, MessageProperties, ConsumerSpec, QueueSpec } from './transport/transport.js';
+export type {
+  Transport,
+  QueueConsumer,
+  ConsumerStatus,
+  Delivery,
+  ConnectionState,
+  OutboundMessage,
+  MessageProperties,
+  ConsumerSpec,
+  QueueSpec,
+} from './transport/transport.js';

@@ -14,7 +14,9 @@ export function compiledPattern(pattern: unknown, method: string): Pattern {
     return compilePattern(pattern as string);
   } catch (error) {
     if (isRxPubsubError(error)) throw error;
-    throw new ConfigError(ErrorCode.INVALID_PATTERN, `${method}(pattern): the pattern could not be read (${safeMessageOf(error)})`, { cause: error });
+    throw new ConfigError(ErrorCode.INVALID_PATTERN, `${method}(pattern): the pattern could not be read (${safeMessageOf(error)})`, {
+      cause: error,
+    });
   }
 }
 
@@ -23,18 +25,31 @@ export function checkHandler(handler: unknown, pattern: string): void {
   let ok: boolean;
   try {
     if (typeof handler === 'function') Reflect.getPrototypeOf(handler);
-    ok = typeof handler === 'function' || (typeof handler === 'object' && handler !== null && typeof (handler as { handle?: unknown }).handle === 'function');
+    ok =
+      typeof handler === 'function' ||
+      (typeof handler === 'object' && handler !== null && typeof (handler as { handle?: unknown }).handle === 'function');
   } catch (error) {
-    throw new ConfigError(ErrorCode.INVALID_ARGUMENT, `handle("${pattern}", handler): the handler could not be read (${safeMessageOf(error)})`, { cause: error });
+    throw new ConfigError(
+      ErrorCode.INVALID_ARGUMENT,
+      `handle("${pattern}", handler): the handler could not be read (${safeMessageOf(error)})`,
+      { cause: error },
+    );
   }
-  if (!ok) throw new ConfigError(ErrorCode.INVALID_ARGUMENT, `handle("${pattern}", handler): handler must be a export function or an object with a handle(event) method`);
+  if (!ok)
+    throw new ConfigError(
+      ErrorCode.INVALID_ARGUMENT,
+      `handle("${pattern}", handler): handler must be a export function or an object with a handle(event) method`,
+    );
 }
 
 export function retryOptionOf(options: unknown, pattern: string): RetryPolicy | undefined {
   const where = `handle("${pattern}") option retry`;
   try {
     if (options !== undefined && (typeof options !== 'object' || options === null)) {
-      throw new ConfigError(ErrorCode.INVALID_ARGUMENT, `handle("${pattern}", handler, options): options must be an object such as { retry }`);
+      throw new ConfigError(
+        ErrorCode.INVALID_ARGUMENT,
+        `handle("${pattern}", handler, options): options must be an object such as { retry }`,
+      );
     }
     const retry = (options as { readonly retry?: unknown } | undefined)?.retry;
     return retry === undefined ? undefined : checkRetryPolicy(retry, where);
@@ -47,7 +62,9 @@ export function retryOptionOf(options: unknown, pattern: string): RetryPolicy | 
 // What checking or encoding an event threw: ours as is, anything else (a schema's bug, a RangeError from JSON.stringify) wrapped.
 export function invalidEventError(error: unknown): RxPubsubError {
   if (isRxPubsubError(error)) return error;
-  return new ConfigError(ErrorCode.INVALID_DATA, `publish(): the event could not be checked or encoded (${safeMessageOf(error)})`, { cause: error });
+  return new ConfigError(ErrorCode.INVALID_DATA, `publish(): the event could not be checked or encoded (${safeMessageOf(error)})`, {
+    cause: error,
+  });
 }
 
 export function publishFailure(error: unknown): RxPubsubError {
@@ -64,7 +81,6 @@ export function safeMessageOf(error: unknown): string {
     return 'an error whose message cannot be read';
   }
 }
-
 
 /** The error of a method called on a closed bus. */
 export function closedBusError(method: string): ConnectionError {
@@ -91,5 +107,9 @@ export function promiseOf<T>(work: () => Promise<T>): Promise<T> {
 
 /** @throws {ConfigError} `INVALID_OPTIONS` when a bus without a queue is asked to consume. */
 export function checkHasQueue(hasQueue: boolean, method: string, pattern: Pattern): void {
-  if (!hasQueue) throw new ConfigError(ErrorCode.INVALID_OPTIONS, `${method}("${pattern.source}") needs a queue: pass queue: 'my-service' to EventBus.connect`);
+  if (!hasQueue)
+    throw new ConfigError(
+      ErrorCode.INVALID_OPTIONS,
+      `${method}("${pattern.source}") needs a queue: pass queue: 'my-service' to EventBus.connect`,
+    );
 }

@@ -94,15 +94,31 @@ function typedSize({ '!': type, value }: { '!': unknown; value?: unknown }): num
   if (type === 'timestamp') return Number.isSafeInteger(value) && (value as number) >= 0 ? 9 : undefined;
   if (type === 'decimal') {
     const { places, digits } = (typeof value === 'object' && value !== null ? value : {}) as { places?: unknown; digits?: unknown };
-    const ok = Number.isInteger(places) && (places as number) >= 0 && (places as number) < 256 && Number.isInteger(digits) && (digits as number) >= 0 && (digits as number) < 2 ** 32;
+    const ok =
+      Number.isInteger(places) &&
+      (places as number) >= 0 &&
+      (places as number) < 256 &&
+      Number.isInteger(digits) &&
+      (digits as number) >= 0 &&
+      (digits as number) < 2 ** 32;
     return ok ? 6 : undefined;
   }
   if (['double', 'float64', 'float'].includes(type as string)) return typeof value === 'number' ? 9 : undefined;
   const ranges: Record<string, [number, number]> = {
-    byte: [-128, 127], int8: [-128, 127], unsignedbyte: [0, 255], uint8: [0, 255],
-    short: [-(2 ** 15), 2 ** 15 - 1], int16: [-(2 ** 15), 2 ** 15 - 1], unsignedshort: [0, 2 ** 16 - 1], uint16: [0, 2 ** 16 - 1],
-    int: [-(2 ** 31), 2 ** 31 - 1], int32: [-(2 ** 31), 2 ** 31 - 1], unsignedint: [0, 2 ** 32 - 1], uint32: [0, 2 ** 32 - 1],
-    long: [-(2 ** 63), 2 ** 63 - 1024], int64: [-(2 ** 63), 2 ** 63 - 1024],
+    byte: [-128, 127],
+    int8: [-128, 127],
+    unsignedbyte: [0, 255],
+    uint8: [0, 255],
+    short: [-(2 ** 15), 2 ** 15 - 1],
+    int16: [-(2 ** 15), 2 ** 15 - 1],
+    unsignedshort: [0, 2 ** 16 - 1],
+    uint16: [0, 2 ** 16 - 1],
+    int: [-(2 ** 31), 2 ** 31 - 1],
+    int32: [-(2 ** 31), 2 ** 31 - 1],
+    unsignedint: [0, 2 ** 32 - 1],
+    uint32: [0, 2 ** 32 - 1],
+    long: [-(2 ** 63), 2 ** 63 - 1024],
+    int64: [-(2 ** 63), 2 ** 63 - 1024],
   };
   const range = typeof type === 'string' ? ranges[type] : undefined;
   return range && Number.isInteger(value) && (value as number) >= range[0] && (value as number) <= range[1] ? 9 : undefined;

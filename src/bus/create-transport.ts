@@ -9,7 +9,13 @@ export function createTransport(options: ResolvedOptions): Transport {
   const urls = options.urls.reveal();
   const [first = ''] = urls;
   const logger = options.logger.child({ transport: first.startsWith('memory://') ? 'memory' : 'amqp' });
-  if (first.startsWith('memory://')) return new MemoryTransport({ url: withoutCredentials(first), logger, maxPendingPublishes: options.maxPendingPublishes, maxMessageBytes: options.maxMessageBytes });
+  if (first.startsWith('memory://'))
+    return new MemoryTransport({
+      url: withoutCredentials(first),
+      logger,
+      maxPendingPublishes: options.maxPendingPublishes,
+      maxMessageBytes: options.maxMessageBytes,
+    });
   return new AmqpTransport({
     urls,
     heartbeatSeconds: options.heartbeatSeconds,

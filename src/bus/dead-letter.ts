@@ -11,7 +11,15 @@ const MAX_HISTORY_BYTES = 4_000;
 const MAX_ERROR_BYTES = 2_000;
 const MAX_PATTERNS_BYTES = 1_000;
 /** Our headers: rewritten on every copy, never carried over from the original. */
-const OURS: ReadonlySet<string> = new Set([Header.ERROR, Header.PATTERNS, Header.ATTEMPTS, Header.HISTORY, Header.ROUTING_KEY, Header.PENDING, Header.DROPPED_HEADERS]);
+const OURS: ReadonlySet<string> = new Set([
+  Header.ERROR,
+  Header.PATTERNS,
+  Header.ATTEMPTS,
+  Header.HISTORY,
+  Header.ROUTING_KEY,
+  Header.PENDING,
+  Header.DROPPED_HEADERS,
+]);
 
 /** A copy of a delivery to publish: its body is the delivery's bytes, never a string. */
 export type DeliveryCopy = OutboundMessage & { readonly body: Buffer };
@@ -20,7 +28,13 @@ export type DeliveryCopy = OutboundMessage & { readonly body: Buffer };
  * The copy of a failed delivery for `Q.dlq`: the original body and properties
  * plus the reason headers and the whole history, through the default exchange.
  */
-export function deadLetterOf(delivery: Delivery, deadLetterQueue: string, failure: Failed, timeoutMs: number, loginUser?: string): DeliveryCopy {
+export function deadLetterOf(
+  delivery: Delivery,
+  deadLetterQueue: string,
+  failure: Failed,
+  timeoutMs: number,
+  loginUser?: string,
+): DeliveryCopy {
   return copyOf(delivery, deadLetterQueue, failure, {}, timeoutMs, loginUser);
 }
 

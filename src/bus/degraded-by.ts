@@ -12,7 +12,9 @@ export class DegradedBy {
   /** `connection$` with the current problem laid over it. */
   over(connection$: Observable<ConnectionState>): Observable<ConnectionState> {
     return combineLatest([connection$, this.problem]).pipe(
-      map(([state, reason]): ConnectionState => (reason !== undefined && state.status === 'connected' ? { status: 'degraded', reason } : state)),
+      map(([state, reason]): ConnectionState =>
+        reason !== undefined && state.status === 'connected' ? { status: 'degraded', reason } : state,
+      ),
       distinctUntilChanged((a, b) => a.status === b.status && reasonOf(a) === reasonOf(b)),
     );
   }

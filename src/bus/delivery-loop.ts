@@ -66,7 +66,9 @@ export class DeliveryLoop {
 
   constructor(private readonly parts: DeliveryLoopParts) {
     this.redeliveries = new RedeliveryCounter(parts.options.queueOptions.type === 'quorum');
-    this.settlements$ = new GuardedObservable<Settlement>(parts.observerFailed('settlements$'), (subscriber) => this.settlements.subscribe(subscriber));
+    this.settlements$ = new GuardedObservable<Settlement>(parts.observerFailed('settlements$'), (subscriber) =>
+      this.settlements.subscribe(subscriber),
+    );
   }
 
   /**
@@ -88,7 +90,14 @@ export class DeliveryLoop {
     const { options, transport, consumer, routes, counters } = this.parts;
     if (this.pipeline || !consumer || options.queue === undefined) return;
     const loginUser = loginUserOf(transport);
-    const settle = settleDelivery({ transport, consumer, deadLetterQueue: `${options.queue}.dlq`, publishTimeoutMs: options.publishTimeoutMs, logger: options.logger, loginUser });
+    const settle = settleDelivery({
+      transport,
+      consumer,
+      deadLetterQueue: `${options.queue}.dlq`,
+      publishTimeoutMs: options.publishTimeoutMs,
+      logger: options.logger,
+      loginUser,
+    });
     const settled$ = processDeliveries(consumer.deliveries$.pipe(takeUntil(this.stopConsuming)), {
       queue: options.queue,
       loginUser,
@@ -116,7 +125,10 @@ export class DeliveryLoop {
   private log({ outcome, delivery }: Settlement): void {
     if (outcome.kind !== 'dead-letter' && outcome.kind !== 'retry') return;
     const { attempt, reason } = outcome;
-    this.parts.options.logger.warn({ routingKey: delivery.routingKey, attempt, reason }, outcome.kind === 'retry' ? 'retrying' : 'dead-lettered');
+    this.parts.options.logger.warn(
+      { routingKey: delivery.routingKey, attempt, reason },
+      outcome.kind === 'retry' ? 'retrying' : 'dead-lettered',
+    );
   }
 
   /**
@@ -134,7 +146,10 @@ export class DeliveryLoop {
       const delayMs = Math.min(100 * 2 ** this.failedRestarts++, 5_000);
       this.requeueInFlight();
       const reason = error === undefined ? 'its deliveries completed' : safeMessageOf(error);
-      options.logger.error({ queue: options.queue, reason, delayMs }, 'the delivery pipeline stopped while the bus is open; starting it again');
+      options.logger.error(
+        { queue: options.queue, reason, delayMs },
+        'the delivery pipeline stopped while the bus is open; starting it again',
+      );
       // Redacted like the log line: the error may quote a connection string.
       trouble.report(`PIPELINE_STOPPED: ${redactText(reason)}; restarting in ${delayMs} ms`);
       const timer = setTimeout(() => {
@@ -188,7 +203,8 @@ export class DeliveryLoop {
     // Unsubscribing runs every handler's teardown, and throws (once all ran) if one threw: requeue anyway.
     attempt('cancel the handlers', () => this.pipeline?.unsubscribe());
     for (const delivery of deliveries) attempt('requeue a delivery', () => delivery.nack(true));
-    if (deliveries.length > 0) this.parts.options.logger.warn({ count: deliveries.length }, 'close() deadline passed: unfinished deliveries requeued');
+    if (deliveries.length > 0)
+      this.parts.options.logger.warn({ count: deliveries.length }, 'close() deadline passed: unfinished deliveries requeued');
   }
 
   /**

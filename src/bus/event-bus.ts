@@ -8,7 +8,15 @@ import { wirePropertiesOf } from '../transport/wire-properties.js';
 import type { ConnectionState, OutboundMessage, QueueConsumer, Transport } from '../transport/transport.js';
 import type { CloseOptions, HandleOptions } from './bus-call-options.js';
 import { BusCounters, type BusStats } from './bus-stats.js';
-import { checkHandler, closeDeadlineOf, closedBusError, invalidEventError, promiseOf, publishFailure, retryOptionOf } from './checked-arguments.js';
+import {
+  checkHandler,
+  closeDeadlineOf,
+  closedBusError,
+  invalidEventError,
+  promiseOf,
+  publishFailure,
+  retryOptionOf,
+} from './checked-arguments.js';
 import { CloseDeadline } from './close-deadline.js';
 import { closeTransport, connectTransport } from './connect-transport.js';
 import { DeliveryLoop, loggedCloseStep } from './delivery-loop.js';
@@ -60,13 +68,19 @@ export class EventBus<E extends Event<unknown> = Event> {
    * @throws {ConfigError} `INVALID_OPTIONS` for a bad option.
    * @throws {ConnectionError} `CONNECTION_FAILED` (no broker answers, login refused), `TOPOLOGY_FAILED` (exchange or queue exists otherwise).
    */
-  static async connect<const T extends readonly AnyEventDefinition[] = []>(options: EventBusOptions<T>): Promise<EventBus<CatalogEvent<T>>> {
+  static async connect<const T extends readonly AnyEventDefinition[] = []>(
+    options: EventBusOptions<T>,
+  ): Promise<EventBus<CatalogEvent<T>>> {
     const config = resolveOptions(options);
     const { transport, consumer } = await connectTransport(config);
     return new EventBus<CatalogEvent<T>>(config, transport, consumer);
   }
 
-  private constructor(private readonly config: ResolvedOptions, private readonly transport: Transport, consumer: QueueConsumer | undefined) {
+  private constructor(
+    private readonly config: ResolvedOptions,
+    private readonly transport: Transport,
+    consumer: QueueConsumer | undefined,
+  ) {
     const observerFailed = loggedObserverFailure(config.logger);
     this.routes = new Routes(consumer, config.queueOptions.exclusive, config.catalog, observerFailed, () => this.loop.start());
     this.loop = new DeliveryLoop({ options: config, transport, consumer, routes: this.routes, counters: this.counters, observerFailed });
@@ -80,7 +94,11 @@ export class EventBus<E extends Event<unknown> = Event> {
    * @throws {ConfigError} `INVALID_PATTERN`, `INVALID_ARGUMENT`, or `INVALID_OPTIONS` when the bus has no `queue`.
    * @throws {ConnectionError} `CLOSED` after `close()`.
    */
-  handle<P extends string>(pattern: CatalogPattern<E, P>, handler: Handler<EventsMatching<E, P>>, options: HandleOptions = {}): Subscription {
+  handle<P extends string>(
+    pattern: CatalogPattern<E, P>,
+    handler: Handler<EventsMatching<E, P>>,
+    options: HandleOptions = {},
+  ): Subscription {
     const compiled = this.routes.checkedPattern(pattern, 'handle');
     checkHandler(handler, compiled.source);
     return this.routes.addHandler(compiled, { handler: handler as Handler, retry: retryOptionOf(options, compiled.source) });
@@ -132,7 +150,12 @@ export class EventBus<E extends Event<unknown> = Event> {
     } catch (error) {
       return Promise.reject(invalidEventError(error));
     }
-    return validating ? validating.then(() => this.send(checked), (error: unknown) => Promise.reject(invalidEventError(error))) : this.send(checked);
+    return validating
+      ? validating.then(
+          () => this.send(checked),
+          (error: unknown) => Promise.reject(invalidEventError(error)),
+        )
+      : this.send(checked);
   }
 
   private send(event: Event): Promise<void> {

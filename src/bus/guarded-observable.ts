@@ -7,7 +7,8 @@ export type ObserverFailure = (error: unknown, callback: 'next' | 'error' | 'com
 
 /** Reports an observer's failure as an error log line naming `what` it observed. */
 export function loggedObserverFailure(logger: Logger): (what: string) => ObserverFailure {
-  return (what) => (error, callback) => logger.error({ reason: safeMessageOf(error), callback }, `an observer of ${what} threw; the bus goes on`);
+  return (what) => (error, callback) =>
+    logger.error({ reason: safeMessageOf(error), callback }, `an observer of ${what} threw; the bus goes on`);
 }
 
 /**
@@ -42,14 +43,20 @@ export class GuardedObservable<T> extends Observable<T> {
     return observable;
   }
 
-  override subscribe(observerOrNext?: Partial<Observer<T>> | ((value: T) => void) | null, ...rest: (((value: never) => void) | null | undefined)[]): Subscription {
+  override subscribe(
+    observerOrNext?: Partial<Observer<T>> | ((value: T) => void) | null,
+    ...rest: (((value: never) => void) | null | undefined)[]
+  ): Subscription {
     // Subscribers are the operators' own (and firstValueFrom's): only the application's callbacks are wrapped.
     if (observerOrNext instanceof Subscriber) return super.subscribe(observerOrNext as Subscriber<T>);
     return super.subscribe(guardedObserver(observerOrOf(observerOrNext, rest), this.report));
   }
 }
 
-function observerOrOf<T>(observerOrNext: Partial<Observer<T>> | ((value: T) => void) | null | undefined, rest: readonly unknown[]): Partial<Observer<T>> {
+function observerOrOf<T>(
+  observerOrNext: Partial<Observer<T>> | ((value: T) => void) | null | undefined,
+  rest: readonly unknown[],
+): Partial<Observer<T>> {
   if (typeof observerOrNext === 'function' || rest.length > 0) {
     const [error, complete] = rest as [((e: unknown) => void) | undefined, (() => void) | undefined];
     return { next: observerOrNext ?? undefined, error: error ?? undefined, complete: complete ?? undefined } as Partial<Observer<T>>;

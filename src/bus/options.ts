@@ -53,7 +53,8 @@ export type BrokerOption =
     };
 
 /** Options of {@link EventBus.connect}: `url` (or `transport`) and any of the settings. */
-export type EventBusOptions<TEvents extends readonly AnyEventDefinition[] = readonly AnyEventDefinition[]> = EventBusSettings<TEvents> & BrokerOption;
+export type EventBusOptions<TEvents extends readonly AnyEventDefinition[] = readonly AnyEventDefinition[]> = EventBusSettings<TEvents> &
+  BrokerOption;
 
 /** Options of {@link EventBus.connect} besides the broker; every one has a default. */
 export interface EventBusSettings<TEvents extends readonly AnyEventDefinition[] = readonly AnyEventDefinition[]> {

@@ -9,7 +9,11 @@ export interface RedactedSummary {
   readonly urls: string | readonly string[];
 }
 
-export function redactedSummaryOf(config: ResolvedOptions, state: RedactedSummary['state'], consuming: boolean): RedactedSummary & { readonly consuming: boolean } {
+export function redactedSummaryOf(
+  config: ResolvedOptions,
+  state: RedactedSummary['state'],
+  consuming: boolean,
+): RedactedSummary & { readonly consuming: boolean } {
   return {
     exchange: config.exchange,
     queue: config.queue,

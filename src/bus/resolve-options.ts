@@ -57,9 +57,27 @@ const DEFAULTS = {
 } as const;
 
 const KNOWN = new Set([
-  'url', 'exchange', 'queue', 'queueOptions', 'prefetch', 'handlerTimeoutMs', 'publishTimeoutMs',
-  'connectTimeoutMs', 'heartbeatSeconds', 'reconnectDelayMs', 'connectionName', 'tls', 'logger',
-  'retry', 'maxRedeliveries', 'maxPendingPublishes', 'maxMessageBytes', 'mandatory', 'events', 'scheduler', 'transport',
+  'url',
+  'exchange',
+  'queue',
+  'queueOptions',
+  'prefetch',
+  'handlerTimeoutMs',
+  'publishTimeoutMs',
+  'connectTimeoutMs',
+  'heartbeatSeconds',
+  'reconnectDelayMs',
+  'connectionName',
+  'tls',
+  'logger',
+  'retry',
+  'maxRedeliveries',
+  'maxPendingPublishes',
+  'maxMessageBytes',
+  'mandatory',
+  'events',
+  'scheduler',
+  'transport',
 ]);
 const NAME = /^[A-Za-z0-9_.:-]{1,200}$/;
 
@@ -84,7 +102,10 @@ function resolve(options: EventBusOptions): ResolvedOptions {
     if (!KNOWN.has(key)) fail(key, `is not an option; known options are ${[...KNOWN].join(', ')}`);
   }
   if (options.url === undefined && options.transport === undefined) {
-    fail('url', "is required: amqp://user:pass@host:5672/vhost, amqps://..., or memory://NAME for the in-process broker (nothing leaves the process)");
+    fail(
+      'url',
+      'is required: amqp://user:pass@host:5672/vhost, amqps://..., or memory://NAME for the in-process broker (nothing leaves the process)',
+    );
   }
   return {
     urls: Secret.urls(options.url === undefined ? [] : urlsOf(options.url)),
@@ -147,11 +168,13 @@ function queueOptionsOf(value: QueueOptions | undefined): Required<QueueOptions>
   const given = value ?? {};
   if (typeof given !== 'object' || given === null) fail('queueOptions', 'must be an object');
   for (const key of Object.keys(given)) {
-    if (!Object.hasOwn(DEFAULTS.queueOptions, key)) fail(`queueOptions.${key}`, 'is not a queue option; use durable, exclusive, autoDelete, arguments or type');
+    if (!Object.hasOwn(DEFAULTS.queueOptions, key))
+      fail(`queueOptions.${key}`, 'is not a queue option; use durable, exclusive, autoDelete, arguments or type');
   }
   const resolved = { ...DEFAULTS.queueOptions, ...given };
   for (const key of ['durable', 'exclusive', 'autoDelete'] as const) boolean(`queueOptions.${key}`, resolved[key]);
-  if (resolved.type !== 'classic' && resolved.type !== 'quorum') fail('queueOptions.type', `must be 'classic' or 'quorum' (got ${show(resolved.type)})`);
+  if (resolved.type !== 'classic' && resolved.type !== 'quorum')
+    fail('queueOptions.type', `must be 'classic' or 'quorum' (got ${show(resolved.type)})`);
   if (resolved.type === 'quorum' && (!resolved.durable || resolved.exclusive || resolved.autoDelete)) {
     fail('queueOptions.type', "'quorum' needs durable: true, exclusive: false and autoDelete: false");
   }
@@ -176,7 +199,10 @@ function boolean(option: string, value: unknown): boolean {
 /** An AMQP short string: 1 to 255 bytes of UTF-8. */
 function shortString(option: string, value: unknown): string {
   if (typeof value !== 'string' || value.length === 0 || Buffer.byteLength(value) > 255) {
-    fail(option, `must be a non-empty string of at most 255 bytes (AMQP short string; got ${typeof value === 'string' ? `${Buffer.byteLength(value)} bytes` : show(value)})`);
+    fail(
+      option,
+      `must be a non-empty string of at most 255 bytes (AMQP short string; got ${typeof value === 'string' ? `${Buffer.byteLength(value)} bytes` : show(value)})`,
+    );
   }
   return value;
 }
@@ -195,7 +221,8 @@ const TLS_VERSIONS = new Set(['TLSv1.3', 'TLSv1.2', 'TLSv1.1', 'TLSv1']);
 
 /** The TLS options, checked field by field (Node would fail later, deep in a reconnect loop, or ignore them). */
 function tlsOf(value: unknown): TlsOptions {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('tls', 'must be an object such as { ca: readFileSync("ca.pem") }');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    fail('tls', 'must be an object such as { ca: readFileSync("ca.pem") }');
   const tls = value as Record<string, unknown>;
   for (const key of Object.keys(tls)) {
     const kind = (TLS_KINDS as Record<string, string>)[key];
@@ -203,11 +230,15 @@ function tlsOf(value: unknown): TlsOptions {
     if (kind === undefined) fail(`tls.${key}`, `is not a TLS option; use ${Object.keys(TLS_KINDS).join(', ')}`);
     if (field === undefined) continue;
     const ok =
-      kind === 'pem' ? isPem(field)
-      : kind === 'pem-list' ? isPem(field) || (Array.isArray(field) && field.every(isPem))
-      : kind === 'boolean' ? typeof field === 'boolean'
-      : kind === 'version' ? TLS_VERSIONS.has(field as string)
-      : typeof field === 'string';
+      kind === 'pem'
+        ? isPem(field)
+        : kind === 'pem-list'
+          ? isPem(field) || (Array.isArray(field) && field.every(isPem))
+          : kind === 'boolean'
+            ? typeof field === 'boolean'
+            : kind === 'version'
+              ? TLS_VERSIONS.has(field as string)
+              : typeof field === 'string';
     if (!ok) fail(`tls.${key}`, `must be ${TLS_EXPECTED[kind as keyof typeof TLS_EXPECTED]} (got ${typeof field})`);
   }
   return Object.freeze({ ...tls });

@@ -57,7 +57,8 @@ export class Routes {
   }
 
   /** The handlers for a routing key: none for an event the catalog does not know. */
-  readonly match = (routingKey: string): readonly Route<RegisteredHandler>[] => (this.knows(routingKey) ? this.handlers.match(routingKey) : NO_ROUTES);
+  readonly match = (routingKey: string): readonly Route<RegisteredHandler>[] =>
+    this.knows(routingKey) ? this.handlers.match(routingKey) : NO_ROUTES;
 
   /** Hands the event to every matching stream. Each stream is the application's: one that throws must not keep it from the others. */
   readonly observe = (event: Event): void => {

@@ -47,28 +47,31 @@ export function settleDelivery(config: SettleConfig): (delivery: Delivery, outco
   return (delivery, outcome) =>
     // The common case is done at once: no Observable, no Promise per delivery.
     // Each returns whether the broker action was sent, so the counters count what the broker got.
-    outcome.kind === 'ack' || outcome.kind === 'unhandled' ? ack(delivery, logger) : defer(async () => {
-      // The broker already gave it to someone again: a copy now would duplicate it.
-      if (delivery.stale) {
-        logger.debug({ routingKey: delivery.routingKey }, 'failed delivery is stale; the broker redelivers it');
-        return false;
-      }
-      try {
-        for (const copy of await copiesOf(delivery, outcome)) await publishCopy(copy);
-      } catch (error) {
-        const fields = { routingKey: delivery.routingKey, reason: reasonOf(error) };
-        logger.error(fields, 'could not copy a failed delivery; rejecting it to the broker, which dead-letters it');
-        delivery.nack(false);
-        return false;
-      }
-      return ack(delivery, logger);
-    });
+    outcome.kind === 'ack' || outcome.kind === 'unhandled'
+      ? ack(delivery, logger)
+      : defer(async () => {
+          // The broker already gave it to someone again: a copy now would duplicate it.
+          if (delivery.stale) {
+            logger.debug({ routingKey: delivery.routingKey }, 'failed delivery is stale; the broker redelivers it');
+            return false;
+          }
+          try {
+            for (const copy of await copiesOf(delivery, outcome)) await publishCopy(copy);
+          } catch (error) {
+            const fields = { routingKey: delivery.routingKey, reason: reasonOf(error) };
+            logger.error(fields, 'could not copy a failed delivery; rejecting it to the broker, which dead-letters it');
+            delivery.nack(false);
+            return false;
+          }
+          return ack(delivery, logger);
+        });
 }
 
 function ack(delivery: Delivery, logger: Logger): boolean {
   // Its channel died after it was delivered: the broker redelivers it, so the work may run twice.
   const sent = delivery.ack();
-  if (!sent) logger.debug({ routingKey: delivery.routingKey }, 'ack dropped: the delivery belongs to a closed channel and will be redelivered');
+  if (!sent)
+    logger.debug({ routingKey: delivery.routingKey }, 'ack dropped: the delivery belongs to a closed channel and will be redelivered');
   return sent;
 }
 

@@ -16,11 +16,7 @@ import { type Eventually, isLater } from './eventually.js';
  * Observable has not completed: what was left undone if the result is
  * unsubscribed. Values answered at once never enter it.
  */
-export function boundedMerge<T, R>(
-  project: (value: T) => Eventually<R>,
-  concurrency: number,
-  unfinished?: Set<T>,
-): OperatorFunction<T, R> {
+export function boundedMerge<T, R>(project: (value: T) => Eventually<R>, concurrency: number, unfinished?: Set<T>): OperatorFunction<T, R> {
   return (source) =>
     new Observable<R>((subscriber) => {
       const waiting: T[] = [];

@@ -55,8 +55,10 @@ function flatThen<T, R>(source: Observable<T>, next: (value: T) => Eventually<R>
           }
           if (!isLater(result)) return subscriber.next(result);
           active++;
-          // eslint-disable-next-line rxjs-x/no-nested-subscribe -- this is the operator itself: the inner subscription is owned by `subscriber` and counted in `active`
-          subscriber.add(result.subscribe({ next: (item) => subscriber.next(item), error: (error: unknown) => subscriber.error(error), complete: done }));
+          subscriber.add(
+            // eslint-disable-next-line rxjs-x/no-nested-subscribe -- this is the operator itself: the inner subscription is owned by `subscriber` and counted in `active`
+            result.subscribe({ next: (item) => subscriber.next(item), error: (error: unknown) => subscriber.error(error), complete: done }),
+          );
         },
         error: (error: unknown) => subscriber.error(error),
         complete: done,

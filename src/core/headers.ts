@@ -85,7 +85,9 @@ export function cameFromDelayQueue(delivery: Delivery, queue: string, loginUser?
   const newest: unknown = Array.isArray(deaths) ? deaths[0] : undefined;
   if (typeof newest !== 'object' || newest === null) return false;
   const { queue: from, reason } = newest as { queue?: unknown; reason?: unknown };
-  return reason === 'expired' && typeof from === 'string' && from.startsWith(`${queue}.retry.`) && /^\d+$/.test(from.slice(queue.length + 7));
+  return (
+    reason === 'expired' && typeof from === 'string' && from.startsWith(`${queue}.retry.`) && /^\d+$/.test(from.slice(queue.length + 7))
+  );
 }
 
 /** The retry state of a delivery: believed only from this queue's delay queues, else a first attempt for every matching handler. */

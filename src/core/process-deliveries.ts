@@ -64,12 +64,16 @@ const MAX_REASON = 1_000;
  */
 export function processDeliveries(deliveries$: Observable<Delivery>, config: PipelineConfig): Observable<Settlement> {
   return deliveries$.pipe(
-    boundedMerge((delivery) => {
-      const decided = decideOutcome(delivery, config);
-      if (!('results' in decided)) return settlementOf(delivery, decided, config);
-      // Decide and settle in one step after the join: one operator less per delivery than a join, a map, then the settling.
-      return thenDo(decided.results, (results) => settlementOf(delivery, decided.decide(results), config));
-    }, config.concurrency, config.inFlight),
+    boundedMerge(
+      (delivery) => {
+        const decided = decideOutcome(delivery, config);
+        if (!('results' in decided)) return settlementOf(delivery, decided, config);
+        // Decide and settle in one step after the join: one operator less per delivery than a join, a map, then the settling.
+        return thenDo(decided.results, (results) => settlementOf(delivery, decided.decide(results), config));
+      },
+      config.concurrency,
+      config.inFlight,
+    ),
   );
 }
 
@@ -99,7 +103,12 @@ interface Joined {
   readonly decide: (results: readonly (HandlerFailure | null)[]) => Decision;
 }
 
-function decideFor(delivery: Delivery, attempt: number, pending: ReadonlySet<string> | undefined, config: PipelineConfig): Decision | Joined {
+function decideFor(
+  delivery: Delivery,
+  attempt: number,
+  pending: ReadonlySet<string> | undefined,
+  config: PipelineConfig,
+): Decision | Joined {
   const event = config.decode(delivery);
   const redeliveries = config.redeliveries?.(delivery) ?? 0;
   if (config.maxRedeliveries !== undefined && redeliveries > config.maxRedeliveries) {
@@ -114,8 +123,13 @@ function decideFor(delivery: Delivery, attempt: number, pending: ReadonlySet<str
   const routes = pending === undefined ? matched : matched.filter((r) => pending.has(r.id));
   if (routes.length === 0) return { event, outcome: { kind: 'unhandled' } };
   // Every handler starts now, in registration order; the join waits for those still running.
-  const started = routes.map(({ route }) => startHandler(route.target.handler, route.pattern.source, event, config.handlerTimeoutMs, config.scheduler));
-  const decide = (results: readonly (HandlerFailure | null)[]): Decision => ({ event, outcome: safeOutcomeOf(attempt, routes, results, config) });
+  const started = routes.map(({ route }) =>
+    startHandler(route.target.handler, route.pattern.source, event, config.handlerTimeoutMs, config.scheduler),
+  );
+  const decide = (results: readonly (HandlerFailure | null)[]): Decision => ({
+    event,
+    outcome: safeOutcomeOf(attempt, routes, results, config),
+  });
   const results = allOf(started);
   return isLater(results) ? { results, decide } : decide(results);
 }
@@ -135,7 +149,10 @@ function settlementOf(delivery: Delivery, { event, outcome }: Decision, config: 
     work = false;
   }
   if (!isLater(work)) return { delivery, event, outcome, sent: work !== false };
-  const sent$ = work.pipe(reduce((_, value) => value !== false, true), catchError(() => of(false)));
+  const sent$ = work.pipe(
+    reduce((_, value) => value !== false, true),
+    catchError(() => of(false)),
+  );
   return thenMap(sent$, (sent) => ({ delivery, event, outcome, sent }));
 }
 
@@ -164,7 +181,12 @@ function withIds(routes: readonly Route<RegisteredHandler>[]): readonly Identifi
 }
 
 // Retry policies and failures are the application's values: whatever they do, the delivery gets an outcome.
-function safeOutcomeOf(attempt: number, routes: readonly IdentifiedRoute[], results: readonly (HandlerFailure | null)[], config: PipelineConfig): Outcome {
+function safeOutcomeOf(
+  attempt: number,
+  routes: readonly IdentifiedRoute[],
+  results: readonly (HandlerFailure | null)[],
+  config: PipelineConfig,
+): Outcome {
   try {
     return outcomeOf(attempt, routes, results, config);
   } catch (error) {

@@ -27,9 +27,7 @@ export function retryDelayMs(policy: RetryPolicy, retry: number): number {
   const cap = policy.maxDelayMs ?? MAX_DELAY_MS;
   const { delaysMs } = policy;
   const delay =
-    typeof delaysMs === 'number'
-      ? delaysMs * (policy.factor ?? 2) ** (retry - 1)
-      : (delaysMs[Math.min(retry, delaysMs.length) - 1] ?? 0);
+    typeof delaysMs === 'number' ? delaysMs * (policy.factor ?? 2) ** (retry - 1) : (delaysMs[Math.min(retry, delaysMs.length) - 1] ?? 0);
   return Math.max(1, Math.round(Math.min(delay, cap)));
 }
 

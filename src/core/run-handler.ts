@@ -1,5 +1,16 @@
 import {
-  catchError, defer, endWith, from, ignoreElements, map, Observable, type ObservableInput, of, type SchedulerLike, throwError, timeout,
+  catchError,
+  defer,
+  endWith,
+  from,
+  ignoreElements,
+  map,
+  Observable,
+  type ObservableInput,
+  of,
+  type SchedulerLike,
+  throwError,
+  timeout,
 } from 'rxjs';
 import { DeliveryError, ErrorCode, isError, messageOf, show } from '../errors.js';
 import type { Event } from '../event/event.js';
@@ -54,7 +65,12 @@ export function startHandler(
  * timer: the operator chain `watch` builds costs a dozen objects and an rxjs
  * timer per handler run. Same contract: emits once, the failure as a value.
  */
-function watchPromise(promise: PromiseLike<unknown>, pattern: string, timeoutMs: number, scheduler?: SchedulerLike): Observable<HandlerFailure | null> {
+function watchPromise(
+  promise: PromiseLike<unknown>,
+  pattern: string,
+  timeoutMs: number,
+  scheduler?: SchedulerLike,
+): Observable<HandlerFailure | null> {
   return new Observable<HandlerFailure | null>((subscriber) => {
     const finish = (outcome: HandlerFailure | null): void => {
       if (subscriber.closed) return;
@@ -89,7 +105,12 @@ function timeoutFailure(pattern: string, timeoutMs: number): HandlerFailure {
   return failureOf(pattern, new DeliveryError(ErrorCode.HANDLER_TIMEOUT, `handler for "${pattern}" timed out after ${timeoutMs} ms`));
 }
 
-function watch(result$: Observable<unknown>, pattern: string, timeoutMs: number, scheduler?: SchedulerLike): Observable<HandlerFailure | null> {
+function watch(
+  result$: Observable<unknown>,
+  pattern: string,
+  timeoutMs: number,
+  scheduler?: SchedulerLike,
+): Observable<HandlerFailure | null> {
   return quietTeardown(result$).pipe(
     // Completion is what counts, so the timeout bounds the whole run, not the first value.
     ignoreElements(),
@@ -136,7 +157,10 @@ function isPromiseOnly(value: object): value is PromiseLike<unknown> {
 }
 
 function hasObservableSymbol(candidate: Record<PropertyKey, unknown>): boolean {
-  return (typeof Symbol.observable === 'symbol' && typeof candidate[Symbol.observable] === 'function') || typeof candidate['@@observable'] === 'function';
+  return (
+    (typeof Symbol.observable === 'symbol' && typeof candidate[Symbol.observable] === 'function') ||
+    typeof candidate['@@observable'] === 'function'
+  );
 }
 
 // `from` understands Promises, Observables of any rxjs copy (Symbol.observable),

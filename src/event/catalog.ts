@@ -68,7 +68,8 @@ function build(definitions: readonly AnyEventDefinition[], where: string): Event
   if (!Array.isArray(definitions)) invalid(`${where} must be an array of event definitions made by defineEvent()`);
   const byKey = new Map<string, AnyEventDefinition>();
   definitions.forEach((definition: unknown, index) => {
-    if (!isEventDefinition(definition)) invalid(`${where}[${index}] is not an event definition (got ${show(definition)}): make it with defineEvent()`);
+    if (!isEventDefinition(definition))
+      invalid(`${where}[${index}] is not an event definition (got ${show(definition)}): make it with defineEvent()`);
     if (byKey.has(definition.routingKey)) invalid(`${where} lists ${definition.routingKey} twice: keep one definition per event type`);
     byKey.set(definition.routingKey, definition);
   });
@@ -86,8 +87,10 @@ function build(definitions: readonly AnyEventDefinition[], where: string): Event
       }
       if (definition.schema === undefined) return undefined;
       const result = validateOutgoing(definition, definition.schema, event.data);
-      // eslint-disable-next-line @typescript-eslint/no-confusing-void-expression -- refuseIssues() returns `undefined`, checkOutgoing's "nothing to wait for"
-      return isThenable(result) ? Promise.resolve(result).then((settled) => refuseIssues(definition, settled)) : refuseIssues(definition, result);
+      return isThenable(result)
+        ? Promise.resolve(result).then((settled) => refuseIssues(definition, settled))
+        : // eslint-disable-next-line @typescript-eslint/no-confusing-void-expression -- refuseIssues() returns `undefined`, checkOutgoing's "nothing to wait for"
+          refuseIssues(definition, result);
     },
     checkIncoming: (event: Event) => {
       const definition = byKey.get(routingKeyOf(event));
@@ -131,7 +134,9 @@ function parse(definition: AnyEventDefinition, data: unknown): unknown {
   }
   if (isThenable(result)) {
     result.then(undefined, () => {}); // awaited by nobody: keep its rejection from being unhandled
-    badMessage(`${definition.routingKey}: the schema validates asynchronously; deliveries are checked synchronously, so use a schema without async refinements`);
+    badMessage(
+      `${definition.routingKey}: the schema validates asynchronously; deliveries are checked synchronously, so use a schema without async refinements`,
+    );
   }
   if (result.issues) {
     const error = new EventValidationError(definition.routingKey, definition.version, result.issues);

@@ -68,9 +68,10 @@ export type AnyEventDefinition = EventDefinition<unknown>;
  * @example
  * type OrderCreatedEvent = EventOf<typeof OrderCreated>;
  */
-export type EventOf<D extends AnyEventDefinition> = D extends EventDefinition<infer TData, infer TDomain, infer TAction>
-  ? Event<unknown extends TData ? Json : TData, TDomain, TAction>
-  : never;
+export type EventOf<D extends AnyEventDefinition> =
+  D extends EventDefinition<infer TData, infer TDomain, infer TAction>
+    ? Event<unknown extends TData ? Json : TData, TDomain, TAction>
+    : never;
 
 /** The `data` type a schema gives: its output type, or `Json` when it has none. */
 export type SchemaData<TSchema extends StandardSchemaV1 | undefined> = TSchema extends StandardSchemaV1
@@ -122,7 +123,10 @@ function define<TDomain extends string, TAction extends string, TSchema extends 
   action: TAction,
   options: EventDefinitionOptions<TSchema> | undefined,
 ): EventDefinition<SchemaData<TSchema>, TDomain, TAction> {
-  for (const [field, value] of [['domain', domain], ['action', action]] as const) {
+  for (const [field, value] of [
+    ['domain', domain],
+    ['action', action],
+  ] as const) {
     if (!isWord(value)) {
       throw new ConfigError(
         ErrorCode.INVALID_EVENT,
@@ -181,7 +185,9 @@ function readFields(fields: EventFields): EventFields {
   try {
     return { ...fields };
   } catch (error) {
-    throw new ConfigError(ErrorCode.INVALID_EVENT, `Invalid event: create()'s fields cannot be read (${messageOf(error)})`, { cause: error });
+    throw new ConfigError(ErrorCode.INVALID_EVENT, `Invalid event: create()'s fields cannot be read (${messageOf(error)})`, {
+      cause: error,
+    });
   }
 }
 

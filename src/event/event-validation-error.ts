@@ -32,7 +32,9 @@ export class EventValidationError extends ConfigError {
 /** `data.total: expected number; data.items[0]: required` (at most 10, then `(+N more)`). */
 export function describeIssues(issues: readonly StandardSchemaV1.Issue[]): string {
   // Issues come from a third-party schema library: a message that is not a string is shown, not trusted to print.
-  const listed = issues.slice(0, MAX_LISTED).map((issue) => `${pathOf(issue.path)}: ${typeof issue.message === 'string' ? issue.message : show(issue.message)}`);
+  const listed = issues
+    .slice(0, MAX_LISTED)
+    .map((issue) => `${pathOf(issue.path)}: ${typeof issue.message === 'string' ? issue.message : show(issue.message)}`);
   if (issues.length > MAX_LISTED) listed.push(`(+${issues.length - MAX_LISTED} more)`);
   return listed.length > 0 ? listed.join('; ') : 'the schema gave no issue';
 }

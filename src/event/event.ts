@@ -191,7 +191,9 @@ function dataOf(data: unknown, parsed: boolean): Json {
 
 function word(value: unknown, field: string): string {
   if (!isWord(value)) {
-    invalid(`${field} must be one word of letters, digits, "_" or "-" (got ${show(value)}); dots and wildcards belong in patterns, not in events`);
+    invalid(
+      `${field} must be one word of letters, digits, "_" or "-" (got ${show(value)}); dots and wildcards belong in patterns, not in events`,
+    );
   }
   return value;
 }
@@ -214,7 +216,9 @@ export function checkRoutingKey(domain: string, action: string): void {
 function shortString(value: unknown, field: string): string {
   if (typeof value !== 'string' || value.length === 0) invalid(`${field} must be a non-empty string (got ${show(value)})`);
   if (!fitsBytes(value, EVENT_LIMITS.maxIdBytes)) {
-    invalid(`${field} is ${Buffer.byteLength(value)} bytes of UTF-8; the limit is ${EVENT_LIMITS.maxIdBytes} (EVENT_LIMITS.maxIdBytes, an AMQP short string)`);
+    invalid(
+      `${field} is ${Buffer.byteLength(value)} bytes of UTF-8; the limit is ${EVENT_LIMITS.maxIdBytes} (EVENT_LIMITS.maxIdBytes, an AMQP short string)`,
+    );
   }
   return value;
 }
@@ -281,11 +285,15 @@ function metadata(value: unknown): Readonly<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const [key, item] of entries) {
     if (key.length === 0 || !fitsBytes(key, EVENT_LIMITS.maxMetadataKeyBytes)) {
-      invalid(`metadata key ${show(key)} must be 1 to ${EVENT_LIMITS.maxMetadataKeyBytes} bytes of UTF-8 (EVENT_LIMITS.maxMetadataKeyBytes)`);
+      invalid(
+        `metadata key ${show(key)} must be 1 to ${EVENT_LIMITS.maxMetadataKeyBytes} bytes of UTF-8 (EVENT_LIMITS.maxMetadataKeyBytes)`,
+      );
     }
     if (typeof item !== 'string') invalid(`metadata${keyPath(key)} must be a string (got ${show(item)})`);
     if (!fitsBytes(item, EVENT_LIMITS.maxMetadataValueBytes)) {
-      invalid(`metadata${keyPath(key)} is ${Buffer.byteLength(item)} bytes of UTF-8; the limit is ${EVENT_LIMITS.maxMetadataValueBytes} (EVENT_LIMITS.maxMetadataValueBytes)`);
+      invalid(
+        `metadata${keyPath(key)} is ${Buffer.byteLength(item)} bytes of UTF-8; the limit is ${EVENT_LIMITS.maxMetadataValueBytes} (EVENT_LIMITS.maxMetadataValueBytes)`,
+      );
     }
     // defineProperty: a "__proto__" key is a label like any other, not a prototype.
     Object.defineProperty(out, key, { value: item, enumerable: true, writable: true, configurable: true });

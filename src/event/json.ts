@@ -60,7 +60,8 @@ function copyFast(value: unknown, depth: number): Json {
       for (const key of Object.keys(value)) {
         const child = (value as Record<string, unknown>)[key];
         if (child === undefined) continue;
-        if (key === '__proto__') Object.defineProperty(out, key, { value: copyFast(child, depth + 1), enumerable: true, writable: true, configurable: true });
+        if (key === '__proto__')
+          Object.defineProperty(out, key, { value: copyFast(child, depth + 1), enumerable: true, writable: true, configurable: true });
         else out[key] = copyFast(child, depth + 1);
       }
       return Object.freeze(out);

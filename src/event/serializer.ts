@@ -97,12 +97,15 @@ function decode(body: Buffer, info: WireInfo): Event {
     badMessage(`content type ${show(info.contentType)} is not ${JSON_CONTENT_TYPE}`);
   }
   if (info.contentEncoding !== undefined && info.contentEncoding !== 'utf-8' && !isUtf8Encoding(info.contentEncoding)) {
-    badMessage(`content encoding ${show(info.contentEncoding)} is not supported: send the event as plain UTF-8 JSON (contentEncoding absent or "utf-8")`);
+    badMessage(
+      `content encoding ${show(info.contentEncoding)} is not supported: send the event as plain UTF-8 JSON (contentEncoding absent or "utf-8")`,
+    );
   }
   if (!(body instanceof Uint8Array)) badMessage(`body is not bytes (got ${show(body)})`);
   const event = (body as EncodedBody)[EVENT] ?? parse(body);
   const key = routingKeyOf(event);
-  if (info.routingKey !== undefined && key !== info.routingKey) badMessage(`event ${key} arrived with routing key ${show(info.routingKey)}`);
+  if (info.routingKey !== undefined && key !== info.routingKey)
+    badMessage(`event ${key} arrived with routing key ${show(info.routingKey)}`);
   return event;
 }
 
@@ -124,7 +127,8 @@ function isUtf8Encoding(encoding: unknown): boolean {
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 function parse(body: Buffer): Event {
-  if (body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf) badMessage('body starts with a byte order mark, which JSON sent over a network must not have (RFC 8259)');
+  if (body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf)
+    badMessage('body starts with a byte order mark, which JSON sent over a network must not have (RFC 8259)');
   let text: string;
   try {
     text = UTF8.decode(body);

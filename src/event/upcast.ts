@@ -43,7 +43,10 @@ export function checkUpcasters(upcast: unknown, version: number, where: string):
       );
     }
     if (typeof fn !== 'function') {
-      throw new ConfigError(ErrorCode.INVALID_ARGUMENT, `${where} upcast[${from}] must be a function from version ${from} data to version ${from + 1} data`);
+      throw new ConfigError(
+        ErrorCode.INVALID_ARGUMENT,
+        `${where} upcast[${from}] must be a function from version ${from} data to version ${from + 1} data`,
+      );
     }
     out[from] = fn as Upcaster;
   }
@@ -57,7 +60,13 @@ export function checkUpcasters(upcast: unknown, version: number, where: string):
  * @throws {DeliveryError} `BAD_MESSAGE` when `from` is newer than `to`, an
  *   upcaster is missing, or one throws.
  */
-export function upcastData(routingKey: string, data: Json, from: number, to: number, upcasters: Readonly<Record<number, Upcaster>>): unknown {
+export function upcastData(
+  routingKey: string,
+  data: Json,
+  from: number,
+  to: number,
+  upcasters: Readonly<Record<number, Upcaster>>,
+): unknown {
   if (from > to) {
     throw new DeliveryError(
       ErrorCode.BAD_MESSAGE,
@@ -76,7 +85,9 @@ export function upcastData(routingKey: string, data: Json, from: number, to: num
     try {
       value = upcaster(value as Json);
     } catch (error) {
-      throw new DeliveryError(ErrorCode.BAD_MESSAGE, `${routingKey} upcast from version ${version} failed: ${messageOf(error)}`, { cause: error });
+      throw new DeliveryError(ErrorCode.BAD_MESSAGE, `${routingKey} upcast from version ${version} failed: ${messageOf(error)}`, {
+        cause: error,
+      });
     }
   }
   return value;

@@ -78,7 +78,10 @@ function checkCharacters(source: string): void {
   if (PATTERN_CHARS.test(source)) return;
   // eslint-disable-next-line @typescript-eslint/no-misused-spread -- code points are what we want: the error names the offending character, not half a surrogate pair
   const char = [...source].find((c) => !PATTERN_CHARS.test(c)) ?? '';
-  const hint = char === '#' ? ` Write ${show(source.replaceAll('#', '*'))}: this is a glob, not an AMQP binding key, and its "*" already crosses dots (AMQP's "#").` : '';
+  const hint =
+    char === '#'
+      ? ` Write ${show(source.replaceAll('#', '*'))}: this is a glob, not an AMQP binding key, and its "*" already crosses dots (AMQP's "#").`
+      : '';
   invalidPattern(
     source,
     `${show(char)} never appears in a routing key (words of letters, digits, "_" and "-" joined by dots), so the pattern could never match; "*" already crosses dots here.${hint}`,
@@ -93,12 +96,18 @@ function checkCharacters(source: string): void {
 function expansionsOf(source: string): readonly string[] {
   const expanded = braceExpand(source, MINIMATCH_OPTIONS);
   if (expanded.length > PATTERN_LIMITS.maxExpansions) {
-    invalidPattern(source, `its braces expand to more than ${PATTERN_LIMITS.maxExpansions} alternatives (PATTERN_LIMITS.maxExpansions); use a wildcard such as "order.*"`);
+    invalidPattern(
+      source,
+      `its braces expand to more than ${PATTERN_LIMITS.maxExpansions} alternatives (PATTERN_LIMITS.maxExpansions); use a wildcard such as "order.*"`,
+    );
   }
   for (const glob of expanded) {
     const wildcards = glob.match(WILDCARD)?.length ?? 0;
     if (wildcards > PATTERN_LIMITS.maxWildcards) {
-      invalidPattern(source, `${show(glob)} has ${wildcards} wildcards; the limit is ${PATTERN_LIMITS.maxWildcards} (PATTERN_LIMITS.maxWildcards), as each one multiplies the cost of matching`);
+      invalidPattern(
+        source,
+        `${show(glob)} has ${wildcards} wildcards; the limit is ${PATTERN_LIMITS.maxWildcards} (PATTERN_LIMITS.maxWildcards), as each one multiplies the cost of matching`,
+      );
     }
     checkRepeated(source, glob);
   }

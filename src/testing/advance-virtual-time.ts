@@ -34,7 +34,10 @@ function settlePromises(): Promise<void> {
  */
 export async function advanceVirtualTime(scheduler: VirtualTimeScheduler, ms: number): Promise<void> {
   if (!(Number.isFinite(ms) && ms >= 0)) {
-    throw new ConfigError(ErrorCode.INVALID_ARGUMENT, `advanceVirtualTime(scheduler, ms): ms must be a finite number of frames, 0 or more (got ${String(ms)})`);
+    throw new ConfigError(
+      ErrorCode.INVALID_ARGUMENT,
+      `advanceVirtualTime(scheduler, ms): ms must be a finite number of frames, 0 or more (got ${String(ms)})`,
+    );
   }
   const target = scheduler.frame + ms;
   const { maxFrames } = scheduler;

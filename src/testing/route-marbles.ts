@@ -1,4 +1,19 @@
-import { defer, EMPTY, expand, filter, map, merge, mergeMap, type Observable, of, type SchedulerLike, share, Subject, tap, timer } from 'rxjs';
+import {
+  defer,
+  EMPTY,
+  expand,
+  filter,
+  map,
+  merge,
+  mergeMap,
+  type Observable,
+  of,
+  type SchedulerLike,
+  share,
+  Subject,
+  tap,
+  timer,
+} from 'rxjs';
 import type { HandleOptions } from '../bus/event-bus.js';
 import type { Handler, RegisteredHandler } from '../core/handler.js';
 import type { Outcome, Settlement } from '../core/outcome.js';
@@ -18,7 +33,10 @@ import { settlementLetter, type SettlementLetter } from './settlement-letter.js'
 export type HandlerEntry<E extends Event<unknown> = Event> = readonly [pattern: string, handler: Handler<E>, options?: HandleOptions];
 
 /** Options of {@link routeMarbles}. */
-export interface RouteMarblesOptions<E extends Event<unknown>, H extends readonly HandlerEntry<NoInfer<E>>[] = readonly HandlerEntry<NoInfer<E>>[]> {
+export interface RouteMarblesOptions<
+  E extends Event<unknown>,
+  H extends readonly HandlerEntry<NoInfer<E>>[] = readonly HandlerEntry<NoInfer<E>>[],
+> {
   /**
    * The scheduler of the marble test (`m.scheduler` with rxjs-marbles, or the
    * `TestScheduler` inside its `run()`): handler timeouts and retry delays run on it.
@@ -86,7 +104,9 @@ export function routeMarbles<E extends Event<unknown>, const H extends readonly 
       expand(({ delivery, outcome }) =>
         outcome.kind !== 'retry'
           ? EMPTY
-          : timer(outcome.delayMs, options.scheduler).pipe(mergeMap(() => processDeliveries(of(retriedDelivery(delivery, outcome)), { ...config, route }))),
+          : timer(outcome.delayMs, options.scheduler).pipe(
+              mergeMap(() => processDeliveries(of(retriedDelivery(delivery, outcome)), { ...config, route })),
+            ),
       ),
       map((settled): Happening<E> => ({ settled })),
       tap({ complete: () => calls.complete(), error: (error: unknown) => calls.error(error) }),
@@ -109,11 +129,14 @@ export function routeMarbles<E extends Event<unknown>, const H extends readonly 
   };
 }
 
-function pipelineConfigOf<E extends Event<unknown>>(options: RouteMarblesOptions<E, readonly HandlerEntry<E>[]>): Omit<PipelineConfig, 'route'> {
+function pipelineConfigOf<E extends Event<unknown>>(
+  options: RouteMarblesOptions<E, readonly HandlerEntry<E>[]>,
+): Omit<PipelineConfig, 'route'> {
   const { scheduler, handlerTimeoutMs = 30_000, prefetch = 16 } = options;
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- validates what a JavaScript caller passed
   if (typeof scheduler?.schedule !== 'function') invalid('scheduler', 'must be the TestScheduler of the marble test');
-  if (!Number.isSafeInteger(handlerTimeoutMs) || handlerTimeoutMs < 1) invalid('handlerTimeoutMs', 'must be a whole number of frames, 1 or more');
+  if (!Number.isSafeInteger(handlerTimeoutMs) || handlerTimeoutMs < 1)
+    invalid('handlerTimeoutMs', 'must be a whole number of frames, 1 or more');
   if (!Number.isSafeInteger(prefetch) || prefetch < 1) invalid('prefetch', 'must be a whole number, 1 or more');
   const catalog = options.events === undefined ? undefined : createCatalog(options.events, 'routeMarbles option events');
   return {
@@ -142,7 +165,8 @@ function checkedEntries<E extends Event<unknown>>(handlers: readonly HandlerEntr
     if (typeof handler !== 'function' && typeof (handler as { handle?: unknown } | null)?.handle !== 'function') {
       invalid('handlers', `"${pattern}": the handler must be a function or an object with a handle(event) method`);
     }
-    const retry = options.retry === undefined ? undefined : checkRetryPolicy(options.retry, `routeMarbles handler "${pattern}" option retry`);
+    const retry =
+      options.retry === undefined ? undefined : checkRetryPolicy(options.retry, `routeMarbles handler "${pattern}" option retry`);
     return { pattern: compiled, handler: handler as Handler, retry };
   });
 }

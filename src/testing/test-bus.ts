@@ -76,14 +76,18 @@ export function memoryBroker<E extends Event<unknown>>(busOrUrl: EventBus<E> | s
   if (typeof busOrUrl === 'string') return brokerOf(busOrUrl, 'memoryBroker(url)', ErrorCode.INVALID_ARGUMENT);
   const broker = brokers.get(busOrUrl);
   if (broker === undefined) {
-    throw new ConfigError(ErrorCode.INVALID_ARGUMENT, 'memoryBroker(bus): this bus was not made by testBus(); pass the memory:// URL it was connected with instead');
+    throw new ConfigError(
+      ErrorCode.INVALID_ARGUMENT,
+      'memoryBroker(bus): this bus was not made by testBus(); pass the memory:// URL it was connected with instead',
+    );
   }
   return broker;
 }
 
 function brokerOf(url: string, where: string, code: typeof ErrorCode.INVALID_OPTIONS | typeof ErrorCode.INVALID_ARGUMENT): MemoryBroker {
   const name = memoryBrokerName(url);
-  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- a JavaScript caller may pass a non-string url
-  if (name === undefined) throw new ConfigError(code, `${where} must be a memory://NAME URL, e.g. memory://orders-test (got ${redactUrl(String(url))})`);
+  if (name === undefined)
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- a JavaScript caller may pass a non-string url
+    throw new ConfigError(code, `${where} must be a memory://NAME URL, e.g. memory://orders-test (got ${redactUrl(String(url))})`);
   return MemoryBroker.named(name);
 }

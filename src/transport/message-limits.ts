@@ -42,7 +42,9 @@ function propertiesRefusal(properties: OutboundMessage['properties']): string | 
   if (headers === undefined) return undefined;
   const measured = measureTable(headers, 'headers', 0);
   if (typeof measured === 'string') return measured;
-  return measured > HEADER_TABLE_BYTES ? `the headers take ${measured} bytes encoded, over AMQP's (amqplib's) limit of ${HEADER_TABLE_BYTES}` : undefined;
+  return measured > HEADER_TABLE_BYTES
+    ? `the headers take ${measured} bytes encoded, over AMQP's (amqplib's) limit of ${HEADER_TABLE_BYTES}`
+    : undefined;
 }
 
 function shortStringRefusal(name: string, value: unknown): string | undefined {
@@ -61,7 +63,8 @@ function measureTable(table: object, path: string, depth: number): number | stri
   for (const [key, value] of Object.entries(table)) {
     if (value === undefined) continue; // amqplib leaves it out
     const keyBytes = Buffer.byteLength(key, 'utf8');
-    if (keyBytes > SHORT_STRING_BYTES) return `${path} key "${key.slice(0, 40)}…" is ${keyBytes} bytes, over AMQP's limit of ${SHORT_STRING_BYTES}`;
+    if (keyBytes > SHORT_STRING_BYTES)
+      return `${path} key "${key.slice(0, 40)}…" is ${keyBytes} bytes, over AMQP's limit of ${SHORT_STRING_BYTES}`;
     const measured = measureValue(value, `${path}.${key}`, depth);
     if (typeof measured === 'string') return measured;
     size += 1 + keyBytes + measured;

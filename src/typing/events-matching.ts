@@ -19,11 +19,8 @@ export type RoutingKeyOf<E extends Event<unknown>> = `${E['domain']}.${E['action
  * type T = EventsMatching<OrderCreatedEvent | OrderPaidEvent | UserRegisteredEvent, 'order.*'>;
  * //   ^? OrderCreatedEvent | OrderPaidEvent
  */
-export type EventsMatching<E extends Event<unknown>, P extends string> = E extends Event<unknown>
-  ? GlobMatch<P, RoutingKeyOf<E>> extends false
-    ? never
-    : E
-  : never;
+export type EventsMatching<E extends Event<unknown>, P extends string> =
+  E extends Event<unknown> ? (GlobMatch<P, RoutingKeyOf<E>> extends false ? never : E) : never;
 
 /**
  * The pattern parameter of `handle` and `on$`: `P` itself when some member of

@@ -51,7 +51,9 @@ type MatchGlob<G extends string, K extends string> = G extends `*${infer Rest}`
   ? MatchStar<Rest, K>
   : G extends `?${infer Rest}`
     ? K extends `${string}${infer KRest}`
-      ? K extends '' ? false : MatchGlob<Rest, KRest>
+      ? K extends ''
+        ? false
+        : MatchGlob<Rest, KRest>
       : false
     : G extends `${infer C}${infer Rest}`
       ? K extends `${C}${infer KRest}`
@@ -62,11 +64,8 @@ type MatchGlob<G extends string, K extends string> = G extends `*${infer Rest}`
         : false;
 
 /** `*` followed by `Rest`: try every split of `K`, shortest first. */
-type MatchStar<Rest extends string, K extends string> = MatchGlob<Rest, K> extends true
-  ? true
-  : K extends `${string}${infer KRest}`
-    ? K extends '' ? false : MatchStar<Rest, KRest>
-    : false;
+type MatchStar<Rest extends string, K extends string> =
+  MatchGlob<Rest, K> extends true ? true : K extends `${string}${infer KRest}` ? (K extends '' ? false : MatchStar<Rest, KRest>) : false;
 
 /**
  * Whether the glob `P` matches the routing key `K`: `true`, `false`, or

@@ -135,7 +135,10 @@ export class AmqpConnection {
     const reason = redactText(messageOf(cause));
     const fatal = fatalConnectFailure(cause);
     if (fatal !== undefined) {
-      return new ConnectionError(ErrorCode.CONNECTION_FAILED, `RabbitMQ at ${where} ${fatal} (${reason})`, { cause: new Error(reason), retriable: false });
+      return new ConnectionError(ErrorCode.CONNECTION_FAILED, `RabbitMQ at ${where} ${fatal} (${reason})`, {
+        cause: new Error(reason),
+        retriable: false,
+      });
     }
     const last = lastFailure === undefined ? '' : ` (last attempt: ${reason})`;
     return new ConnectionError(
@@ -165,7 +168,9 @@ export class AmqpConnection {
       // With an error: amqplib tidies up (stops its heartbeat timers, which would keep the process alive for
       // two heartbeats) only on a socket 'error' or 'end', and reports it as a connection 'error', which nobody needs now.
       model.on('error', () => {});
-      (socket as { destroy?: (error?: Error) => void } | undefined)?.destroy?.(new Error('rx-pubsub: the broker did not answer the close in time'));
+      (socket as { destroy?: (error?: Error) => void } | undefined)?.destroy?.(
+        new Error('rx-pubsub: the broker did not answer the close in time'),
+      );
     }
     this.state.next({ status: 'closed' });
     this.state.complete();

@@ -130,9 +130,7 @@ export class AmqpConsumer implements QueueConsumer {
   private consumeOn(channel: Channel): Promise<string> {
     let started = this.consumers.get(channel);
     if (!started) {
-      started = channel
-        .consume(this.spec.queue.name, (message) => this.onMessage(channel, message))
-        .then((reply) => reply.consumerTag);
+      started = channel.consume(this.spec.queue.name, (message) => this.onMessage(channel, message)).then((reply) => reply.consumerTag);
       this.consumers.set(channel, started);
     }
     return started;

@@ -120,7 +120,8 @@ export class AmqpPublisher {
       buffer.sent(pending, channel);
       try {
         channel.publish(exchange, routingKey, bodyBytes(body), publishOptions(pending.message), (error: Error | null | undefined) => {
-          if (error && error.message === 'message nacked') return void buffer.settle(pending, refusedError(pending.message, 'the broker nacked it'));
+          if (error && error.message === 'message nacked')
+            return void buffer.settle(pending, refusedError(pending.message, 'the broker nacked it'));
           if (error) return; // 'channel closed': decided in onChannelClosed, which knows why it closed
           if (pending.returned) return void buffer.settle(pending, unroutableError(pending.message));
           buffer.confirmed(pending);
@@ -141,7 +142,13 @@ export class AmqpPublisher {
     const { exchange, routingKey } = message.fields as { exchange: string; routingKey: string };
     for (const pending of this.buffer.inFlight) {
       const sent = pending.message;
-      if (pending.sentOn === channel && !pending.returned && sent.mandatory && sent.exchange === exchange && sent.routingKey === routingKey) {
+      if (
+        pending.sentOn === channel &&
+        !pending.returned &&
+        sent.mandatory &&
+        sent.exchange === exchange &&
+        sent.routingKey === routingKey
+      ) {
         pending.returned = true;
         return;
       }
@@ -204,6 +211,7 @@ function blames(reason: string, message: OutboundMessage): boolean {
   const exchange = /exchange '(.*?)' in vhost/.exec(reason)?.[1];
   if (exchange !== undefined) return exchange === (message.exchange === '' ? 'amq.default' : message.exchange);
   const size = /message size (\d+)/.exec(reason)?.[1];
-  if (size !== undefined) return Number(size) === (typeof message.body === 'string' ? Buffer.byteLength(message.body) : message.body.length);
+  if (size !== undefined)
+    return Number(size) === (typeof message.body === 'string' ? Buffer.byteLength(message.body) : message.body.length);
   return true;
 }

@@ -55,7 +55,9 @@ export class AmqpTransport implements Transport {
       switchMap((connections) => combineLatest(connections.map((c) => c.state$))),
       map(combinedState),
     );
-    const consumerStatuses$ = this.watched.pipe(switchMap((watched) => (watched.length === 0 ? of([]) : combineLatest(watched.map((c) => c.status$)))));
+    const consumerStatuses$ = this.watched.pipe(
+      switchMap((watched) => (watched.length === 0 ? of([]) : combineLatest(watched.map((c) => c.status$)))),
+    );
     this.state$ = combineLatest([connectionState$, consumerStatuses$]).pipe(
       map(([state, statuses]) => withConsumers(state, statuses)),
       distinctUntilChanged((a, b) => a.status === b.status),
@@ -99,7 +101,13 @@ export class AmqpTransport implements Transport {
 
   consumer(spec: ConsumerSpec): QueueConsumer {
     const { connection, connected } = this.consumingConnection();
-    const consumer = new AmqpConsumer(connection, connected, spec, this.#config.logger.child({ queue: spec.queue.name }), this.#config.reconnectDelayMs);
+    const consumer = new AmqpConsumer(
+      connection,
+      connected,
+      spec,
+      this.#config.logger.child({ queue: spec.queue.name }),
+      this.#config.reconnectDelayMs,
+    );
     this.consumers.add(consumer);
     this.watched.next([...this.watched.value, consumer]);
     return consumer;
@@ -134,7 +142,11 @@ export class AmqpTransport implements Transport {
 
   private redeclareConsumers(): void {
     for (const consumer of this.consumers) {
-      consumer.redeclare().catch((error: unknown) => this.#config.logger.error({ reason: redactText(messageOf(error)) }, 'could not declare the queues again'));
+      consumer
+        .redeclare()
+        .catch((error: unknown) =>
+          this.#config.logger.error({ reason: redactText(messageOf(error)) }, 'could not declare the queues again'),
+        );
     }
   }
 

@@ -20,7 +20,10 @@ export function fatalConnectFailure(error: unknown): string | undefined {
   if (/wrong version number|packet length too long|unknown protocol/i.test(message)) {
     return 'does not speak TLS on that port: use amqp:// for a plain port, or the TLS port (5671 by default) with amqps://';
   }
-  if ((typeof code === 'string' && /^(ERR_SSL|ERR_TLS|CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_|HOSTNAME_MISMATCH)/.test(code)) || /certificate|\bSSL\b|\bTLS\b/i.test(message)) {
+  if (
+    (typeof code === 'string' && /^(ERR_SSL|ERR_TLS|CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_|HOSTNAME_MISMATCH)/.test(code)) ||
+    /certificate|\bSSL\b|\bTLS\b/i.test(message)
+  ) {
     return 'failed the TLS handshake: check the certificate (tls.ca for a private CA, the host name it was issued for)';
   }
   // amqplib refuses URL parameters it cannot encode (channelMax=abc, heartbeat=-1) before any I/O.
@@ -45,7 +48,8 @@ export function urlParameterProblem(url: string): string | undefined {
   }
   for (const name of ['channelMax', 'heartbeat']) {
     const value = params.get(name);
-    if (value !== null && !(/^\d+$/.test(value) && Number(value) <= 65_535)) return `${name}=${value} in the URL: use a whole number from 0 to 65535`;
+    if (value !== null && !(/^\d+$/.test(value) && Number(value) <= 65_535))
+      return `${name}=${value} in the URL: use a whole number from 0 to 65535`;
   }
   return undefined;
 }

@@ -134,7 +134,10 @@ export class ManagedChannel<C extends Channel> {
     // connection is going down (or we closed the channel), and the next connect reopens it.
     // A channel closed during its setup is reopened by the setup's failure, with its back-off.
     if (!this.closed && wasCurrent && event.code !== undefined && this.connection.connection === model) {
-      this.options.logger.warn({ channel: this.options.name, code: event.code, reason: event.reason }, 'channel closed by the broker; reopening');
+      this.options.logger.warn(
+        { channel: this.options.name, code: event.code, reason: event.reason },
+        'channel closed by the broker; reopening',
+      );
       this.scheduleReopen();
     }
   }

@@ -20,7 +20,8 @@ export function checkDeclaration(name: string, declaration: QueueDeclaration): v
   } else if (ttl !== undefined && !(Number.isSafeInteger(ttl) && (ttl as number) >= 0)) {
     problem = `invalid x-message-ttl ${show(ttl)}: use a whole number of milliseconds, 0 or more`;
   }
-  if (problem !== undefined) throw new ConnectionError(ErrorCode.TOPOLOGY_FAILED, `Cannot declare queue "${name}": ${problem} (PRECONDITION_FAILED)`);
+  if (problem !== undefined)
+    throw new ConnectionError(ErrorCode.TOPOLOGY_FAILED, `Cannot declare queue "${name}": ${problem} (PRECONDITION_FAILED)`);
 }
 
 /** The fields in which a re-declaration differs from the declaration in force. */

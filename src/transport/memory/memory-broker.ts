@@ -7,7 +7,14 @@ import { type ConnectionListener, MemoryConnection } from './memory-connection.j
 import { MemoryConsumer, MemoryDelivery, type DeliverySink } from './memory-consumer.js';
 import { MemoryDispatch } from './memory-dispatch.js';
 import { type MemoryBrokerFaults, MemoryFaults } from './memory-faults.js';
-import { copyProperties, type MemoryBinding, type MemoryBrokerInspection, type MemoryConsumerInfo, MemoryInspection, type MemoryMessage } from './memory-inspection.js';
+import {
+  copyProperties,
+  type MemoryBinding,
+  type MemoryBrokerInspection,
+  type MemoryConsumerInfo,
+  MemoryInspection,
+  type MemoryMessage,
+} from './memory-inspection.js';
 import type { MemoryQueue } from './memory-queue.js';
 import { type MemoryBrokerTopology, MemoryTopology } from './memory-topology.js';
 
@@ -102,7 +109,10 @@ export class MemoryBroker implements MemoryBrokerTopology, MemoryBrokerFaults, M
     queue: (name) => this.topology.queue(name),
     delayDispatch: (ms) => this.dispatch.delay(ms),
   });
-  private readonly inspection = new MemoryInspection({ queue: (name) => this.topology.queue(name), exchanges: () => this.topology.allExchanges() });
+  private readonly inspection = new MemoryInspection({
+    queue: (name) => this.topology.queue(name),
+    exchanges: () => this.topology.allExchanges(),
+  });
 
   constructor(readonly name: string) {}
 

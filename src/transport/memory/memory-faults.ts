@@ -116,7 +116,10 @@ export class MemoryFaults implements MemoryBrokerFaults {
 
   delayDeliveries(ms: number): void {
     if (!(Number.isFinite(ms) && ms >= 0)) {
-      throw new ConfigError(ErrorCode.INVALID_ARGUMENT, `delayDeliveries(ms): ms must be a finite number of milliseconds, 0 or more (got ${String(ms)})`);
+      throw new ConfigError(
+        ErrorCode.INVALID_ARGUMENT,
+        `delayDeliveries(ms): ms must be a finite number of milliseconds, 0 or more (got ${String(ms)})`,
+      );
     }
     this.host.delayDispatch(ms);
   }

@@ -88,7 +88,10 @@ export class MemoryQueueConsumer implements QueueConsumer {
           if (link.closed) subscriber.complete();
           return;
         }
-        const message = reason === 'deleted' ? 'the queue was deleted; declaring it again and consuming' : 'the broker cancelled the consumer; consuming again';
+        const message =
+          reason === 'deleted'
+            ? 'the queue was deleted; declaring it again and consuming'
+            : 'the broker cancelled the consumer; consuming again';
         logger.warn({ queue }, message);
         link.broker.clock.schedule(() => {
           if (subscriber.closed || link.closed || link.connection.closed) return;
@@ -144,7 +147,10 @@ export class MemoryQueueConsumer implements QueueConsumer {
   retryQueue(delayMs: number): Promise<string> {
     if (!(Number.isSafeInteger(delayMs) && delayMs >= 0)) {
       return Promise.reject(
-        new ConfigError(ErrorCode.INVALID_ARGUMENT, `retryQueue(delayMs): delayMs must be a whole number of milliseconds, 0 or more (got ${String(delayMs)})`),
+        new ConfigError(
+          ErrorCode.INVALID_ARGUMENT,
+          `retryQueue(delayMs): delayMs must be a whole number of milliseconds, 0 or more (got ${String(delayMs)})`,
+        ),
       );
     }
     const name = retryQueueName(this.spec.queue.name, delayMs);
@@ -236,14 +242,9 @@ export class MemoryQueueConsumer implements QueueConsumer {
 
   private declareRetryQueue(delayMs: number): void {
     const queue = this.spec.queue.name;
-    this.link.broker.declareQueue(
-      retryQueueName(queue, delayMs),
-      retryQueueOf(queue, delayMs),
-      this.link.connection,
-    );
+    this.link.broker.declareQueue(retryQueueName(queue, delayMs), retryQueueOf(queue, delayMs), this.link.connection);
   }
 }
-
 
 function toRxPubsubError(error: unknown, what: string): RxPubsubError {
   if (isRxPubsubError(error)) return error;

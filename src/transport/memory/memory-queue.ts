@@ -123,7 +123,13 @@ export class MemoryQueue {
     if (typeof exchange !== 'string') return;
     const key = this.declaration.arguments['x-dead-letter-routing-key'];
     const time = Math.floor(this.host.clock.now() / 1000);
-    const properties = withDeath(delivery.properties, { queue: this.name, reason, exchange: delivery.exchange, routingKey: delivery.routingKey, time });
+    const properties = withDeath(delivery.properties, {
+      queue: this.name,
+      reason,
+      exchange: delivery.exchange,
+      routingKey: delivery.routingKey,
+      time,
+    });
     this.host.route(exchange, typeof key === 'string' ? key : delivery.routingKey, delivery.body, properties);
   }
 

@@ -143,7 +143,8 @@ export class MemoryTopology implements MemoryBrokerTopology {
 
   private existingQueue(name: string): MemoryQueue {
     const queue = this.queues.get(name);
-    if (queue === undefined) throw new ConnectionError(ErrorCode.TOPOLOGY_FAILED, `Queue "${name}" does not exist (NOT_FOUND); declare it first`);
+    if (queue === undefined)
+      throw new ConnectionError(ErrorCode.TOPOLOGY_FAILED, `Queue "${name}" does not exist (NOT_FOUND); declare it first`);
     return queue;
   }
 }

@@ -8,7 +8,14 @@ import { redactUrl } from '../../redact-url.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, messageRefusal } from '../message-limits.js';
 import { PublishBuffer } from '../publish-buffer.js';
 import { publishTimeoutError, refusedError, unroutableError, unsendableError } from '../publish-errors.js';
-import { bodyBytes, type ConnectionState, type ConsumerSpec, type OutboundMessage, type QueueConsumer, type Transport } from '../transport.js';
+import {
+  bodyBytes,
+  type ConnectionState,
+  type ConsumerSpec,
+  type OutboundMessage,
+  type QueueConsumer,
+  type Transport,
+} from '../transport.js';
 import { closedError } from '../closed-error.js';
 import { memoryBrokerName } from './memory-broker-name.js';
 import { MemoryBroker, type PublishOutcome } from './memory-broker.js';
@@ -255,6 +262,7 @@ export class MemoryTransport implements Transport {
 
 function brokerNameOf(url: string): string {
   const host = memoryBrokerName(url);
-  if (host === undefined) throw new ConfigError(ErrorCode.INVALID_OPTIONS, `Invalid memory URL "${url}": use memory://NAME, e.g. memory://demo`);
+  if (host === undefined)
+    throw new ConfigError(ErrorCode.INVALID_OPTIONS, `Invalid memory URL "${url}": use memory://NAME, e.g. memory://demo`);
   return host;
 }

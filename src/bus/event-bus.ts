@@ -2,24 +2,15 @@ import type { Observable, Subscription } from 'rxjs';
 import type { Handler } from '../core/handler.js';
 import type { Settlement } from '../core/outcome.js';
 import type { AnyEventDefinition } from '../event/define-event.js';
-import { ensureEvent, type Event, routingKeyOf } from '../event/event.js';
-import { eventJson } from '../event/serializer.js';
-import { wirePropertiesOf } from '../transport/wire-properties.js';
-import type { ConnectionState, OutboundMessage, QueueConsumer, Transport } from '../transport/transport.js';
+import type { Event } from '../event/event.js';
+import type { ConnectionState, QueueConsumer, Transport } from '../transport/transport.js';
 import type { CloseOptions, HandleOptions } from './bus-call-options.js';
 import { BusCounters, type BusStats } from './bus-stats.js';
-import {
-  checkHandler,
-  closeDeadlineOf,
-  closedBusError,
-  invalidEventError,
-  promiseOf,
-  publishFailure,
-  retryOptionOf,
-} from './checked-arguments.js';
+import { checkHandler, closeDeadlineOf, closedBusError, promiseOf, retryOptionOf } from './checked-arguments.js';
 import { CloseDeadline } from './close-deadline.js';
 import { closeTransport, connectTransport } from './connect-transport.js';
 import { DeliveryLoop, loggedCloseStep } from './delivery-loop.js';
+import { EventSender } from './event-sender.js';
 import { loggedObserverFailure } from './guarded-observable.js';
 import { redactedSummaryOf } from './redacted-summary.js';
 import { type EventBusOptions, type ResolvedOptions, resolveOptions } from './options.js';
@@ -57,6 +48,7 @@ export class EventBus<E extends Event<unknown> = Event> {
   private state: 'open' | 'closing' | 'closed' = 'open';
   private closing: Promise<void> | undefined;
   private readonly deadline = new CloseDeadline();
+  private readonly sender: EventSender;
 
   /** Lifecycle, as data ({@link ConnectionState}); `degraded` with `PIPELINE_STOPPED` while the delivery pipeline restarts. */
   readonly state$: Observable<ConnectionState>;
@@ -83,6 +75,7 @@ export class EventBus<E extends Event<unknown> = Event> {
   ) {
     const observerFailed = loggedObserverFailure(config.logger);
     this.routes = new Routes(consumer, config.queueOptions.exclusive, config.catalog, observerFailed, () => this.loop.start());
+    this.sender = new EventSender(config, transport, this.counters.published);
     this.loop = new DeliveryLoop({ options: config, transport, consumer, routes: this.routes, counters: this.counters, observerFailed });
     this.state$ = this.loop.stateOver(transport.state$);
     this.settlements$ = this.loop.settlements$;
@@ -139,45 +132,8 @@ export class EventBus<E extends Event<unknown> = Event> {
    */
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- T keeps publish() generic over the caller's literal: without it, excess-property checks would change what compiles
   publish<T extends PublishableEvent<E>>(event: T): Promise<void> {
-    // Not async (a Promise and a turn less per event), and never throws: whatever the event or the catalog's schema does,
-    // the caller gets a rejected Promise of an RxPubsubError.
     if (this.state === 'closed') return Promise.reject(closedBusError('publish'));
-    let checked: Event;
-    let validating: Promise<void> | undefined;
-    try {
-      checked = ensureEvent(event);
-      validating = this.config.catalog?.checkOutgoing(checked);
-    } catch (error) {
-      return Promise.reject(invalidEventError(error));
-    }
-    return validating
-      ? validating.then(
-          () => this.send(checked),
-          (error: unknown) => Promise.reject(invalidEventError(error)),
-        )
-      : this.send(checked);
-  }
-
-  private send(event: Event): Promise<void> {
-    let message: OutboundMessage;
-    try {
-      message = {
-        exchange: this.config.exchange,
-        routingKey: routingKeyOf(event),
-        // JSON.stringify throws past V8's longest string (RangeError), or on a BigInt that slipped past the checks.
-        body: this.transport.encode?.(event) ?? eventJson(event),
-        properties: wirePropertiesOf(event, this.config.connectionName),
-        mandatory: this.config.mandatory,
-        timeoutMs: this.config.publishTimeoutMs,
-      };
-    } catch (error) {
-      return Promise.reject(invalidEventError(error));
-    }
-    try {
-      return this.transport.publish(message).then(this.counters.published, (error: unknown) => Promise.reject(publishFailure(error)));
-    } catch (error) {
-      return Promise.reject(publishFailure(error));
-    }
+    return this.sender.publish(event);
   }
 
   /** Counters since connect. */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ConfigError, ErrorCode, isRxPubsubError, messageOf, show } from '../errors.js';
+import { isoNow, timestampProblem } from './event-time.js';
 import { EVENT_LIMITS, fitsBytes } from './event-limits.js';
 import { freezeParsed, type Json, keyPath, toFrozenJson } from './json.js';
 
@@ -43,11 +44,9 @@ export interface EventInit<TData = Json, TDomain extends string = string, TActio
 }
 
 const WORD = /^[A-Za-z0-9_-]+$/;
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/;
 const FIELD_LIST = ['id', 'domain', 'action', 'data', 'version', 'timestamp', 'correlationId', 'causationId', 'metadata'] as const;
 const FIELDS = new Set<string>(FIELD_LIST);
 type Fields = Partial<Record<(typeof FIELD_LIST)[number], unknown>>;
-const MAX_TIMESTAMP_MS = Date.parse(EVENT_LIMITS.maxTimestamp);
 
 /**
  * Creates a frozen event, filling `id` (a UUID), `version` (1) and `timestamp`
@@ -229,44 +228,9 @@ function version(value: unknown): number {
 }
 
 function timestamp(value: unknown): string {
-  if (typeof value !== 'string' || !ISO_8601.test(value) || !isCalendarTime(value)) {
-    invalid(`timestamp must be an ISO-8601 string such as new Date().toISOString() (got ${show(value)})`);
-  }
-  if (!isAmqpTime(value)) {
-    invalid(
-      `timestamp ${show(value)} is outside ${EVENT_LIMITS.minTimestamp} .. ${EVENT_LIMITS.maxTimestamp} (EVENT_LIMITS.minTimestamp/maxTimestamp): AMQP timestamps are unsigned seconds since 1970`,
-    );
-  }
-  return value;
-}
-
-// A UTC time has a four-digit year, so only its year can be out of range; an offset may carry it across either end.
-function isAmqpTime(value: string): boolean {
-  if (value.endsWith('Z')) return Number(value.slice(0, 4)) >= 1970;
-  const ms = Date.parse(value);
-  return ms >= 0 && ms <= MAX_TIMESTAMP_MS;
-}
-
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-/**
- * The fields of a string ISO_8601 matched are a real date and time (Date.parse
- * would roll 2024-02-30 over to March 1st). Read digit by digit: this runs on
- * every delivery.
- */
-function isCalendarTime(value: string): boolean {
-  const digit = (i: number): number => value.charCodeAt(i) - 48;
-  const year = digit(0) * 1000 + digit(1) * 100 + digit(2) * 10 + digit(3);
-  const month = digit(5) * 10 + digit(6);
-  const day = digit(8) * 10 + digit(9);
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  const days = month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0);
-  const hour = digit(11) * 10 + digit(12);
-  const minute = digit(14) * 10 + digit(15);
-  const second = value[16] === ':' ? digit(17) * 10 + digit(18) : 0;
-  const fieldsValid = day >= 1 && day <= days && hour <= 23 && minute <= 59 && second <= 59;
-  // UTC (`Z`) is the common case; an offset is rare enough to let Date.parse check it.
-  return fieldsValid && (value.endsWith('Z') || !Number.isNaN(Date.parse(value)));
+  const problem = timestampProblem(value);
+  if (problem !== undefined) invalid(problem);
+  return value as string;
 }
 
 function metadata(value: unknown): Readonly<Record<string, string>> {
@@ -299,19 +263,6 @@ function metadata(value: unknown): Readonly<Record<string, string>> {
     Object.defineProperty(out, key, { value: item, enumerable: true, writable: true, configurable: true });
   }
   return Object.freeze(out);
-}
-
-let lastMs = Number.NaN;
-let lastIso = '';
-
-// toISOString costs more than the rest of an event; at thousands of events per second most share a millisecond.
-function isoNow(): string {
-  const ms = Date.now();
-  if (ms !== lastMs) {
-    lastMs = ms;
-    lastIso = new Date(ms).toISOString();
-  }
-  return lastIso;
 }
 
 function invalid(message: string, cause?: unknown): never {

@@ -60,17 +60,11 @@ const NO_QUEUES: readonly MemoryQueue[] = [];
  * A redelivery from a quorum queue carries header `x-delivery-count`, the
  * number of earlier deliveries of that message (RabbitMQ 3.10+).
  *
- * Fault injection, for tests: {@link MemoryBroker.dropConnections},
- * {@link MemoryBroker.refuseNextPublish}, {@link MemoryBroker.cancelConsumers},
- * {@link MemoryBroker.block}/{@link MemoryBroker.unblock},
- * {@link MemoryBroker.delayDeliveries}. Virtual time: {@link MemoryBroker.setScheduler}.
- * Topology ({@link MemoryBrokerTopology}), dispatch, faults
+ * Topology ({@link MemoryBrokerTopology}), fault injection for tests
  * ({@link MemoryBrokerFaults}) and inspection ({@link MemoryBrokerInspection})
- * live in files of their own; this class holds the registry, connections,
- * consumers and routing, and delegates the rest.
+ * live in files of their own; virtual time: {@link MemoryBroker.setScheduler}.
  */
-// Not `implements QueueHost`: its members are internal, stripped from the declarations, and a
-// published class claiming an interface it no longer has breaks every user's type check.
+// Not `implements QueueHost`: its members are internal, stripped from the published declarations, which would break.
 export class MemoryBroker implements MemoryBrokerTopology, MemoryBrokerFaults, MemoryBrokerInspection {
   private static readonly registry = new Map<string, MemoryBroker>();
 
@@ -299,7 +293,7 @@ export class MemoryBroker implements MemoryBrokerTopology, MemoryBrokerFaults, M
     return this.inspection.peek(name);
   }
 
-  private enqueue(queues: readonly MemoryQueue[], exchange: string, routingKey: string, body: Buffer, properties: MessageProperties): void {
-    for (const queue of queues) queue.enqueue(new MemoryDelivery(exchange, routingKey, body, properties, false));
+  private enqueue(queues: readonly MemoryQueue[], exchange: string, key: string, body: Buffer, properties: MessageProperties): void {
+    for (const queue of queues) queue.enqueue(new MemoryDelivery(exchange, key, body, properties, false));
   }
 }

@@ -20,14 +20,14 @@ const SERIAL_TESTS = 'test/**/*.serial.test.ts';
 /** Every file under test/broker/, and these, need a broker (not serial). */
 const BROKER_TESTS = [
   'test/broker/**/*.test.ts',
-  'test/catalog.test.ts',
+  'test/event/catalog.test.ts',
   'test/reliability/hostile-arguments.test.ts',
   'test/reliability/sent-counts.test.ts',
   'test/reliability/shared-queue.test.ts',
   'test/reliability/x-death.test.ts',
-  'test/examples-kit.test.ts',
-  'test/examples.test.ts',
-  'test/readme-run.test.ts',
+  'test/docs/examples-kit.test.ts',
+  'test/docs/examples.test.ts',
+  'test/docs/readme-run.test.ts',
   'test/reliability/ack-coalescing.test.ts',
   'test/reliability/bad-input.property.test.ts',
   'test/reliability/close-deadline.test.ts',
@@ -56,7 +56,7 @@ const BROKER_TESTS = [
   'test/review/state-observer-crash.test.ts',
   'test/support/broker.test.ts',
   'test/testing/faults.test.ts',
-  'test/transport-option.test.ts',
+  'test/bus/transport-option.test.ts',
   'test/unit/secrets.test.ts',
 ];
 

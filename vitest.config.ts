@@ -57,7 +57,7 @@ const BROKER_TESTS = [
   'test/support/broker.test.ts',
   'test/testing/faults.test.ts',
   'test/bus/transport-option.test.ts',
-  'test/unit/secrets.test.ts',
+  'test/bus/secrets.test.ts',
 ];
 
 const BROKER_SETUP = ['test/support/global-setup.ts'];

@@ -1,20 +1,69 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
- * Test files that disturb the whole broker (`rabbitmqctl close_all_connections`,
- * stopping the app) are named `*.serial.test.ts`. They run in the `serial`
- * project: one file at a time, and only after every file of the `parallel`
- * project has finished (`sequence.groupOrder` runs groups lowest first, never
- * side by side). All other files use unique queue and exchange names and run
- * in parallel.
+ * Three projects; `npm test` (`vitest run`) runs all of them.
+ *
+ * - `offline`: unit, marble, memory-transport, type and package tests. They
+ *   need no RabbitMQ and have no global setup, so `npx vitest run --project
+ *   offline` passes on a machine without a broker.
+ * - `broker`: tests that talk to RabbitMQ (or a TCP proxy in front of it). Its
+ *   global setup finds (or starts) the broker and fails the run, loudly, when
+ *   none answers; they never skip.
+ * - `broker-serial`: files that disturb the whole broker
+ *   (`rabbitmqctl close_all_connections`, stopping the app) are named
+ *   `*.serial.test.ts`. One file at a time, and only after every file of the
+ *   other projects has finished (`sequence.groupOrder` runs groups lowest
+ *   first, never side by side).
  */
 const SERIAL_TESTS = 'test/**/*.serial.test.ts';
 
+/** Every file under test/broker/, and these, need a broker (not serial). */
+const BROKER_TESTS = [
+  'test/broker/**/*.test.ts',
+  'test/event/catalog.test.ts',
+  'test/reliability/hostile-arguments.test.ts',
+  'test/reliability/sent-counts.test.ts',
+  'test/reliability/shared-queue.test.ts',
+  'test/reliability/x-death.test.ts',
+  'test/docs/examples-kit.test.ts',
+  'test/docs/examples.test.ts',
+  'test/docs/readme-run.test.ts',
+  'test/reliability/ack-coalescing.test.ts',
+  'test/reliability/bad-input.property.test.ts',
+  'test/reliability/close-deadline.test.ts',
+  'test/reliability/close-errors.test.ts',
+  'test/reliability/consumer-status.test.ts',
+  'test/reliability/dead-letter-size.test.ts',
+  'test/reliability/forged-headers.test.ts',
+  'test/reliability/logger.test.ts',
+  'test/reliability/pipeline-survives.test.ts',
+  'test/reliability/poison.test.ts',
+  'test/reliability/publish-flow.test.ts',
+  'test/reliability/publisher-faults.test.ts',
+  'test/reliability/retries.test.ts',
+  'test/reliability/shutdown.test.ts',
+  'test/reliability/stale-acks.test.ts',
+  'test/reliability/close-deadline-exit.test.ts',
+  'test/reliability/close-twice-deadline.test.ts',
+  'test/bus/connect-transient-tls.test.ts',
+  'test/reliability/forged-x-death.test.ts',
+  'test/reliability/handler-teardown-crash.test.ts',
+  'test/reliability/memory-exit.test.ts',
+  'test/reliability/non-finite-header.test.ts',
+  'test/bus/pipeline-reason-secret.test.ts',
+  'test/bus/pipeline-restart-close.test.ts',
+  'test/reliability/refusal-default-exchange.test.ts',
+  'test/bus/state-observer-crash.test.ts',
+  'test/support/broker.test.ts',
+  'test/testing/faults.test.ts',
+  'test/bus/transport-option.test.ts',
+  'test/bus/secrets.test.ts',
+];
+
+const BROKER_SETUP = ['test/support/global-setup.ts'];
+
 export default defineConfig({
   test: {
-    // Runs once, in the main process, before any project: finds (or starts)
-    // the broker and provides its URL to every project through `inject`.
-    globalSetup: ['test/support/global-setup.ts'],
     coverage: {
       provider: 'v8',
       include: ['src/**'],
@@ -24,8 +73,21 @@ export default defineConfig({
     projects: [
       {
         test: {
-          name: 'parallel',
+          name: 'offline',
           include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, SERIAL_TESTS, ...BROKER_TESTS],
+          testTimeout: 20_000,
+          hookTimeout: 30_000,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        test: {
+          name: 'broker',
+          // Runs once, in the main process, before this project's files: finds
+          // (or starts) the broker and provides its URL through `inject`.
+          globalSetup: BROKER_SETUP,
+          include: BROKER_TESTS,
           exclude: [...configDefaults.exclude, SERIAL_TESTS],
           testTimeout: 20_000,
           hookTimeout: 30_000,
@@ -34,7 +96,8 @@ export default defineConfig({
       },
       {
         test: {
-          name: 'serial',
+          name: 'broker-serial',
+          globalSetup: BROKER_SETUP,
           include: [SERIAL_TESTS],
           testTimeout: 20_000,
           hookTimeout: 30_000,

@@ -11,7 +11,7 @@ import { decodeEvent } from '../../src/event/serializer.js';
 import { compilePattern } from '../../src/routing/pattern.js';
 import { Registry } from '../../src/routing/registry.js';
 import { fakeDelivery } from '../../src/testing/fake-delivery.js';
-import { HOSTILE, nested, revokedProxy, throwingGetter, trappedProxy } from '../unit/hostile-values.js';
+import { HOSTILE, nested, revokedProxy, throwingGetter, trappedProxy } from '../support/hostile-values.js';
 
 /**
  * Property: whatever hostile value reaches the public API — as an argument,

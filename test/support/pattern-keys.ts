@@ -1,7 +1,7 @@
 /**
  * The routing keys every row of the pattern match tables is checked against,
- * in column order: at run time (test/unit/pattern.test.ts) and at the type
- * level (test/types/glob-match.test.ts), so both tables read the same columns.
+ * in column order: at run time (test/routing/pattern.test.ts) and at the type
+ * level (test/typing/glob-match.test.ts), so both tables read the same columns.
  */
 export const PATTERN_KEYS = [
   'order.created',

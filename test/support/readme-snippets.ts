@@ -1,13 +1,13 @@
 /**
  * The ```ts blocks of a markdown file (README.md), for the tests that
- * type-check them (test/readme.test.ts) and run them (test/readme-run.test.ts).
+ * type-check them (test/docs/readme.test.ts) and run them (test/docs/readme-run.test.ts).
  *
  * The fence's info string says what a block is for:
  *   ```ts              type-checked only
  *   ```ts ignore       skipped
  *   ```ts run          type-checked, then run on its own (no AMQP_URL: memory://)
  *   ```ts run=broker   type-checked, then run against RabbitMQ with a fixture
- *                      (test/readme-run.test.ts) that prepares and checks the broker
+ *                      (test/docs/readme-run.test.ts) that prepares and checks the broker
  */
 
 /** How a block is run: `memory` for ```ts run, `broker` for ```ts run=broker. */

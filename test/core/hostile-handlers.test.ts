@@ -7,7 +7,7 @@
 import { of } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, isRxPubsubError } from '../../src/errors.js';
-import { HOSTILE, revokedProxy, throwingGetter } from '../unit/hostile-values.js';
+import { HOSTILE, revokedProxy, throwingGetter } from '../support/hostile-values.js';
 import { fakeDelivery, harness, marbles, outcomeOf } from './harness.js';
 
 describe('hostile handlers', () => {

@@ -16,12 +16,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DeadLetterHeader, createEvent } from '../src/index.js';
-import { encodeEvent, JSON_CONTENT_TYPE } from '../src/blocks.js';
-import { amqpUrl, deleteQueues, rawConnection, teardown, uniqueName } from './support/broker.js';
-import { extractSnippets, type Snippet } from './support/readme-snippets.js';
+import { DeadLetterHeader, createEvent } from '../../src/index.js';
+import { encodeEvent, JSON_CONTENT_TYPE } from '../../src/blocks.js';
+import { amqpUrl, deleteQueues, rawConnection, teardown, uniqueName } from '../support/broker.js';
+import { extractSnippets, type Snippet } from '../support/readme-snippets.js';
 
-const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 // A dot directory of its own: readme.test.ts clears test/.readme-snippets when it loads.
 const RUN_DIR = join(REPO_ROOT, 'test', `.readme-run-${randomBytes(4).toString('hex')}`);
 const TSX = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');

@@ -4,9 +4,9 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, isRxPubsubError } from '../src/errors.js';
-import type { Delivery, OutboundMessage } from '../src/transport/transport.js';
-import { boundConsumer, EXCHANGE, memoryTransports, track, turns, until } from './support/memory.js';
+import { ErrorCode, isRxPubsubError } from '../../../src/errors.js';
+import type { Delivery, OutboundMessage } from '../../../src/transport/transport.js';
+import { boundConsumer, EXCHANGE, memoryTransports, track, turns, until } from '../../support/memory.js';
 
 const { brokerName, collect, newTransport, open, statuses, unsubscribeAfterTest } = memoryTransports('memory-faults-test');
 

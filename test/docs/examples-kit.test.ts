@@ -13,14 +13,14 @@
  */
 import { configure } from 'rxjs-marbles';
 import { describe, expect, it } from 'vitest';
-import { DeadLetterHeader, routingKeyOf, type Settlement } from '../src/index.js';
-import { memoryBroker, memoryUrl, routeMarbles, type HandlerEntry, testBus } from '../src/testing/index.js';
-import { ALL_EVENTS, type ExampleEvent, type OrderCreatedEvent, OrderCreatedV1, type OrderCreatedV1Event } from '../examples/events.js';
-import { DEFAULT_STOCK, LogAnalytics, SendEmail, UpdateInventory } from '../examples/handlers.js';
-import { demoStory, main as runDemo } from '../examples/main.js';
-import { main as runStreamApp } from '../examples/stream-app.js';
-import { settled } from '../examples/support.js';
-import { amqpUrl, deleteExchange, deleteQueues, rawChannel, teardown, uniqueName } from './support/broker.js';
+import { DeadLetterHeader, routingKeyOf, type Settlement } from '../../src/index.js';
+import { memoryBroker, memoryUrl, routeMarbles, type HandlerEntry, testBus } from '../../src/testing/index.js';
+import { ALL_EVENTS, type ExampleEvent, type OrderCreatedEvent, OrderCreatedV1, type OrderCreatedV1Event } from '../../examples/events.js';
+import { DEFAULT_STOCK, LogAnalytics, SendEmail, UpdateInventory } from '../../examples/handlers.js';
+import { demoStory, main as runDemo } from '../../examples/main.js';
+import { main as runStreamApp } from '../../examples/stream-app.js';
+import { settled } from '../../examples/support.js';
+import { amqpUrl, deleteExchange, deleteQueues, rawChannel, teardown, uniqueName } from '../support/broker.js';
 
 // rxjs-marbles has no vitest entry: its root `configure` with vitest's expect.
 const { marbles } = configure({ assertDeepEqual: (actual: unknown, expected: unknown) => expect(actual).toStrictEqual(expected), frameworkMatcher: true });

@@ -8,15 +8,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
-import { EventBus, EventValidationError, routingKeyOf, type Settlement } from '../src/index.js';
-import { ALL_EVENTS, OrderCreated, OrderCreatedV1, OrderPaid, UserRegistered, orderTotal } from '../examples/events.js';
-import { LogAnalytics, SendEmail, UpdateInventory } from '../examples/handlers.js';
-import { demoStory, main as runDemo } from '../examples/main.js';
-import { burstEvents, main as runStreamApp } from '../examples/stream-app.js';
-import { Aborted, settled } from '../examples/support.js';
-import { amqpUrl, deleteExchange, deleteQueues, teardown, uniqueName } from './support/broker.js';
+import { EventBus, EventValidationError, routingKeyOf, type Settlement } from '../../src/index.js';
+import { ALL_EVENTS, OrderCreated, OrderCreatedV1, OrderPaid, UserRegistered, orderTotal } from '../../examples/events.js';
+import { LogAnalytics, SendEmail, UpdateInventory } from '../../examples/handlers.js';
+import { demoStory, main as runDemo } from '../../examples/main.js';
+import { burstEvents, main as runStreamApp } from '../../examples/stream-app.js';
+import { Aborted, settled } from '../../examples/support.js';
+import { amqpUrl, deleteExchange, deleteQueues, teardown, uniqueName } from '../support/broker.js';
 
-const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const run = promisify(execFile);
 
 /** A memory broker no other test shares. */

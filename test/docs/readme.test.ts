@@ -11,9 +11,9 @@ import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, expect, it } from 'vitest';
-import { extractSnippets, type Snippet as ReadmeSnippet } from './support/readme-snippets.js';
+import { extractSnippets, type Snippet as ReadmeSnippet } from '../support/readme-snippets.js';
 
-const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const README = join(REPO_ROOT, 'README.md');
 // A dot directory: the project's own `tsc -p .` never picks the snippets up.
 const SNIPPET_DIR = join(REPO_ROOT, 'test', '.readme-snippets');

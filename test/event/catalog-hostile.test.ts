@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, ErrorCode, isRxPubsubError } from '../../src/errors.js';
 import { createCatalog } from '../../src/event/catalog.js';
 import { defineEvent } from '../../src/event/define-event.js';
-import { revokedProxy, trappedProxy } from './hostile-values.js';
+import { revokedProxy, trappedProxy } from '../support/hostile-values.js';
 
 describe('catalog hostile input', () => {
   it.each([

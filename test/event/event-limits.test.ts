@@ -5,7 +5,7 @@ import { createEvent, type EventInit, toEvent } from '../../src/event/event.js';
 import { EVENT_LIMITS } from '../../src/event/event-limits.js';
 import { describeIssues } from '../../src/event/event-validation-error.js';
 import { MAX_DATA_DEPTH } from '../../src/event/json.js';
-import { nested, revokedProxy, throwingGetter, trappedProxy } from './hostile-values.js';
+import { nested, revokedProxy, throwingGetter, trappedProxy } from '../support/hostile-values.js';
 
 /** The error `fn` throws; fails the test when it returns. */
 function thrownBy(fn: () => unknown): unknown {

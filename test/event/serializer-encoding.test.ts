@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { ConfigError, DeliveryError, ErrorCode, isRxPubsubError } from '../../src/errors.js';
 import { createEvent } from '../../src/event/event.js';
 import { decodeEvent, encodeEvent, encodeEventInProcess, eventJson, JSON_CONTENT_TYPE, type WireInfo } from '../../src/event/serializer.js';
-import { revokedProxy } from './hostile-values.js';
+import { revokedProxy } from '../support/hostile-values.js';
 
 const EVENT = createEvent({ domain: 'order', action: 'created', data: { note: 'café ☕' } });
 const WIRE: WireInfo = { routingKey: 'order.created', contentType: JSON_CONTENT_TYPE };

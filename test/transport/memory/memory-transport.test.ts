@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, ErrorCode, isRxPubsubError } from '../src/errors.js';
-import { silentLogger } from '../src/logger.js';
-import { MemoryBroker } from '../src/transport/memory/memory-broker.js';
-import { MemoryTransport } from '../src/transport/memory/memory-transport.js';
-import { topicMatches } from '../src/transport/memory/topic-matches.js';
-import { bodyBytes, type ConnectionState, type Delivery, type MessageProperties, type OutboundMessage } from '../src/transport/transport.js';
-import { boundConsumer, EXCHANGE, memoryTransports, spec, turns } from './support/memory.js';
+import { ConfigError, ErrorCode, isRxPubsubError } from '../../../src/errors.js';
+import { silentLogger } from '../../../src/logger.js';
+import { MemoryBroker } from '../../../src/transport/memory/memory-broker.js';
+import { MemoryTransport } from '../../../src/transport/memory/memory-transport.js';
+import { topicMatches } from '../../../src/transport/memory/topic-matches.js';
+import { bodyBytes, type ConnectionState, type Delivery, type MessageProperties, type OutboundMessage } from '../../../src/transport/transport.js';
+import { boundConsumer, EXCHANGE, memoryTransports, spec, turns } from '../../support/memory.js';
 
 const { brokerName, collect, newTransport, open } = memoryTransports('memory-transport-test');
 

@@ -9,7 +9,7 @@ import { compilePattern } from '../../src/blocks.js';
 import type { ExpandBraces, IsLiteral } from '../../src/typing/glob-match.js';
 import { PATTERN_KEYS } from '../support/pattern-keys.js';
 
-/** The keys of test/unit/pattern.test.ts, in the same order. */
+/** The keys of test/routing/pattern.test.ts, in the same order. */
 const KEYS = PATTERN_KEYS;
 
 type Keys = typeof KEYS;

@@ -6,10 +6,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, isRxPubsubError } from '../src/errors.js';
-import { MemoryBroker } from '../src/transport/memory/memory-broker.js';
-import type { Delivery, OutboundMessage } from '../src/transport/transport.js';
-import { EXCHANGE, memoryTransports, spec, turns, until } from './support/memory.js';
+import { ErrorCode, isRxPubsubError } from '../../../src/errors.js';
+import { MemoryBroker } from '../../../src/transport/memory/memory-broker.js';
+import type { Delivery, OutboundMessage } from '../../../src/transport/transport.js';
+import { EXCHANGE, memoryTransports, spec, turns, until } from '../../support/memory.js';
 
 const { brokerName, collect, newTransport, open } = memoryTransports('memory-retry-test');
 

@@ -5,7 +5,7 @@ import type { Handler } from '../../src/core/handler.js';
 import type { HandlerFailure } from '../../src/core/outcome.js';
 import { runHandler, startHandler } from '../../src/core/run-handler.js';
 import { createEvent } from '../../src/event/event.js';
-import { HOSTILE, revokedProxy, throwingGetter } from './hostile-values.js';
+import { HOSTILE, revokedProxy, throwingGetter } from '../support/hostile-values.js';
 
 const EVENT = createEvent({ domain: 'order', action: 'created', data: {} });
 const PATTERN = 'order.*';

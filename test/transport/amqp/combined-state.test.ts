@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { combinedState } from '../../src/transport/amqp/combined-state.js';
-import type { ConnectionState } from '../../src/transport/transport.js';
+import { combinedState } from '../../../src/transport/amqp/combined-state.js';
+import type { ConnectionState } from '../../../src/transport/transport.js';
 
 const connected: ConnectionState = { status: 'connected', url: 'amqp://a' };
 const connectedB: ConnectionState = { status: 'connected', url: 'amqp://b' };

@@ -1,9 +1,9 @@
 import { firstValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { createEvent, ErrorCode, EventBus, isRxPubsubError, silentLogger } from '../src/index.js';
-import { MemoryTransport } from '../src/blocks.js';
-import { MemoryBroker } from '../src/transport/memory/memory-broker.js';
-import { teardown, uniqueName } from './support/broker.js';
+import { createEvent, ErrorCode, EventBus, isRxPubsubError, silentLogger } from '../../src/index.js';
+import { MemoryTransport } from '../../src/blocks.js';
+import { MemoryBroker } from '../../src/transport/memory/memory-broker.js';
+import { teardown, uniqueName } from '../support/broker.js';
 
 describe('transport option', () => {
   it('transport option - a bus uses the transport it is given, routes through it, and closes it', async () => {

@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
-import { formatReport, problems, runChaos } from '../chaos/chaos.js';
-import { amqpUrl } from './support/broker.js';
+import { formatReport, problems, runChaos } from '../../chaos/chaos.js';
+import { amqpUrl } from '../support/broker.js';
 
 // Serial: the run cuts every connection on the broker (close_all_connections).
 // The full scenario (20,000 events, 20 cuts, a broker restart) is `npm run chaos`.

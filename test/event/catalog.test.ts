@@ -19,9 +19,9 @@ import {
   EventBus,
   EventValidationError,
   isRxPubsubError,
-} from '../src/index.js';
-import { encodeEvent } from '../src/blocks.js';
-import { describeIssues } from '../src/event/event-validation-error.js';
+} from '../../src/index.js';
+import { encodeEvent } from '../../src/blocks.js';
+import { describeIssues } from '../../src/event/event-validation-error.js';
 import {
   brokerView,
   collectSettlements,
@@ -32,7 +32,7 @@ import {
   uniqueName,
   waitForCount,
   waitForDepth,
-} from './broker/support.js';
+} from '../broker/support.js';
 
 const OrderCreated = defineEvent('order', 'created', {
   schema: z.object({ order_id: z.string(), total: z.number().positive() }),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isError, MAX_SHOWN, messageOf, show } from '../../src/errors.js';
-import { errorWithThrowingMessage, HOSTILE, revokedProxy } from './hostile-values.js';
+import { errorWithThrowingMessage, HOSTILE, revokedProxy } from '../support/hostile-values.js';
 
 describe('show', () => {
   it.each(HOSTILE)('show - describes %s without throwing', (_name, make) => {

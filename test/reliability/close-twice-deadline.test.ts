@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createEvent } from '../../src/index.js';
-import { connectBus, names, TRANSPORTS } from '../broker/support.js';
+import { connectBus, names, TRANSPORTS } from '../support/bus.js';
 
 describe.each(TRANSPORTS.filter(([kind]) => kind === 'memory'))('review - close twice (%s)', (_kind, makeUrl) => {
   it('close - a later close({ timeoutMs }) bounds a close() already under way', async () => {

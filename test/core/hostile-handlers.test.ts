@@ -8,7 +8,7 @@ import { of } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, isRxPubsubError } from '../../src/errors.js';
 import { HOSTILE, revokedProxy, throwingGetter } from '../support/hostile-values.js';
-import { recordingDelivery, harness, marbles, outcomeOf } from './harness.js';
+import { harness, marbles, outcomeOf, recordingDelivery } from '../support/marbles.js';
 
 describe('hostile handlers', () => {
   const cases: [name: string, handler: () => unknown][] = [

@@ -17,7 +17,7 @@ import type { Event } from '../../src/event/event.js';
 import { compilePattern } from '../../src/routing/pattern.js';
 import { Registry } from '../../src/routing/registry.js';
 import type { Delivery } from '../../src/transport/transport.js';
-import { decode, recordingDelivery, testScheduler } from './harness.js';
+import { decode, recordingDelivery, testScheduler } from '../support/marbles.js';
 
 const TIMEOUT = 20;
 const KEYS = ['order.created', 'order.paid', 'user.created', 'user.deleted'] as const;

@@ -12,7 +12,7 @@ import type { HandlerFailure, Outcome, Settlement } from '../../src/core/outcome
 import { runHandler } from '../../src/core/run-handler.js';
 import { DeliveryError, ErrorCode, isRxPubsubError } from '../../src/errors.js';
 import { createEvent, type Event } from '../../src/event/event.js';
-import { recordingDelivery, harness, marbles, outcomeOf, settleAtOnce, testScheduler } from './harness.js';
+import { harness, marbles, outcomeOf, recordingDelivery, settleAtOnce, testScheduler } from '../support/marbles.js';
 
 /** The dead-letter outcome of a settlement, or a test failure. */
 function deadLetterOf(settlement: Settlement | undefined): Extract<Outcome, { kind: 'dead-letter' }> {

@@ -17,7 +17,7 @@ import type { RetryPolicy } from '../../src/core/retry-policy.js';
 import { DeliveryError, ErrorCode, isRxPubsubError } from '../../src/errors.js';
 import { silentLogger } from '../../src/logger.js';
 import type { OutboundMessage, QueueConsumer, Transport } from '../../src/transport/transport.js';
-import { comeBack, recordingDelivery, type RecordingDelivery, harness, marbles, outcomeOf } from './harness.js';
+import { comeBack, harness, marbles, outcomeOf, recordingDelivery, type RecordingDelivery } from '../support/marbles.js';
 
 const DB_DOWN = new Error('db down');
 const SMTP_DOWN = new Error('smtp down');

@@ -4,13 +4,14 @@
  * each test, consumer specs, and ways to let the broker's dispatch run.
  */
 import type { Subscription } from 'rxjs';
-import { TestScheduler } from 'rxjs/testing';
-import { afterEach, expect } from 'vitest';
+import type { TestScheduler } from 'rxjs/testing';
+import { afterEach } from 'vitest';
 import { isRxPubsubError } from '../../src/errors.js';
 import { silentLogger } from '../../src/logger.js';
 import { MemoryBroker } from '../../src/transport/memory/memory-broker.js';
 import { MemoryTransport } from '../../src/transport/memory/memory-transport.js';
 import type { ConnectionState, ConsumerSpec, Delivery, QueueConsumer, QueueSpec } from '../../src/transport/transport.js';
+import { testScheduler } from './marbles.js';
 
 export const EXCHANGE = 'events';
 
@@ -115,7 +116,7 @@ export async function turns(count = 5): Promise<void> {
  * rx-pubsub/testing, which also lets the transport's Promises settle.
  */
 export function virtualClock(broker: MemoryBroker): TestScheduler {
-  const scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+  const scheduler = testScheduler();
   broker.setScheduler(scheduler);
   return scheduler;
 }

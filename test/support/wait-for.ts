@@ -1,6 +1,8 @@
 /**
- * Polling, for tests on either transport: the one `waitFor` of the suite.
- * Memory-transport tests pass a short interval (5 ms) and a 3 s timeout.
+ * Polling on the wall clock, for tests on either transport: the one `waitFor`
+ * of the suite. A call site whose timing matters passes `intervalMs` and
+ * `timeoutMs`. A test on the memory broker alone waits in virtual time
+ * instead (`virtualClock` in memory.ts, `advanceVirtualTime`) where it can.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 

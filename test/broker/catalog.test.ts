@@ -26,7 +26,7 @@ import {
   TRANSPORTS,
   waitForCount,
   waitForDepth,
-} from './support.js';
+} from '../support/bus.js';
 
 const OrderCreated = defineEvent('order', 'created', {
   schema: z.object({ order_id: z.string(), items: z.array(z.object({ sku: z.string(), qty: z.int().positive() })).min(1) }),

@@ -14,7 +14,7 @@ import {
   uniqueName,
   waitFor,
   waitForCount,
-} from './support.js';
+} from '../support/bus.js';
 
 /** Nothing left for anyone in `queue`: no ready message, and none held unacked by a consumer. */
 async function expectQueueDrained(kind: 'amqp' | 'memory', url: string, queue: string): Promise<void> {

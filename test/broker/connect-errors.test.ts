@@ -6,7 +6,7 @@ import tls from 'node:tls';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ConnectionError, ErrorCode, EventBus, PublishError } from '../../src/index.js';
-import { amqpUrl, connectBus, expectRxError, names, orderEvent, teardown, TRANSPORTS } from './support.js';
+import { amqpUrl, connectBus, expectRxError, names, orderEvent, teardown, TRANSPORTS } from '../support/bus.js';
 
 /** `amqpUrl()` changed by `change`. */
 function withUrl(change: (url: URL) => void): string {

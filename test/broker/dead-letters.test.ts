@@ -13,7 +13,7 @@ import {
   waitFor,
   waitForCount,
   waitForDepth,
-} from './support.js';
+} from '../support/bus.js';
 
 describe.each(TRANSPORTS)('dead letters (%s)', (kind, makeUrl) => {
   it('dead letters - a failing handler sends the original to Q.dlq with reason headers; its sibling still runs', async () => {

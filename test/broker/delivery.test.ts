@@ -12,7 +12,7 @@ import {
   waitFor,
   waitForCount,
   waitForDepth,
-} from './support.js';
+} from '../support/bus.js';
 
 describe.each(TRANSPORTS)('delivery (%s)', (kind, makeUrl) => {
   it('delivery - every matching handler runs, concurrently: two handlers waiting for each other both succeed', async () => {

@@ -21,8 +21,8 @@ import {
   registerCleanup,
   TRANSPORTS,
   waitFor,
-} from './support.js';
-import { tcpProxy } from './tcp-proxy.js';
+} from '../support/bus.js';
+import { tcpProxy } from '../support/tcp-proxy.js';
 
 /** Everything an error shows: message, cause chain, stack and String(). */
 function everythingShown(error: unknown): string {

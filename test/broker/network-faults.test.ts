@@ -12,8 +12,8 @@ import {
   teardown,
   waitFor,
   waitForCount,
-} from './support.js';
-import { tcpProxy } from './tcp-proxy.js';
+} from '../support/bus.js';
+import { tcpProxy } from '../support/tcp-proxy.js';
 
 // A proxy between one bus and RabbitMQ plays the network faults, so these tests
 // disturb only their own bus and run in parallel with the others.

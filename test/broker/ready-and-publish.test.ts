@@ -11,7 +11,7 @@ import {
   uniqueName,
   waitFor,
   waitForCount,
-} from './support.js';
+} from '../support/bus.js';
 
 describe.each(TRANSPORTS)('ready and publish (%s)', (_kind, makeUrl) => {
   it('ready - an event published right after ready() is never missed (20 fresh buses and queues)', async () => {

@@ -12,7 +12,7 @@ import {
   TRANSPORTS,
   waitFor,
   waitForCount,
-} from './support.js';
+} from '../support/bus.js';
 
 // Serial: closeAllConnections cuts every connection on the broker, so this file
 // runs alone, after the parallel files (see vitest.config.ts).

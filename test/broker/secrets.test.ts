@@ -6,7 +6,7 @@ import { redactText, redactUrl } from '../../src/redact-url.js';
 import { AmqpTransport } from '../../src/transport/amqp/amqp-transport.js';
 import { MemoryTransport } from '../../src/transport/memory/memory-transport.js';
 import type { Transport } from '../../src/transport/transport.js';
-import { amqpUrl, expectRxError, names, registerCleanup, teardown } from './support.js';
+import { amqpUrl, expectRxError, names, registerCleanup, teardown } from '../support/bus.js';
 
 /** Every way a test can look at `value` without reading private state by name. */
 function everythingShown(value: unknown): string {

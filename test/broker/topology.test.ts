@@ -15,7 +15,7 @@ import {
   waitFor,
   waitForCount,
   waitForDepth,
-} from './support.js';
+} from '../support/bus.js';
 
 /** The routing keys binding `queue` to `exchange`, as the broker sees them. */
 async function bindingsOf(kind: 'amqp' | 'memory', url: string, exchange: string, queue: string): Promise<string[]> {

@@ -12,7 +12,7 @@ import {
   uniqueName,
   waitFor,
   waitForCount,
-} from './support.js';
+} from '../support/bus.js';
 
 describe('wire format (amqp)', () => {
   it('wire format - a raw amqplib consumer reads the event as JSON with the AMQP properties of the contract', async () => {

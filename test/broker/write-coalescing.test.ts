@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { createEvent, silentLogger } from '../../src/index.js';
 import { AmqpConnection } from '../../src/transport/amqp/amqp-connection.js';
 import { coalesceWrites, socketOf } from '../../src/transport/amqp/coalesce-writes.js';
-import { amqpUrl, connectBus, deleteExchange, names, teardown, uniqueName, waitFor } from './support.js';
+import { amqpUrl, connectBus, deleteExchange, names, teardown, uniqueName, waitFor } from '../support/bus.js';
 
 /** Counts the system-call-level writes of a socket: each `_write` or `_writev` call, and the chunks each carried. */
 function countWrites(socket: Writable): { calls: number; chunks: number } {

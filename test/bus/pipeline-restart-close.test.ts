@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryTransport } from '../../src/blocks.js';
 import { EventBus, silentLogger, type QueueConsumer, type Transport } from '../../src/index.js';
 import { MemoryBroker } from '../../src/transport/memory/memory-broker.js';
-import { teardown, uniqueName } from '../support/broker.js';
+import { teardown, uniqueName, waitFor } from '../support/broker.js';
 
 // A user-supplied transport whose consumer's deliveries$ completes at once: the bus restarts its pipeline
 // with a growing pause (100 ms doubling to 5 s) on a plain setTimeout.
@@ -37,7 +37,7 @@ describe('review - pipeline restart loop vs close', () => {
     const bus = await EventBus.connect({ transport: endingTransport(), queue: 'q', logger: silentLogger });
     bus.handle('order.*', () => undefined);
     // Let the pause grow: 100+200+400+800+1600 ms.
-    while (bus.stats().pipelineRestarts < 5) await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => bus.stats().pipelineRestarts >= 5, { intervalMs: 20, timeoutMs: 12_000, description: '5 pipeline restarts' });
     const started = Date.now();
     await bus.close();
     expect(Date.now() - started).toBeLessThan(500);
@@ -46,7 +46,7 @@ describe('review - pipeline restart loop vs close', () => {
   it('pipeline restart - close({ timeoutMs }) leaves no restart timer keeping the process alive', async () => {
     const bus = await EventBus.connect({ transport: endingTransport(), queue: 'q', logger: silentLogger });
     bus.handle('order.*', () => undefined);
-    while (bus.stats().pipelineRestarts < 5) await new Promise((r) => setTimeout(r, 20));
+    await waitFor(() => bus.stats().pipelineRestarts >= 5, { intervalMs: 20, timeoutMs: 12_000, description: '5 pipeline restarts' });
     const before = new Set(process.getActiveResourcesInfo());
     const timersBefore = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
     await bus.close({ timeoutMs: 50 });

@@ -7,7 +7,7 @@ import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { resolveOptions } from '../../src/bus/options.js';
 import { ConnectionError, EventBus } from '../../src/index.js';
-import { amqpUrl, connectBus, names, registerCleanup } from '../broker/support.js';
+import { amqpUrl, connectBus, names, registerCleanup } from '../support/bus.js';
 
 const PASSWORDS = ['p@ss', 'p:ss', 'p%40ss', 'pässwörd-密码'];
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { uniqueName } from '../broker/support.js';
+import { uniqueName } from '../support/bus.js';
 
 const run = promisify(execFile);
 const SRC = fileURLToPath(new URL('../../src/index.ts', import.meta.url));

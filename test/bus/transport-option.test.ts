@@ -2,13 +2,16 @@ import { firstValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { createEvent, ErrorCode, EventBus, isRxPubsubError, silentLogger } from '../../src/index.js';
 import { MemoryTransport } from '../../src/blocks.js';
+import { advanceVirtualTime } from '../../src/testing/index.js';
 import { MemoryBroker } from '../../src/transport/memory/memory-broker.js';
 import { teardown, uniqueName } from '../support/broker.js';
+import { virtualClock } from '../support/memory.js';
 
 describe('transport option', () => {
   it('transport option - a bus uses the transport it is given, routes through it, and closes it', async () => {
     const name = uniqueName('injected');
     teardown(() => void MemoryBroker.reset(name));
+    const scheduler = virtualClock(MemoryBroker.named(name));
     const transport = new MemoryTransport({ url: `memory://${name}`, logger: silentLogger });
     const states = firstValueFrom(transport.state$.pipe(toArray()));
     const bus = await EventBus.connect({ transport, queue: 'q' });
@@ -17,7 +20,8 @@ describe('transport option', () => {
     await bus.ready();
 
     await bus.publish(createEvent({ domain: 'order', action: 'paid', data: {} }));
-    while (bus.stats().acked < 1) await new Promise((resolve) => setTimeout(resolve, 5));
+    await advanceVirtualTime(scheduler, 0);
+    expect(bus.stats().acked).toBe(1);
     expect(handled).toEqual(['paid']);
     expect(transport.broker.bindings('q')).toEqual([{ exchange: 'events', routingKey: 'order.#' }]);
 

@@ -5,7 +5,7 @@
 import { mergeMap, NEVER, type Observable, Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { boundedMerge } from '../../src/core/bounded-merge.js';
-import { testScheduler } from './harness.js';
+import { testScheduler } from '../support/marbles.js';
 
 describe('boundedMerge', () => {
   it('boundedMerge - plain values are emitted at once and hold no slot: only Observable results count against `concurrency`', () => {

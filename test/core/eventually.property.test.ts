@@ -10,7 +10,7 @@ import { map, mergeMap, type Observable, of, timer, mergeWith, take, throwError,
 import type { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { allOf, type Eventually, thenDo, toObservable } from '../../src/core/eventually.js';
-import { testScheduler } from './harness.js';
+import { testScheduler } from '../support/marbles.js';
 
 /** What `next` does with one value. */
 type Step = { readonly kind: 'value' } | { readonly kind: 'throw' } | { readonly kind: 'later'; readonly delay: number; readonly count: number; readonly fails: boolean };

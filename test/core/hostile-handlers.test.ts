@@ -8,7 +8,7 @@ import { of } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, isRxPubsubError } from '../../src/errors.js';
 import { HOSTILE, revokedProxy, throwingGetter } from '../support/hostile-values.js';
-import { fakeDelivery, harness, marbles, outcomeOf } from './harness.js';
+import { harness, marbles, outcomeOf, recordingDelivery } from '../support/marbles.js';
 
 describe('hostile handlers', () => {
   const cases: [name: string, handler: () => unknown][] = [
@@ -25,7 +25,7 @@ describe('hostile handlers', () => {
       h.registry.add('order.*', { handler: handler as never });
       h.registry.add('*.created', { handler: () => void (siblingRan = true) });
 
-      m.expect(h.run(m.cold('a|', { a: fakeDelivery('order.created', 'e1') }))).toBeObservable('d|');
+      m.expect(h.run(m.cold('a|', { a: recordingDelivery('order.created', 'e1') }))).toBeObservable('d|');
       m.flush();
 
       const outcome = outcomeOf(h.settlements[0], 'dead-letter');
@@ -42,7 +42,7 @@ describe('hostile handlers', () => {
     marbles((m) => {
       const h = harness(m.scheduler);
       h.registry.add('order.*', { handler: throwingGetter('handle') as never });
-      m.expect(h.run(m.cold('a|', { a: fakeDelivery('order.created', 'e1') }))).toBeObservable('d|');
+      m.expect(h.run(m.cold('a|', { a: recordingDelivery('order.created', 'e1') }))).toBeObservable('d|');
       m.flush();
       expect(outcomeOf(h.settlements[0], 'dead-letter').failures[0]?.pattern).toBe('order.*');
     }),
@@ -54,7 +54,7 @@ describe('hostile handlers', () => {
       const h = harness(m.scheduler);
       const thrown = revokedProxy();
       h.registry.add('order.*', { handler: () => m.cold('--#', undefined, thrown) });
-      m.expect(h.run(of(fakeDelivery('order.created', 'e1')))).toBeObservable('--(d|)');
+      m.expect(h.run(of(recordingDelivery('order.created', 'e1')))).toBeObservable('--(d|)');
       m.flush();
       const error = outcomeOf(h.settlements[0], 'dead-letter').failures[0]?.error;
       expect(isRxPubsubError(error, ErrorCode.HANDLER_FAILED)).toBe(true);

@@ -17,7 +17,7 @@ import type { Event } from '../../src/event/event.js';
 import { compilePattern } from '../../src/routing/pattern.js';
 import { Registry } from '../../src/routing/registry.js';
 import type { Delivery } from '../../src/transport/transport.js';
-import { decode, fakeDelivery, testScheduler } from './harness.js';
+import { decode, recordingDelivery, testScheduler } from '../support/marbles.js';
 
 const TIMEOUT = 20;
 const KEYS = ['order.created', 'order.paid', 'user.created', 'user.deleted'] as const;
@@ -145,7 +145,7 @@ function summary(settled: Settlement, frame?: number): unknown {
 }
 
 function deliveriesOf(s: Scenario): Delivery[] {
-  return s.deliveries.map(({ key }, index) => fakeDelivery(key ?? 'order.created', `d${index}`, key === null ? { rawBody: '{not json' } : {}));
+  return s.deliveries.map(({ key }, index) => recordingDelivery(key ?? 'order.created', `d${index}`, key === null ? { rawBody: '{not json' } : {}));
 }
 
 describe('processDeliveries against a mergeMap/forkJoin reference', () => {

@@ -12,14 +12,14 @@ import type { HandlerFailure, Outcome, Settlement } from '../../src/core/outcome
 import { runHandler } from '../../src/core/run-handler.js';
 import { DeliveryError, ErrorCode, isRxPubsubError } from '../../src/errors.js';
 import { createEvent, type Event } from '../../src/event/event.js';
-import { fakeDelivery, harness, marbles, outcomeOf, settleAtOnce, testScheduler } from './harness.js';
+import { harness, marbles, outcomeOf, recordingDelivery, settleAtOnce, testScheduler } from '../support/marbles.js';
 
 /** The dead-letter outcome of a settlement, or a test failure. */
 function deadLetterOf(settlement: Settlement | undefined): Extract<Outcome, { kind: 'dead-letter' }> {
   return outcomeOf(settlement, 'dead-letter');
 }
 
-const orderCreated = (id = 'e1') => fakeDelivery('order.created', id);
+const orderCreated = (id = 'e1') => recordingDelivery('order.created', id);
 
 // ---------------------------------------------------------------------------
 
@@ -155,8 +155,8 @@ describe('processDeliveries', () => {
     marbles((m) => {
       const h = harness(m.scheduler);
       const a = orderCreated('e1');
-      const b = fakeDelivery('user.deleted', 'e2');
-      const c = fakeDelivery('order.paid', 'e3');
+      const b = recordingDelivery('user.deleted', 'e2');
+      const c = recordingDelivery('order.paid', 'e3');
       const deliveries = m.cold(' a-b-c| ', { a, b, c });
       const expected = '          a-u-a| ';
       const handled: string[] = [];
@@ -180,7 +180,7 @@ describe('processDeliveries', () => {
     'processDeliveries - a body that is not an event → dead-letter with the reason and no event; the next delivery goes on',
     marbles((m) => {
       const h = harness(m.scheduler);
-      const bad = fakeDelivery('order.created', 'e1', { rawBody: 'not json at all' });
+      const bad = recordingDelivery('order.created', 'e1', { rawBody: 'not json at all' });
       const good = orderCreated('e2');
       const deliveries = m.cold(' a-b| ', { a: bad, b: good });
       const expected = '          d-a| ';
@@ -411,7 +411,7 @@ describe('processDeliveries', () => {
     marbles((m) => {
       const log: string[] = [];
       const h = harness(m.scheduler, { observe: (event) => log.push(`observe ${event.id}`) });
-      const deliveries = m.cold(' a-b|', { a: orderCreated('e1'), b: fakeDelivery('user.deleted', 'e2') });
+      const deliveries = m.cold(' a-b|', { a: orderCreated('e1'), b: recordingDelivery('user.deleted', 'e2') });
       const expected = '          a-u|';
       h.registry.add('order.*', {
         handler: (event) => {
@@ -449,7 +449,7 @@ describe('processDeliveries', () => {
     const scheduler = testScheduler();
     scheduler.run(({ hot, cold, expectObservable, expectSubscriptions }) => {
       const h = harness(scheduler, { handlerTimeoutMs: 5 });
-      const deliveries = hot('  -a---b--c--|   ', { a: orderCreated('e1'), b: fakeDelivery('user.x', 'e2'), c: orderCreated('e3') });
+      const deliveries = hot('  -a---b--c--|   ', { a: orderCreated('e1'), b: recordingDelivery('user.x', 'e2'), c: orderCreated('e3') });
       const work = cold('        --x|           ');
       const expected = '        ----au-----(a|)';
       const subs = ['           -^--!           ', '           --------^--!   '];

@@ -17,20 +17,20 @@ import type { RetryPolicy } from '../../src/core/retry-policy.js';
 import { DeliveryError, ErrorCode, isRxPubsubError } from '../../src/errors.js';
 import { silentLogger } from '../../src/logger.js';
 import type { OutboundMessage, QueueConsumer, Transport } from '../../src/transport/transport.js';
-import { comeBack, fakeDelivery, type FakeDelivery, harness, marbles, outcomeOf } from './harness.js';
+import { comeBack, harness, marbles, outcomeOf, recordingDelivery, type RecordingDelivery } from '../support/marbles.js';
 
 const DB_DOWN = new Error('db down');
 const SMTP_DOWN = new Error('smtp down');
 
 const THREE: RetryPolicy = { attempts: 3, delaysMs: [1_000, 5_000] };
 
-const orderCreated = (id = 'e1') => fakeDelivery('order.created', id);
+const orderCreated = (id = 'e1') => recordingDelivery('order.created', id);
 
 /** `order.created` as delivered again after `attempts` failed attempts (headers as a retry copy carries them). */
 /** A delivery back from the delay queue `orders.retry.1000` after `attempts` attempts (the broker's x-death says so). */
-function afterAttempts(attempts: number, id = 'e1'): FakeDelivery {
+function afterAttempts(attempts: number, id = 'e1'): RecordingDelivery {
   const xDeath = [{ count: attempts, reason: 'expired', queue: 'orders.retry.1000', exchange: '', 'routing-keys': ['orders.retry.1000'] }];
-  return fakeDelivery('orders', id, { exchange: '', publishedAs: 'order.created', headers: { [DeadLetterHeader.ATTEMPTS]: attempts, 'x-death': xDeath } });
+  return recordingDelivery('orders', id, { exchange: '', publishedAs: 'order.created', headers: { [DeadLetterHeader.ATTEMPTS]: attempts, 'x-death': xDeath } });
 }
 
 /** A handler that counts its calls and returns what `result` gives for that call (1 = the first). */
@@ -198,7 +198,7 @@ describe('retries - bus and handler policies', () => {
     "retries - a handler's own retry overrides the bus's, both for fewer attempts and for other delays",
     marbles((m) => {
       const h = harness(m.scheduler, { retry: { attempts: 5, delaysMs: 700 } });
-      const deliveries = m.cold(' ab|    ', { a: orderCreated('e1'), b: fakeDelivery('user.deleted', 'e2') });
+      const deliveries = m.cold(' ab|    ', { a: orderCreated('e1'), b: recordingDelivery('user.deleted', 'e2') });
       const expected = '          -r(d|) ';
       h.registry.add('order.*', { handler: () => m.cold('-#', {}, DB_DOWN), retry: { attempts: 3, delaysMs: [50] } });
       h.registry.add('user.*', { handler: () => m.cold('-#', {}, DB_DOWN), retry: { attempts: 1, delaysMs: [50] } });
@@ -214,7 +214,7 @@ describe('retries - bus and handler policies', () => {
 
 describe('retries - a retried delivery', () => {
   /** `order.created` as it comes back from the delay queue after attempt 1, with `pending` still to run. */
-  function retried(pending: readonly string[]): FakeDelivery {
+  function retried(pending: readonly string[]): RecordingDelivery {
     const failure: Failed = { attempt: 1, reason: 'order.*: db down', failures: [{ pattern: 'order.*', error: DB_DOWN }] };
     return comeBack(retryOf(orderCreated(), 'orders.retry.1000', failure, pending, 1_000));
   }
@@ -285,7 +285,7 @@ describe('retries - a retried delivery', () => {
     'retries - is routed by the rx-pubsub-routing-key header, not by its routing key (the queue name)',
     marbles((m) => {
       const h = harness(m.scheduler);
-      const d = fakeDelivery('orders', 'e1', {
+      const d = recordingDelivery('orders', 'e1', {
         publishedAs: 'order.created',
         headers: { [DeadLetterHeader.ROUTING_KEY]: 'order.created', [DeadLetterHeader.ATTEMPTS]: 1 },
       });
@@ -359,7 +359,7 @@ describe('retries - poison messages', () => {
     'retries - maxRedeliveries 0 dead-letters the first redelivery',
     marbles((m) => {
       const h = harness(m.scheduler, { maxRedeliveries: 0, redeliveries: (d) => (d.redelivered ? 1 : 0) });
-      const deliveries = m.cold(' ab|', { a: orderCreated('e1'), b: fakeDelivery('order.created', 'e2', { redelivered: true }) });
+      const deliveries = m.cold(' ab|', { a: orderCreated('e1'), b: recordingDelivery('order.created', 'e2', { redelivered: true }) });
       const expected = '          ad|';
       h.registry.add('order.*', { handler: () => undefined });
 
@@ -406,7 +406,7 @@ describe('retries - round trip through the delay queue (real time)', () => {
       ...h,
       published,
       /** Letters of processing one delivery. */
-      deliver: (delivery: FakeDelivery) => lastValueFrom(h.run(of(delivery)).pipe(toArray())),
+      deliver: (delivery: RecordingDelivery) => lastValueFrom(h.run(of(delivery)).pipe(toArray())),
     };
   }
 

@@ -32,7 +32,7 @@ import {
   uniqueName,
   waitForCount,
   waitForDepth,
-} from '../broker/support.js';
+} from '../support/bus.js';
 
 const OrderCreated = defineEvent('order', 'created', {
   schema: z.object({ order_id: z.string(), total: z.number().positive() }),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type Event } from '../../src/index.js';
-import { brokerView, collectSettlements, connectBus, gate, names, orderEvent, rig, statesOf, teardown, TRANSPORTS, waitFor, waitForCount, waitForReconnect } from './support.js';
+import { brokerView, collectSettlements, connectBus, gate, names, orderEvent, rig, statesOf, teardown, TRANSPORTS, waitFor, waitForCount, waitForReconnect } from '../support/rig.js';
 
 const FAST = 100;
 

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createEvent, DeadLetterHeader, type Event, type EventBus, type MessageProperties } from '../../src/index.js';
 import { MemoryBroker } from '../../src/transport/memory/memory-broker.js';
-import { brokerView, connectBus, names, rawChannel, teardown, TRANSPORTS, waitFor } from '../broker/support.js';
+import { brokerView, connectBus, names, rawChannel, teardown, TRANSPORTS, waitFor } from '../support/bus.js';
 
 /**
  * Property: whatever arrives on the service queue, a consumer that meets a

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryBroker } from '../../src/transport/memory/memory-broker.js';
 import { type Event } from '../../src/index.js';
 import { rabbitmqctl } from '../support/broker.js';
-import { collectSettlements, connectBus, names, orderEvent, statesOf, teardown, TRANSPORTS, waitFor, waitForCount } from './support.js';
+import { collectSettlements, connectBus, names, orderEvent, statesOf, teardown, TRANSPORTS, waitFor, waitForCount } from '../support/rig.js';
 
 // Serial: on RabbitMQ the memory alarm blocks every publishing connection of the broker.
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ConnectionError, ErrorCode } from '../../src/index.js';
 import { MemoryBroker } from '../../src/transport/memory/memory-broker.js';
 import { rabbitmqctl, uniqueName } from '../support/broker.js';
-import { connectBus, expectRxError, names, orderEvent, statesOf, teardown, TRANSPORTS, waitFor } from './support.js';
+import { connectBus, expectRxError, names, orderEvent, statesOf, teardown, TRANSPORTS, waitFor } from '../support/rig.js';
 
 // Serial: on RabbitMQ the memory alarm blocks every publishing connection of the broker.
 

@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { ConnectionError, ErrorCode } from '../../src/index.js';
 import { MemoryBroker } from '../../src/transport/memory/memory-broker.js';
 import { amqpUrl } from '../support/broker.js';
-import { tcpProxy } from '../broker/tcp-proxy.js';
-import { connectBus, expectRxError, names, orderEvent, statesOf, waitFor } from './support.js';
+import { tcpProxy } from '../support/tcp-proxy.js';
+import { connectBus, expectRxError, names, orderEvent, statesOf, waitFor } from '../support/rig.js';
 
 /** Client sockets still established to `port` (the proxy's): our ends of the bus's connections. */
 async function socketsTo(port: string): Promise<number> {

@@ -4,7 +4,7 @@ import { EventBus } from '../../src/index.js';
 import { MemoryTransport } from '../../src/transport/memory/memory-transport.js';
 import { silentLogger } from '../../src/logger.js';
 import type { Transport } from '../../src/transport/transport.js';
-import { brokerView, connectBus, names, orderEvent, recordingLogger, statesOf, teardown, TRANSPORTS, waitFor, waitForDepth } from './support.js';
+import { brokerView, connectBus, names, orderEvent, recordingLogger, statesOf, teardown, TRANSPORTS, waitFor, waitForDepth } from '../support/rig.js';
 
 describe.each(TRANSPORTS)('close errors (%s)', (_kind, makeUrl) => {
   it('close errors - a handler teardown that throws past the deadline: close resolves, the delivery is requeued, the connections close, the error is logged', async () => {

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createEvent } from '../../src/index.js';
-import { connectBus, names, TRANSPORTS } from '../broker/support.js';
+import { connectBus, names, TRANSPORTS, waitFor } from '../support/bus.js';
 
 describe.each(TRANSPORTS.filter(([kind]) => kind === 'memory'))('review - close twice (%s)', (_kind, makeUrl) => {
   it('close - a later close({ timeoutMs }) bounds a close() already under way', async () => {
@@ -17,7 +17,7 @@ describe.each(TRANSPORTS.filter(([kind]) => kind === 'memory'))('review - close 
     bus.handle('order.*', () => { started = true; return new Promise(() => {}); });
     await bus.ready();
     await bus.publish(createEvent({ domain: 'order', action: 'created', data: {} }));
-    while (!started) await new Promise((r) => setTimeout(r, 5));
+    await waitFor(() => started, { intervalMs: 5, timeoutMs: 8_000, description: 'the handler started' });
     const first = bus.close();
     const t0 = Date.now();
     await bus.close({ timeoutMs: 200 });

@@ -3,9 +3,9 @@ import { type ConnectionState, type Event } from '../../src/index.js';
 import { MemoryBroker } from '../../src/transport/memory/memory-broker.js';
 import type { ConsumerStatus } from '../../src/transport/transport.js';
 import { amqpUrl, rawChannel } from '../support/broker.js';
-import { tcpProxy } from '../broker/tcp-proxy.js';
-import { connectBus, names, orderEvent, recordingLogger, teardown, TRANSPORTS, waitFor, waitForCount } from './support.js';
-import { openTransport } from './transports.js';
+import { tcpProxy } from '../support/tcp-proxy.js';
+import { connectBus, names, orderEvent, recordingLogger, teardown, TRANSPORTS, waitFor, waitForCount } from '../support/rig.js';
+import { openTransport } from '../support/transports.js';
 
 /** Deletes `queue` behind the bus's back and declares it again with other arguments (the bus may race to re-declare it first: then again). */
 async function redeclareWithOtherArguments(url: string, queue: string): Promise<void> {

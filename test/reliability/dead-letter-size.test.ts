@@ -8,7 +8,7 @@ import { deadLetterOf } from '../../src/bus/dead-letter.js';
 import type { Failed } from '../../src/core/outcome.js';
 import { DeadLetterHeader, type Event, type MessageProperties } from '../../src/index.js';
 import type { Delivery } from '../../src/transport/transport.js';
-import { brokerView, collectSettlements, connectBus, names, orderEvent, TRANSPORTS, waitFor, waitForCount, waitForDepth } from './support.js';
+import { brokerView, collectSettlements, connectBus, names, orderEvent, TRANSPORTS, waitFor, waitForCount, waitForDepth } from '../support/rig.js';
 
 function propertiesOf(event: Event, headers: Record<string, unknown>): MessageProperties {
   return { contentType: 'application/json', messageId: event.id, headers };

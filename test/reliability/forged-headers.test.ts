@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DeadLetterHeader, type Event, type MessageProperties } from '../../src/index.js';
-import { cleanupRetryQueues, rig, type TransportKind } from './support.js';
-import { brokerView, collectSettlements, connectBus, names, orderEvent, TRANSPORTS, waitForCount } from './support.js';
+import { cleanupRetryQueues, rig, type TransportKind } from '../support/rig.js';
+import { brokerView, collectSettlements, connectBus, names, orderEvent, TRANSPORTS, waitForCount } from '../support/rig.js';
 
 const RETRY = { attempts: 3, delaysMs: 60_000 } as const;
 

@@ -15,8 +15,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DeadLetterHeader, type Event, type MessageProperties } from '../../src/index.js';
-import { cleanupRetryQueues } from '../reliability/support.js';
-import { brokerView, collectSettlements, connectBus, names, orderEvent, TRANSPORTS, waitForCount } from '../broker/support.js';
+import { cleanupRetryQueues } from '../support/rig.js';
+import { brokerView, collectSettlements, connectBus, names, orderEvent, TRANSPORTS, waitForCount } from '../support/bus.js';
 
 const RETRY = { attempts: 3, delaysMs: 60_000 } as const;
 

@@ -9,7 +9,7 @@ import {
 } from '../../src/index.js';
 import { MemoryTransport } from '../../src/blocks.js';
 import { MemoryBroker } from '../../src/transport/memory/memory-broker.js';
-import { connectBus, expectRxError, names, orderEvent, teardown, TRANSPORTS } from './support.js';
+import { connectBus, expectRxError, names, orderEvent, teardown, TRANSPORTS } from '../support/rig.js';
 
 /** Calls publish and fails the test if it threw instead of returning a Promise. */
 function publishing(bus: EventBus, event: unknown): Promise<void> {

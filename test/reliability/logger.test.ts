@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { type Logger } from '../../src/index.js';
-import { brokerView, collectSettlements, connectBus, names, orderEvent, TRANSPORTS, waitFor, waitForCount, waitForDepth } from './support.js';
+import { brokerView, collectSettlements, connectBus, names, orderEvent, TRANSPORTS, waitFor, waitForCount, waitForDepth } from '../support/rig.js';
 
 /** A pino logger writing JSON lines into an array. */
 function pinoLines(): { logger: pino.Logger; lines: Record<string, unknown>[] } {

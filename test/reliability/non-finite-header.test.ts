@@ -7,8 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, isRxPubsubError } from '../../src/index.js';
-import { amqpUrl, uniqueName } from '../broker/support.js';
-import { connectTransport, message } from '../reliability/transports.js';
+import { amqpUrl, uniqueName } from '../support/bus.js';
+import { connectTransport, message } from '../support/transports.js';
 
 describe('review - non-finite header values (amqp)', () => {
   it.each([

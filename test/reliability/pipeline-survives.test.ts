@@ -9,7 +9,7 @@ import { createEvent, defineEvent, type Delivery, EventBus, type QueueConsumer, 
 import { MemoryTransport } from '../../src/blocks.js';
 import { rawChannel } from '../support/broker.js';
 import { MemoryBroker } from '../../src/transport/memory/memory-broker.js';
-import { brokerView, collectSettlements, connectBus, names, orderEvent, recordingLogger, teardown, TRANSPORTS, waitFor, waitForCount } from './support.js';
+import { brokerView, collectSettlements, connectBus, names, orderEvent, recordingLogger, teardown, TRANSPORTS, waitFor, waitForCount } from '../support/rig.js';
 
 /** An Error whose `message` getter throws: messageOf, loggers and reason headers all read it. */
 function errorWithThrowingMessage(): Error {

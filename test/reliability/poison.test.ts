@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DeadLetterHeader, type Event } from '../../src/index.js';
 import { encodeEvent } from '../../src/blocks.js';
-import { brokerView, collectSettlements, connectBus, gate, names, orderEvent, rig, statesOf, teardown, TRANSPORTS, waitFor, waitForCount, waitForDepth, waitForReconnect } from './support.js';
+import { brokerView, collectSettlements, connectBus, gate, names, orderEvent, rig, statesOf, teardown, TRANSPORTS, waitFor, waitForCount, waitForDepth, waitForReconnect } from '../support/rig.js';
 
 const QUORUM = { type: 'quorum' } as const;
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, PublishError } from '../../src/index.js';
-import { tcpProxy } from '../broker/tcp-proxy.js';
+import { tcpProxy } from '../support/tcp-proxy.js';
 import { amqpUrl } from '../support/broker.js';
-import { brokerView, connectBus, expectRxError, names, orderEvent, rig, statesOf, TRANSPORTS, waitFor, waitForDepth } from './support.js';
+import { brokerView, connectBus, expectRxError, names, orderEvent, rig, statesOf, TRANSPORTS, waitFor, waitForDepth } from '../support/rig.js';
 
 describe.each(TRANSPORTS)('publish flow control (%s)', (kind) => {
   it('publish flow control - while the broker is unreachable, publishes past maxPendingPublishes reject PUBLISH_BUFFER_FULL at once; the others go out on reconnect', async () => {

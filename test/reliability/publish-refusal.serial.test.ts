@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ErrorCode, PublishError } from '../../src/index.js';
 import { rabbitmqctl } from '../support/broker.js';
-import { amqpUrl, expectRxError, names } from '../broker/support.js';
-import { connectTransport, message } from './transports.js';
+import { amqpUrl, expectRxError, names } from '../support/bus.js';
+import { connectTransport, message } from '../support/transports.js';
 
 // Serial: RabbitMQ's max_message_size is broker-wide; it is lowered for new channels and always restored.
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createEvent, ErrorCode, PublishError } from '../../src/index.js';
 import type { MessageProperties, OutboundMessage } from '../../src/transport/transport.js';
-import { amqpUrl, brokerView, connectBus, expectRxError, names, TRANSPORTS, waitForDepth } from '../broker/support.js';
-import { connectTransport, message } from './transports.js';
+import { amqpUrl, brokerView, connectBus, expectRxError, names, TRANSPORTS, waitForDepth } from '../support/bus.js';
+import { connectTransport, message } from '../support/transports.js';
 
 const long = 'x'.repeat(256);
 const manyHeaders = Object.fromEntries(Array.from({ length: 2_500 }, (_, i) => [`h${i}`, 'v'.repeat(30)]));

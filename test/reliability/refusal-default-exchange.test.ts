@@ -10,9 +10,9 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, isRxPubsubError, type RxPubsubError } from '../../src/index.js';
-import { amqpUrl, teardown, uniqueName } from '../broker/support.js';
+import { amqpUrl, teardown, uniqueName } from '../support/bus.js';
 import { rabbitmqctl } from '../support/broker.js';
-import { connectTransport, message } from '../reliability/transports.js';
+import { connectTransport, message } from '../support/transports.js';
 
 async function restrictedUrl(): Promise<string> {
   const user = uniqueName('rv-user');

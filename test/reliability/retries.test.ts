@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DeadLetterHeader, type Event } from '../../src/index.js';
-import { brokerView, cleanupRetryQueues, collectSettlements, connectBus, names, orderEvent, rig, TRANSPORTS, waitFor, waitForCount, waitForDepth } from './support.js';
+import { brokerView, cleanupRetryQueues, collectSettlements, connectBus, names, orderEvent, rig, TRANSPORTS, waitFor, waitForCount, waitForDepth } from '../support/rig.js';
 
 const POLICY = { attempts: 3, delaysMs: [100, 200] } as const;
 

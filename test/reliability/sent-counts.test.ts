@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCode, EventBus, PublishError, silentLogger, type Transport } from '../../src/index.js';
 import { MemoryTransport } from '../../src/blocks.js';
 import { MemoryBroker } from '../../src/transport/memory/memory-broker.js';
-import { collectSettlements, connectBus, gate, names, orderEvent, rig, statesOf, teardown, TRANSPORTS, waitFor, waitForCount, waitForReconnect } from './support.js';
+import { collectSettlements, connectBus, gate, names, orderEvent, rig, statesOf, teardown, TRANSPORTS, waitFor, waitForCount, waitForReconnect } from '../support/rig.js';
 
 describe.each(TRANSPORTS)('sent counts (%s)', (kind) => {
   it('sent counts - acks dropped on a dead channel are counted dropped, not acked: N events, N acked', async () => {

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ConfigError, ErrorCode, type EventBus, type Settlement } from '../../src/index.js';
-import { collectSettlements, connectBus, expectRxError, names, orderEvent, TRANSPORTS, waitFor } from './support.js';
+import { collectSettlements, connectBus, expectRxError, names, orderEvent, TRANSPORTS, waitFor } from '../support/rig.js';
 
 /** Publishes `count` order.paid events from `bus` and waits until `a` and `b` settled them all between them. */
 async function publishAndSettle(bus: EventBus, a: Settlement[], b: Settlement[], count: number): Promise<void> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type Settlement } from '../../src/index.js';
-import { brokerView, collectSettlements, connectBus, gate, names, orderEvent, teardown, TRANSPORTS, waitForCount } from '../broker/support.js';
+import { brokerView, collectSettlements, connectBus, gate, names, orderEvent, teardown, TRANSPORTS, waitForCount } from '../support/bus.js';
 
 describe.each(TRANSPORTS)('shutdown deadline (%s)', (_kind, makeUrl) => {
   it('shutdown deadline - close({ timeoutMs }) returns at the deadline with a 5 s handler in flight, and its delivery comes back redelivered to the next bus', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type Event, type EventBus } from '../../src/index.js';
-import { brokerView, cleanupRetryQueues, collectSettlements, connectBus, gate, names, orderEvent, recordingLogger, type Rig, rig, statesOf, teardown, TRANSPORTS, waitFor, waitForCount, waitForReconnect } from './support.js';
+import { brokerView, cleanupRetryQueues, collectSettlements, connectBus, gate, names, orderEvent, recordingLogger, type Rig, rig, statesOf, teardown, TRANSPORTS, waitFor, waitForCount, waitForReconnect } from '../support/rig.js';
 
 /**
  * Plays a handler failing after its connection died: the first run of an

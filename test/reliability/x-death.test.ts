@@ -4,7 +4,7 @@
  * how the bus tells its own retries from a foreign publish.
  */
 import { describe, expect, it } from 'vitest';
-import { cleanupRetryQueues, collectSettlements, connectBus, names, orderEvent, rig, TRANSPORTS, waitForCount } from './support.js';
+import { cleanupRetryQueues, collectSettlements, connectBus, names, orderEvent, rig, TRANSPORTS, waitForCount } from '../support/rig.js';
 
 interface DeathEntry {
   readonly count: number;

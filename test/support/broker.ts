@@ -6,11 +6,13 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import amqplib from 'amqplib';
 import type { Channel, ChannelModel } from 'amqplib';
 import { inject, onTestFinished } from 'vitest';
+import { errorMessage } from './wait-for.js';
+
+export { waitFor, type WaitForOptions } from './wait-for.js';
 
 const run = promisify(execFile);
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -113,40 +115,6 @@ export async function listQueues(): Promise<QueueInfo[]> {
   });
 }
 
-export interface WaitForOptions {
-  /** @default 5_000 */
-  timeoutMs?: number;
-  /** @default 50 */
-  intervalMs?: number;
-  /** What is awaited, for the timeout message. @default the predicate's source */
-  description?: string;
-}
-
-/**
- * Polls `predicate` until it returns true; a predicate that throws counts as
- * "not yet". Rejects after `timeoutMs` with an error naming what was awaited
- * and the predicate's last error.
- */
-export async function waitFor(
-  predicate: () => boolean | Promise<boolean>,
-  { timeoutMs = 5_000, intervalMs = 50, description }: WaitForOptions = {},
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      if (await predicate()) return;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() >= deadline) break;
-    await sleep(Math.min(intervalMs, Math.max(0, deadline - Date.now())));
-  }
-  const what = description ?? predicate.toString().replace(/\s+/g, ' ').slice(0, 120);
-  const last = lastError === undefined ? '' : `; last error: ${errorMessage(lastError)}`;
-  throw new Error(`waitFor timed out after ${timeoutMs} ms waiting for: ${what}${last}`, { cause: lastError });
-}
-
 async function withTemporaryChannel(work: (channel: Channel) => Promise<void>): Promise<void> {
   const connection = await amqplib.connect(amqpUrl(), { timeout: CONNECT_TIMEOUT_MS });
   connection.on('error', () => {});
@@ -189,8 +157,4 @@ function isNotFound(error: unknown): boolean {
 
 function hasString<K extends string>(value: unknown, key: K): value is Record<K, string> {
   return typeof value === 'object' && value !== null && key in value && typeof (value as Record<K, unknown>)[key] === 'string';
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

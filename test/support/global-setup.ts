@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import amqplib from 'amqplib';
 import type { TestProject } from 'vitest/node';
+import { redactUrl } from '../../src/redact-url.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -84,17 +85,6 @@ function noBrokerError(url: string): Error {
       'or point AMQP_URL at a running broker.',
     ].join('\n'),
   );
-}
-
-/** `amqp://guest:guest@host` → `amqp://guest:***@host`; never prints a password. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '<unparsable AMQP URL>';
-  }
 }
 
 function outputOf(error: unknown): string {

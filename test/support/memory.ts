@@ -3,14 +3,15 @@
  * fresh broker names, transports and subscriptions that are cleaned up after
  * each test, consumer specs, and ways to let the broker's dispatch run.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Subscription } from 'rxjs';
+import type { TestScheduler } from 'rxjs/testing';
 import { afterEach } from 'vitest';
 import { isRxPubsubError } from '../../src/errors.js';
 import { silentLogger } from '../../src/logger.js';
 import { MemoryBroker } from '../../src/transport/memory/memory-broker.js';
 import { MemoryTransport } from '../../src/transport/memory/memory-transport.js';
 import type { ConnectionState, ConsumerSpec, Delivery, QueueConsumer, QueueSpec } from '../../src/transport/transport.js';
+import { testScheduler } from './marbles.js';
 
 export const EXCHANGE = 'events';
 
@@ -109,13 +110,15 @@ export async function turns(count = 5): Promise<void> {
   for (let i = 0; i < count; i++) await new Promise((resolve) => setImmediate(resolve));
 }
 
-/** Polls until `condition` holds, failing after `timeoutMs`. */
-export async function until(condition: () => boolean, timeoutMs = 3_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error('condition not met in time');
-    await sleep(5);
-  }
+/**
+ * Puts `broker` (dispatch turns, TTLs, delayDeliveries, reconnects) on a fresh
+ * TestScheduler and returns it: drive it with `advanceVirtualTime` from
+ * rx-pubsub/testing, which also lets the transport's Promises settle.
+ */
+export function virtualClock(broker: MemoryBroker): TestScheduler {
+  const scheduler = testScheduler();
+  broker.setScheduler(scheduler);
+  return scheduler;
 }
 
 /** Records the order in which publish Promises settle: `name`, or `name:CODE` when it rejects. */

@@ -9,8 +9,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import type { Event } from '../../src/index.js';
-import { collectSettlements, connectBus, gate, names, orderEvent, teardown, waitFor } from '../broker/support.js';
-import { FAULT_TRANSPORTS } from './fault-injector.js';
+import { collectSettlements, connectBus, gate, names, orderEvent, teardown, waitFor } from '../support/bus.js';
+import { FAULT_TRANSPORTS } from '../support/fault-injector.js';
 
 /** Every status of `bus.state$` from now on. */
 function statesOf(bus: { state$: { subscribe(next: (s: { status: string }) => void): { unsubscribe(): void } } }): string[] {

@@ -7,8 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createEvent, ErrorCode, PublishError } from '../../src/index.js';
-import { collectSettlements, connectBus, expectRxError, gate, names, orderEvent, teardown, waitFor } from '../broker/support.js';
-import { FAULT_TRANSPORTS } from './fault-injector.js';
+import { collectSettlements, connectBus, expectRxError, gate, names, orderEvent, teardown, waitFor } from '../support/bus.js';
+import { FAULT_TRANSPORTS } from '../support/fault-injector.js';
 
 /** Every status of `bus.state$` from now on. */
 function statesOf(bus: { state$: { subscribe(next: (s: { status: string }) => void): { unsubscribe(): void } } }): string[] {

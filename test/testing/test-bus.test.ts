@@ -1,8 +1,9 @@
 /** testBus, memoryUrl and memoryBroker: buses on brokers of their own, and the broker as the management UI would show it. */
 import { firstValueFrom } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, createEvent, DeadLetterHeader, ErrorCode, EventBus } from '../../src/index.js';
-import { memoryBroker, memoryUrl, testBus } from '../../src/testing/index.js';
+import { advanceVirtualTime, memoryBroker, memoryUrl, testBus } from '../../src/testing/index.js';
 
 const opened: EventBus[] = [];
 afterEach(async () => {
@@ -43,15 +44,16 @@ describe('testBus', () => {
 
   it('testBus - buses given one memoryUrl() share its broker: competing consumers on one queue, pub/sub across queues', async () => {
     const url = memoryUrl('shared');
+    const scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
     const seen: string[] = [];
-    const workers = [await open({ url, queue: 'work' }), await open({ url, queue: 'work' })];
-    const audit = await open({ url, queue: 'audit' });
+    const workers = [await open({ url, queue: 'work', scheduler }), await open({ url, queue: 'work', scheduler })];
+    const audit = await open({ url, queue: 'audit', scheduler });
     workers.forEach((bus, i) => bus.handle('order.*', () => void seen.push(`worker${i}`)));
     audit.handle('order.*', () => void seen.push('audit'));
     await Promise.all([...workers, audit].map((bus) => bus.ready()));
 
     for (let i = 0; i < 4; i++) await audit.publish(paid());
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await advanceVirtualTime(scheduler, 0);
 
     expect(memoryBroker(url)).toBe(memoryBroker(audit));
     expect(memoryBroker(url).consumerCount('work')).toBe(2);

@@ -2,11 +2,11 @@
  * Fault injection and inspection on the memory broker, observed through a
  * MemoryTransport as a bus sees it: state$, deliveries$, publish Promises.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, isRxPubsubError } from '../../../src/errors.js';
+import { advanceVirtualTime } from '../../../src/testing/index.js';
 import type { Delivery, OutboundMessage } from '../../../src/transport/transport.js';
-import { boundConsumer, EXCHANGE, memoryTransports, track, turns, until } from '../../support/memory.js';
+import { boundConsumer, EXCHANGE, memoryTransports, track, turns, virtualClock } from '../../support/memory.js';
 
 const { brokerName, collect, newTransport, open, statuses, unsubscribeAfterTest } = memoryTransports('memory-faults-test');
 
@@ -202,23 +202,25 @@ describe('MemoryBroker.block', () => {
 describe('MemoryBroker.delayDeliveries', () => {
   it('memory transport - delayDeliveries holds each dispatch for the delay; 0 restores', async () => {
     const transport = await open(brokerName());
+    const scheduler = virtualClock(transport.broker);
     const arrivals: number[] = [];
     const received = collect(await boundConsumer(transport, 'q', ['#']), (delivery) => {
-      arrivals.push(performance.now());
+      arrivals.push(scheduler.now());
       delivery.ack();
     });
     transport.broker.delayDeliveries(100);
 
-    const sentAt = performance.now();
+    const sentAt = scheduler.now();
     await transport.publish(message('order.created'));
-    await sleep(30);
+    await advanceVirtualTime(scheduler, 99);
     expect(received).toHaveLength(0);
-    await until(() => received.length === 1);
-    expect((arrivals[0] ?? 0) - sentAt).toBeGreaterThanOrEqual(99);
+    await advanceVirtualTime(scheduler, 1);
+    expect(received).toHaveLength(1);
+    expect((arrivals[0] ?? 0) - sentAt).toBe(100);
 
     transport.broker.delayDeliveries(0);
     await transport.publish(message('order.paid'));
-    await turns();
+    await advanceVirtualTime(scheduler, 0);
     expect(received).toHaveLength(2);
     expect(() => transport.broker.delayDeliveries(-1)).toThrow(expect.objectContaining({ code: ErrorCode.INVALID_ARGUMENT }));
   });

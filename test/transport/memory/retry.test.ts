@@ -2,14 +2,14 @@
  * The memory broker's quorum queues, message TTLs, retry queues and virtual
  * time, through a MemoryTransport as a bus drives it.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, isRxPubsubError } from '../../../src/errors.js';
+import { advanceVirtualTime } from '../../../src/testing/index.js';
 import { MemoryBroker } from '../../../src/transport/memory/memory-broker.js';
 import type { Delivery, OutboundMessage } from '../../../src/transport/transport.js';
-import { EXCHANGE, memoryTransports, spec, turns, until } from '../../support/memory.js';
+import { EXCHANGE, memoryTransports, spec, turns, virtualClock } from '../../support/memory.js';
 
 const { brokerName, collect, newTransport, open } = memoryTransports('memory-retry-test');
 
@@ -114,19 +114,21 @@ describe('MemoryTransport message TTL and retry queues', () => {
     const consumer = transport.consumer(spec('q'));
     const arrivals: number[] = [];
     const received = collect(consumer, (delivery) => {
-      arrivals.push(performance.now());
+      arrivals.push(scheduler.now());
       delivery.ack();
     });
     const retry = await consumer.retryQueue(200);
+    const scheduler = virtualClock(transport.broker);
 
-    const sentAt = performance.now();
+    const sentAt = scheduler.now();
     await transport.publish(message('order.created', { exchange: '', routingKey: retry }));
-    await sleep(50);
+    await advanceVirtualTime(scheduler, 199);
     expect(received).toHaveLength(0);
     expect(transport.broker.queueDepth(retry)).toBe(1);
 
-    await until(() => received.length === 1);
-    expect((arrivals[0] ?? 0) - sentAt).toBeGreaterThanOrEqual(199);
+    await advanceVirtualTime(scheduler, 1);
+    expect(received).toHaveLength(1);
+    expect((arrivals[0] ?? 0) - sentAt).toBe(200);
     expect(received[0]).toMatchObject({ exchange: '', routingKey: 'q', redelivered: false });
     const { 'x-death': death, ...headers } = received[0]?.properties.headers ?? {};
     expect(headers).toEqual({ 'x-app': 'test', 'x-first-death-queue': retry, 'x-first-death-reason': 'expired', 'x-first-death-exchange': '' });
@@ -137,20 +139,21 @@ describe('MemoryTransport message TTL and retry queues', () => {
   it('memory transport - an expired message without a dead-letter exchange is dropped, and a requeue keeps its enqueue time', async () => {
     const transport = await open(brokerName());
     const broker = transport.broker;
+    const scheduler = virtualClock(broker);
     broker.declareQueue('short', { durable: true, exclusive: false, autoDelete: false, arguments: { 'x-message-ttl': 30 } });
     const connection = broker.connect();
     let held: Delivery | undefined;
     const consumer = broker.consume('short', connection, 1, { deliver: (delivery) => (held = delivery), cancelled: () => undefined });
 
     await transport.publish(message('x', { exchange: '', routingKey: 'short' }));
-    await turns();
+    await advanceVirtualTime(scheduler, 0);
     consumer.cancel();
-    await sleep(40);
+    await advanceVirtualTime(scheduler, 40);
     expect(held?.nack(true)).toBe(true);
     expect(broker.queueDepth('short')).toBe(1);
 
     // Its TTL ran out while it was unacked: back at the head, it expires at once, not 30 ms later.
-    await turns();
+    await advanceVirtualTime(scheduler, 0);
     expect(broker.queueDepth('short')).toBe(0);
     expect(broker.queueNames().sort()).toEqual(['short']);
     broker.disconnect(connection);

@@ -27,11 +27,11 @@ export function testScheduler(): TestScheduler {
 }
 
 /** A Delivery that records how it was settled. */
-export interface FakeDelivery extends Delivery {
+export interface RecordingDelivery extends Delivery {
   readonly settledWith: string[];
 }
 
-export interface FakeDeliveryOptions {
+export interface RecordingDeliveryOptions {
   /** The body verbatim, to make bad input; by default `{"id":...,"key":publishedAs}`. */
   readonly rawBody?: string;
   /** The routing key the event was published with, kept in the body; by default the delivery's. */
@@ -42,8 +42,13 @@ export interface FakeDeliveryOptions {
   readonly exchange?: string;
 }
 
-/** A delivery of event `id`, keyed `routingKey`. */
-export function fakeDelivery(routingKey: string, id: string, options: FakeDeliveryOptions = {}): FakeDelivery {
+/**
+ * A delivery of event `id`, keyed `routingKey`, that records how it was settled.
+ * Not src/testing's `fakeDelivery(event)` (what routeMarbles feeds the pipeline):
+ * the marble tests assert `settledWith`, and need any routing key, a body the
+ * bus would never publish (`rawBody`), and forged headers.
+ */
+export function recordingDelivery(routingKey: string, id: string, options: RecordingDeliveryOptions = {}): RecordingDelivery {
   const body = Buffer.from(options.rawBody ?? JSON.stringify({ id, key: options.publishedAs ?? routingKey }), 'utf8');
   const properties: MessageProperties = {
     contentType: 'application/json',
@@ -58,14 +63,14 @@ export function fakeDelivery(routingKey: string, id: string, options: FakeDelive
  * service queue once its TTL ends: dead-lettered through the default
  * exchange, so keyed by the queue name.
  */
-export function comeBack(copy: OutboundMessage, queue = 'orders'): FakeDelivery {
+export function comeBack(copy: OutboundMessage, queue = 'orders'): RecordingDelivery {
   // The broker records the expiry in x-death; only then does the pipeline believe the retry headers.
   const xDeath = [{ count: 1, reason: 'expired', queue: copy.routingKey, exchange: '', 'routing-keys': [copy.routingKey] }];
   const properties = { ...copy.properties, headers: { ...copy.properties.headers, 'x-death': xDeath } };
   return recording({ exchange: '', routingKey: queue, body: bodyBytes(copy.body), properties, redelivered: false });
 }
 
-function recording(fields: Omit<Delivery, 'ack' | 'nack' | 'stale'>): FakeDelivery {
+function recording(fields: Omit<Delivery, 'ack' | 'nack' | 'stale'>): RecordingDelivery {
   const settledWith: string[] = [];
   return {
     ...fields,

@@ -17,12 +17,18 @@ import {
   type Settlement,
 } from '../../src/index.js';
 import { MemoryBroker } from '../../src/transport/memory/memory-broker.js';
-import { amqpUrl, deleteExchange, deleteQueues, rawChannel, rawConnection, teardown, uniqueName, waitFor } from '../support/broker.js';
+import { amqpUrl, deleteExchange, deleteQueues, rawChannel, rawConnection, teardown, uniqueName, waitFor } from './broker.js';
 
 export { amqpUrl, deleteExchange, deleteQueues, rawChannel, rawConnection, teardown, uniqueName, waitFor };
 
-/** The transports every bus-level test runs on: `describe.each(TRANSPORTS)('... (%s)', (kind, makeUrl) => ...)`. */
-export const TRANSPORTS: [kind: 'amqp' | 'memory', makeUrl: () => string][] = [
+/** The two transports of a parity test. */
+export type TransportKind = 'amqp' | 'memory';
+
+/**
+ * The transports every parity test runs on, defined once: `describe.each(TRANSPORTS)('... (%s)', (kind, makeUrl) => ...)`.
+ * `FAULT_TRANSPORTS` (fault-injector.ts) maps these kinds to fault injectors.
+ */
+export const TRANSPORTS: [kind: TransportKind, makeUrl: () => string][] = [
   ['amqp', () => amqpUrl()],
   ['memory', () => `memory://${uniqueName('m')}`],
 ];
@@ -91,7 +97,7 @@ export interface QueuedMessage {
  * RabbitMQ, `MemoryBroker.named(...)` on memory.
  */
 export interface BrokerView {
-  readonly kind: 'amqp' | 'memory';
+  readonly kind: TransportKind;
   /** Messages ready in the queue (not the unacked ones). */
   depth(queue: string): Promise<number>;
   /** Takes every ready message out of the queue (AMQP) or copies them (memory), head first. */

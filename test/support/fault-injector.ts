@@ -8,10 +8,16 @@
 import amqplib, { type ConfirmChannel } from 'amqplib';
 import { memoryBroker, memoryUrl } from '../../src/testing/index.js';
 import { latencyProxy } from './latency-proxy.js';
-import { amqpUrl, closeAllConnections, rabbitmqctl, teardown, uniqueName, waitFor } from '../support/broker.js';
+import { amqpUrl, closeAllConnections, rabbitmqctl, teardown, uniqueName, waitFor } from './broker.js';
+import { TRANSPORTS, type TransportKind } from './bus.js';
 
+/**
+ * The broker-wide faults of rx-pubsub/testing (`MemoryBroker`'s fault methods) and their RabbitMQ twins.
+ * Not a `Rig` (rig.ts): those hit every connection of the broker (serial tests on RabbitMQ),
+ * where a Rig cuts only the buses behind its proxy.
+ */
 export interface FaultInjector {
-  readonly kind: 'amqp' | 'memory';
+  readonly kind: TransportKind;
   /** Where the buses of the test connect. */
   readonly url: string;
   /** Every connection closed by the broker: `rabbitmqctl close_all_connections` / `dropConnections()`. */
@@ -43,10 +49,10 @@ export interface FaultInjector {
 }
 
 /** `describe.each(FAULT_TRANSPORTS)('... (%s)', (kind, faults) => ...)`: a fresh injector per call. */
-export const FAULT_TRANSPORTS: [kind: 'amqp' | 'memory', faults: () => FaultInjector][] = [
-  ['amqp', () => amqpFaults()],
-  ['memory', () => memoryFaults()],
-];
+export const FAULT_TRANSPORTS: [kind: TransportKind, faults: () => FaultInjector][] = TRANSPORTS.map(([kind]) => [
+  kind,
+  () => (kind === 'amqp' ? amqpFaults() : memoryFaults()),
+]);
 
 function memoryFaults(): FaultInjector {
   const url = memoryUrl('faults');

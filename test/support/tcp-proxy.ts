@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { teardown } from '../support/broker.js';
+import { teardown } from './broker.js';
 
 /** A TCP proxy in front of RabbitMQ whose traffic a test can freeze, to play a stalled network. */
 export interface TcpProxy {

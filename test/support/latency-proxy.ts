@@ -1,4 +1,4 @@
-import { tcpProxy } from '../broker/tcp-proxy.js';
+import { tcpProxy } from './tcp-proxy.js';
 
 /**
  * A TCP proxy in front of RabbitMQ that delays every byte from the broker to

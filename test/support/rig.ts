@@ -1,6 +1,6 @@
 /**
  * Helpers of the reliability tests, on top of the broker tests' helpers
- * (`../broker/support.ts`, `../support/broker.ts`): a `Rig` that plays the
+ * (`bus.ts`, `broker.ts`): a `Rig` that plays the
  * faults of one bus the same way on RabbitMQ (through a TCP proxy, so only
  * that bus is disturbed) and on `memory://` (through the memory broker's fault
  * injection), queue counters as the broker sees them, a recording logger, and
@@ -10,16 +10,22 @@ import type { ConsumeMessage } from 'amqplib';
 import { VirtualTimeScheduler } from 'rxjs';
 import type { ConnectionState, EventBus, Logger, LogFields } from '../../src/index.js';
 import { MemoryBroker } from '../../src/transport/memory/memory-broker.js';
-import { amqpUrl, deleteQueues, rawChannel, teardown, uniqueName, waitFor } from '../broker/support.js';
+import { amqpUrl, deleteQueues, rawChannel, teardown, uniqueName, waitFor } from './bus.js';
 
 // What the reliability tests take from the broker tests' helpers, so that each imports from here alone.
-export { brokerView, collectSettlements, connectBus, expectRxError, gate, names, orderEvent, teardown, TRANSPORTS, waitFor, waitForCount, waitForDepth } from '../broker/support.js';
-import { tcpProxy } from '../broker/tcp-proxy.js';
-import { rabbitmqctl } from '../support/broker.js';
+export { brokerView, collectSettlements, connectBus, expectRxError, gate, names, orderEvent, teardown, TRANSPORTS, waitFor, waitForCount, waitForDepth } from './bus.js';
+import { tcpProxy } from './tcp-proxy.js';
+import { rabbitmqctl } from './broker.js';
 
-export type TransportKind = 'amqp' | 'memory';
+import type { TransportKind } from './bus.js';
 
-/** One broker as a reliability test drives it; every fault hits only the buses connected through `url`. */
+export type { TransportKind } from './bus.js';
+
+/**
+ * One broker as a reliability test drives it; every fault hits only the buses connected through `url`.
+ * Not a `FaultInjector` (fault-injector.ts): a Rig disturbs one bus's connections (a TCP proxy per
+ * test) and reads unacked counts; a FaultInjector plays the broker-wide faults of rx-pubsub/testing.
+ */
 export interface Rig {
   readonly kind: TransportKind;
   /** Where the bus under test connects: through the proxy on AMQP. */

@@ -6,7 +6,7 @@ import { silentLogger, type Logger } from '../../src/logger.js';
 import { AmqpTransport } from '../../src/transport/amqp/amqp-transport.js';
 import { MemoryTransport } from '../../src/transport/memory/memory-transport.js';
 import type { OutboundMessage, Transport } from '../../src/transport/transport.js';
-import { registerCleanup, teardown } from '../broker/support.js';
+import { registerCleanup, teardown } from './bus.js';
 
 export interface TransportOptions {
   readonly logger?: Logger;

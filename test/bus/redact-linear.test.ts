@@ -16,7 +16,8 @@ describe('review - redactText is linear', () => {
   ])('redactText - %s takes milliseconds', (_what, text) => {
     const started = performance.now();
     redactText(text);
-    expect(performance.now() - started).toBeLessThan(500);
+    // A bound on the quadratic blow-up (45 s before the fix), not a speed figure.
+    expect(performance.now() - started).toBeLessThan(2_000);
   });
 
   it.each([

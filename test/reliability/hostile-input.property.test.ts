@@ -179,7 +179,8 @@ describe('hostile input', () => {
         if (compiled === undefined) return;
         const started = performance.now();
         compiled.test(`${key}.x`);
-        expect(performance.now() - started).toBeLessThan(250);
+        // A bound on catastrophic backtracking (seconds to minutes per match), not a speed figure.
+        expect(performance.now() - started).toBeLessThan(1_000);
       }),
       { seed: SEED, numRuns: RUNS },
     );

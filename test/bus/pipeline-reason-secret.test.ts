@@ -5,34 +5,12 @@
  */
 import { firstValueFrom, filter, throwError } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { MemoryTransport } from '../../src/blocks.js';
-import { EventBus, silentLogger, type QueueConsumer, type Transport } from '../../src/index.js';
-import { MemoryBroker } from '../../src/transport/memory/memory-broker.js';
-import { teardown, uniqueName } from '../support/broker.js';
+import { EventBus, silentLogger, type Transport } from '../../src/index.js';
+import { teardown } from '../support/broker.js';
+import { wrappedMemoryTransport } from '../support/wrapped-transport.js';
 
 function failingTransport(message: string): Transport {
-  const name = uniqueName('rv-reason');
-  teardown(() => void MemoryBroker.reset(name));
-  const inner = new MemoryTransport({ url: `memory://${name}`, logger: silentLogger });
-  return {
-    get state$() { return inner.state$; },
-    encode: (event) => inner.encode(event),
-    connect: (exchange) => inner.connect(exchange),
-    publish: (m) => inner.publish(m),
-    close: (timeoutMs) => inner.close(timeoutMs),
-    consumer: (spec) => {
-      const consumer = inner.consumer(spec);
-      return {
-        deliveries$: throwError(() => new Error(message)),
-        get status$() { return consumer.status$; },
-        bind: (key) => consumer.bind(key),
-        unbind: (key) => consumer.unbind(key),
-        ready: () => consumer.ready(),
-        retryQueue: (ms) => consumer.retryQueue(ms),
-        redeclare: () => consumer.redeclare(),
-      } satisfies QueueConsumer;
-    },
-  };
+  return wrappedMemoryTransport('rv-reason', { deliveries$: () => throwError(() => new Error(message)) }).transport;
 }
 
 describe('review - a stopped pipeline on state$', () => {

@@ -1,35 +1,13 @@
 import { EMPTY } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { MemoryTransport } from '../../src/blocks.js';
-import { EventBus, silentLogger, type QueueConsumer, type Transport } from '../../src/index.js';
-import { MemoryBroker } from '../../src/transport/memory/memory-broker.js';
-import { teardown, uniqueName, waitFor } from '../support/broker.js';
+import { EventBus, silentLogger, type Transport } from '../../src/index.js';
+import { waitFor } from '../support/broker.js';
+import { wrappedMemoryTransport } from '../support/wrapped-transport.js';
 
 // A user-supplied transport whose consumer's deliveries$ completes at once: the bus restarts its pipeline
 // with a growing pause (100 ms doubling to 5 s) on a plain setTimeout.
 function endingTransport(): Transport {
-  const name = uniqueName('restart');
-  teardown(() => void MemoryBroker.reset(name));
-  const inner = new MemoryTransport({ url: `memory://${name}`, logger: silentLogger });
-  return {
-    get state$() { return inner.state$; },
-    encode: (event) => inner.encode(event),
-    connect: (exchange) => inner.connect(exchange),
-    publish: (message) => inner.publish(message),
-    close: (timeoutMs) => inner.close(timeoutMs),
-    consumer: (spec) => {
-      const consumer = inner.consumer(spec);
-      return {
-        deliveries$: EMPTY,
-        get status$() { return consumer.status$; },
-        bind: (key) => consumer.bind(key),
-        unbind: (key) => consumer.unbind(key),
-        ready: () => consumer.ready(),
-        retryQueue: (ms) => consumer.retryQueue(ms),
-        redeclare: () => consumer.redeclare(),
-      } satisfies QueueConsumer;
-    },
-  };
+  return wrappedMemoryTransport('restart', { deliveries$: () => EMPTY }).transport;
 }
 
 describe('review - pipeline restart loop vs close', () => {

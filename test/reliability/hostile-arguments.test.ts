@@ -5,11 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  ConfigError, defineEvent, ErrorCode, EventBus, type EventBusOptions, isRxPubsubError, PublishError, RxPubsubError, silentLogger, type StandardSchemaV1, type Transport,
+  ConfigError, defineEvent, ErrorCode, EventBus, type EventBusOptions, isRxPubsubError, PublishError, RxPubsubError, type StandardSchemaV1,
 } from '../../src/index.js';
-import { MemoryTransport } from '../../src/blocks.js';
-import { MemoryBroker } from '../../src/transport/memory/memory-broker.js';
 import { connectBus, expectRxError, names, orderEvent, teardown, TRANSPORTS } from '../support/rig.js';
+import { wrappedMemoryTransport } from '../support/wrapped-transport.js';
 
 /** Calls publish and fails the test if it threw instead of returning a Promise. */
 function publishing(bus: EventBus, event: unknown): Promise<void> {
@@ -86,19 +85,11 @@ describe('hostile arguments - encoding and transport', () => {
   }, 30_000);
 
   it('hostile arguments - a transport whose publish throws synchronously makes publish reject with a PublishError', async () => {
-    const name = names('hostile-transport').queue;
-    teardown(() => void MemoryBroker.reset(name));
-    const memory = new MemoryTransport({ url: `memory://${name}`, logger: silentLogger });
-    const transport: Transport = {
-      state$: memory.state$,
-      encode: (event) => memory.encode(event),
-      connect: (exchange) => memory.connect(exchange),
-      consumer: (spec) => memory.consumer(spec),
-      close: () => memory.close(),
+    const { transport } = wrappedMemoryTransport('hostile-transport', {
       publish: () => {
         throw new TypeError('transport bug');
       },
-    };
+    });
     const bus = await EventBus.connect({ transport });
     teardown(() => bus.close());
     const error = await expectTypedRejection(publishing(bus, orderEvent()));

@@ -5,11 +5,11 @@
  */
 import { map, Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { createEvent, defineEvent, type Delivery, EventBus, type QueueConsumer, silentLogger, type StandardSchemaV1, type Transport } from '../../src/index.js';
-import { MemoryTransport } from '../../src/blocks.js';
+import { createEvent, defineEvent, type Delivery, EventBus, type StandardSchemaV1 } from '../../src/index.js';
 import { rawChannel } from '../support/broker.js';
 import { MemoryBroker } from '../../src/transport/memory/memory-broker.js';
 import { brokerView, collectSettlements, connectBus, names, orderEvent, recordingLogger, teardown, TRANSPORTS, waitFor, waitForCount } from '../support/rig.js';
+import { wrappedMemoryTransport } from '../support/wrapped-transport.js';
 
 /** An Error whose `message` getter throws: messageOf, loggers and reason headers all read it. */
 function errorWithThrowingMessage(): Error {
@@ -156,23 +156,8 @@ describe.each(TRANSPORTS)('pipeline survives - catalog (%s)', (_kind, makeUrl) =
 
 describe('pipeline survives - restart', () => {
   it('pipeline survives - a consumer whose deliveries$ errors is subscribed again, logged at error level and counted', async () => {
-    const name = `restart-${Math.random().toString(16).slice(2)}`;
-    teardown(() => void MemoryBroker.reset(name));
-    const memory = new MemoryTransport({ url: `memory://${name}`, logger: silentLogger });
     // A transport whose consumer's deliveries$ errors on its first subscription, as a broken transport might.
-    const transport: Transport = {
-      get state$() {
-        return memory.state$;
-      },
-      encode: (event) => memory.encode(event),
-      connect: (exchange) => memory.connect(exchange),
-      publish: (message) => memory.publish(message),
-      close: () => memory.close(),
-      consumer: (spec) => {
-        const consumer = memory.consumer(spec);
-        return { ...bound(consumer), deliveries$: flaky(consumer.deliveries$) };
-      },
-    };
+    const { transport } = wrappedMemoryTransport('restart', { deliveries$: flaky });
     const logger = recordingLogger();
     const bus = await EventBus.connect({ transport, queue: 'orders', logger });
     teardown(() => bus.close());
@@ -200,16 +185,4 @@ function flaky(deliveries$: Observable<Delivery>): Observable<Delivery> {
     subscriber.error(new Error('deliveries$ broke'));
     return undefined;
   });
-}
-
-// The consumer's methods, bound, so a wrapper can replace its deliveries$.
-function bound(consumer: QueueConsumer): Omit<QueueConsumer, 'deliveries$'> {
-  return {
-    bind: (key) => consumer.bind(key),
-    unbind: (key) => consumer.unbind(key),
-    ready: () => consumer.ready(),
-    retryQueue: (delayMs) => consumer.retryQueue(delayMs),
-    redeclare: () => consumer.redeclare(),
-    status$: consumer.status$,
-  };
 }

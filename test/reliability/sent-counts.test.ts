@@ -4,10 +4,10 @@
  * and a failed delivery whose copy could not be made is not `deadLettered`.
  */
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, EventBus, PublishError, silentLogger, type Transport } from '../../src/index.js';
-import { MemoryTransport } from '../../src/blocks.js';
+import { ErrorCode, EventBus, PublishError } from '../../src/index.js';
 import { MemoryBroker } from '../../src/transport/memory/memory-broker.js';
 import { collectSettlements, connectBus, gate, names, orderEvent, rig, statesOf, teardown, TRANSPORTS, waitFor, waitForCount, waitForReconnect } from '../support/rig.js';
+import { wrappedMemoryTransport } from '../support/wrapped-transport.js';
 
 describe.each(TRANSPORTS)('sent counts (%s)', (kind) => {
   it('sent counts - acks dropped on a dead channel are counted dropped, not acked: N events, N acked', async () => {
@@ -41,19 +41,11 @@ describe.each(TRANSPORTS)('sent counts (%s)', (kind) => {
 
 describe('sent counts - copies', () => {
   it('sent counts - a failed delivery whose Q.dlq copy is refused is rejected to the broker and counted dropped, not deadLettered', async () => {
-    const name = names('sent-copy').queue;
-    teardown(() => void MemoryBroker.reset(name));
-    const memory = new MemoryTransport({ url: `memory://${name}`, logger: silentLogger });
     const refused = new PublishError(ErrorCode.PUBLISH_REFUSED, 'copies refused');
-    const transport: Transport = {
-      state$: memory.state$,
-      encode: (event) => memory.encode(event),
-      connect: (exchange) => memory.connect(exchange),
-      consumer: (spec) => memory.consumer(spec),
-      close: () => memory.close(),
-      // Events go out; copies (through the default exchange) are refused.
-      publish: (message) => (message.exchange === '' ? Promise.reject(refused) : memory.publish(message)),
-    };
+    // Events go out; copies (through the default exchange) are refused.
+    const { transport, brokerName: name } = wrappedMemoryTransport('sent-copy', {
+      publish: (message, inner) => (message.exchange === '' ? Promise.reject(refused) : inner(message)),
+    });
     const bus = await EventBus.connect({ transport, queue: 'orders' });
     teardown(() => bus.close());
     const settlements = collectSettlements(bus);

@@ -14,6 +14,7 @@
 // The bus
 export { EventBus, type BusStats, type HandleOptions, type CloseOptions } from './bus/event-bus.js';
 export type { BrokerOption, EventBusOptions, EventBusSettings, QueueOptions, TlsOptions } from './bus/options.js';
+export type { BusHealth, ConsumerHealth, HealthError, HealthStatus } from './bus/health.js';
 export type { RetryPolicy } from './core/retry-policy.js';
 export type { Handler, HandlerFn, HandlerObject, HandlerResult } from './core/handler.js';
 export type { Outcome, Settlement, HandlerFailure, Failed } from './core/outcome.js';
@@ -43,6 +44,7 @@ export type {
   Transport,
   QueueConsumer,
   ConsumerStatus,
+  PublisherStatus,
   Delivery,
   ConnectionState,
   OutboundMessage,

@@ -8,6 +8,7 @@ import type { ConnectionState, Delivery, QueueConsumer, Transport } from '../tra
 import type { BusCounters } from './bus-stats.js';
 import type { CloseDeadline } from './close-deadline.js';
 import { safeMessageOf } from './checked-arguments.js';
+import { completeEach } from './complete-each.js';
 import { deliveryDecoder } from './decode-delivery.js';
 import { DegradedBy } from './degraded-by.js';
 import { GuardedObservable, type ObserverFailure } from './guarded-observable.js';
@@ -212,10 +213,12 @@ export class DeliveryLoop {
    * Subject.complete() stops at the first subscriber whose teardown throws, leaving the others open.
    */
   completeSettlements(attempt: CloseStep): void {
-    attempt('complete settlements$', () => this.settlements.complete());
-    // `observers` is deprecated, and the only way to reach the subscribers a throw skipped.
-    // eslint-disable-next-line @typescript-eslint/no-deprecated -- see the comment above: the only way to reach the subscribers a throw skipped
-    for (const observer of this.settlements.observers.splice(0)) attempt('complete settlements$', () => observer.complete());
+    completeEach(this.settlements, 'complete settlements$', attempt);
+  }
+
+  /** Deliveries being handled now. */
+  get inFlightCount(): number {
+    return this.inFlight.size;
   }
 }
 

@@ -12,6 +12,8 @@ import { closeTransport, connectTransport } from './connect-transport.js';
 import { DeliveryLoop, loggedCloseStep } from './delivery-loop.js';
 import { EventSender } from './event-sender.js';
 import { loggedObserverFailure } from './guarded-observable.js';
+import type { BusHealth } from './health.js';
+import { HealthMonitor } from './health-monitor.js';
 import { redactedSummaryOf } from './redacted-summary.js';
 import { type EventBusOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { Routes } from './routes.js';
@@ -49,11 +51,20 @@ export class EventBus<E extends Event<unknown> = Event> {
   private closing: Promise<void> | undefined;
   private readonly deadline = new CloseDeadline();
   private readonly sender: EventSender;
+  private readonly monitor: HealthMonitor;
 
   /** Lifecycle, as data ({@link ConnectionState}); `degraded` with `PIPELINE_STOPPED` while the delivery pipeline restarts. */
   readonly state$: Observable<ConnectionState>;
   /** Every delivery once settled, with its outcome: for metrics, logs and tests. An observer that throws is logged. */
   readonly settlements$: Observable<Settlement>;
+  /**
+   * The bus's {@link BusHealth} on every change, the current one replayed to a late subscriber. It emits when
+   * `status`, `reason`, `connection`, the consumer's status or `lastError`, or `publisher.blocked` change, never per
+   * delivery or publish: the counters (`inFlight`, `publisher.buffered`/`unconfirmed`, `lastDeliveryAt`) are as
+   * sampled at each emission; read them fresh with {@link EventBus.health}. On `close()` it emits `down` and completes.
+   * An observer that throws is logged.
+   */
+  readonly health$: Observable<BusHealth>;
 
   /**
    * Connects, declares the exchange and (with `queue`) the service queue and `queue.dlq`, and returns a bus ready to publish.
@@ -79,6 +90,17 @@ export class EventBus<E extends Event<unknown> = Event> {
     this.loop = new DeliveryLoop({ options: config, transport, consumer, routes: this.routes, counters: this.counters, observerFailed });
     this.state$ = this.loop.stateOver(transport.state$);
     this.settlements$ = this.loop.settlements$;
+    const { loop, counters, state$ } = this;
+    this.monitor = new HealthMonitor({
+      options: config,
+      transport,
+      consumer,
+      state$,
+      loop,
+      counters,
+      observerFailed: observerFailed('health$'),
+    });
+    this.health$ = this.monitor.health$;
   }
 
   /**
@@ -136,6 +158,15 @@ export class EventBus<E extends Event<unknown> = Event> {
     return this.sender.publish(event);
   }
 
+  /**
+   * Whether the bus is doing its work (`up`, `degraded`, `down`: see {@link BusHealth}), now, its counters read
+   * fresh: for a readiness probe. A trouble (not connected, the consumer not active on the broker) is `degraded`
+   * for `healthGracePeriodMs`, then `down`.
+   */
+  health(): BusHealth {
+    return this.monitor.snapshot();
+  }
+
   /** Counters since connect. */
   stats(): BusStats {
     return this.counters.snapshot();
@@ -160,6 +191,7 @@ export class EventBus<E extends Event<unknown> = Event> {
   private async shutdown(): Promise<void> {
     const attempt = loggedCloseStep(this.config.logger);
     this.state = 'closing';
+    attempt('report the health', () => this.monitor.closeBegan());
     try {
       this.routes.close();
       await this.loop.stop(this.deadline, attempt);
@@ -168,6 +200,7 @@ export class EventBus<E extends Event<unknown> = Event> {
       this.loop.completeSettlements(attempt);
       await closeTransport(this.transport, this.deadline.remainingMs(), this.config.logger);
       attempt('complete state$', () => this.loop.completeState());
+      this.monitor.complete(attempt);
     } finally {
       this.state = 'closed';
       this.deadline.dispose();

@@ -11,9 +11,10 @@ import { Secret } from './secret.js';
 import { checkRetryPolicy, type RetryPolicy } from '../core/retry-policy.js';
 import { createCatalog, type EventCatalog } from '../event/catalog.js';
 import type { EventBusOptions, QueueOptions, TlsOptions } from './options.js';
+import { HEALTH_OPTIONS, healthOptionsOf, type ResolvedHealthOptions } from './health-options.js';
 
 /** Options with every default applied. */
-export interface ResolvedOptions {
+export interface ResolvedOptions extends ResolvedHealthOptions {
   /** The broker URLs, credentials included: hidden from inspect and JSON.stringify; `reveal()` them for the transport only. */
   readonly urls: Secret<readonly string[]>;
   readonly exchange: string;
@@ -78,6 +79,7 @@ const KNOWN = new Set([
   'events',
   'scheduler',
   'transport',
+  ...HEALTH_OPTIONS,
 ]);
 const NAME = /^[A-Za-z0-9_.:-]{1,200}$/;
 
@@ -128,6 +130,7 @@ function resolve(options: EventBusOptions): ResolvedOptions {
     tls: options.tls === undefined ? undefined : new Secret(tlsOf(options.tls)),
     logger: loggerOf(options.logger),
     catalog: options.events === undefined ? undefined : createCatalog(options.events),
+    ...healthOptionsOf(options),
     ...(options.scheduler === undefined ? {} : { scheduler: schedulerOf(options.scheduler) }),
     ...(options.transport === undefined ? {} : { transport: transportOf(options.transport, options.url) }),
   };

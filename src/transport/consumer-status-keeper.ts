@@ -16,6 +16,14 @@ export class ConsumerStatusKeeper {
     if (!this.subject.closed) this.subject.next({ status: 'consuming' });
   }
 
+  /**
+   * A consuming consumer lost its broker consumer (a `basic.cancel`, a channel or connection closed
+   * under it) and is establishing it again. A failing one stays failing: it has no consumer anyway.
+   */
+  restarting(): void {
+    if (!this.subject.closed && this.subject.value.status === 'consuming') this.subject.next({ status: 'starting' });
+  }
+
   /** `since` stays the time of the first failure in a row. */
   failing(error: RxPubsubError): void {
     if (this.subject.closed || this.subject.value.status === 'failing') return;

@@ -100,7 +100,9 @@ export type ConnectionState =
   | { readonly status: 'closed' };
 
 /**
- * A consumer's lifecycle, as data: `starting` until its queue is first declared;
+ * A consumer's lifecycle, as data: `starting` until its queue is first declared,
+ * and again while the broker consumer is being re-established (the broker
+ * cancelled it or closed its channel, the connection dropped);
  * `consuming` while the queue, its bindings and (when subscribed) the broker
  * consumer are in place; `failing` while setting them up again fails (the
  * consumer keeps retrying, less and less often, up to every 30 s), since
@@ -140,6 +142,16 @@ export interface QueueConsumer {
   redeclare(): Promise<void>;
 }
 
+/** What a transport's publisher holds, and whether the broker blocks it: see {@link Transport.publisherStatus}. */
+export interface PublisherStatus {
+  /** Publishes held in the process, waiting for the connection or for the broker's alarm to end. */
+  readonly buffered: number;
+  /** Publishes sent, their confirm not come yet. */
+  readonly unconfirmed: number;
+  /** The broker blocks publishing (a memory or disk alarm): publishes wait, consuming goes on. */
+  readonly blocked: boolean;
+}
+
 /**
  * What a bus needs from a broker. AMQP (RabbitMQ) and memory implement it;
  * the bus and the delivery pipeline never see which one they run on.
@@ -167,6 +179,11 @@ export interface Transport {
    * @throws {ConfigError} `INVALID_DATA` when the event is too large to encode.
    */
   encode?(event: Event): Buffer | string;
+  /**
+   * The publisher's counts and blocked flag, read by `bus.health()` (so cheap to call, and never
+   * per publish). Optional: without it, the bus reports zeros and not blocked.
+   */
+  publisherStatus?(): PublisherStatus;
   /** Resolves once connected and `exchange` is declared (a durable topic exchange). */
   connect(exchange: string): Promise<void>;
   /** Publishes and resolves when the broker confirmed it. */

@@ -44,6 +44,7 @@ describe('resolveOptions', () => {
       tls: undefined,
       logger: silentLogger,
       catalog: undefined,
+      healthGracePeriodMs: 30_000,
     });
   });
 
@@ -73,6 +74,7 @@ describe('resolveOptions', () => {
       connectionName: 'orders',
       tls: { rejectUnauthorized: false },
       logger,
+      healthGracePeriodMs: 5_000,
     });
     expect(resolved.urls.reveal()).toEqual(['amqp://a:5672', 'amqps://b:5671/vh']);
     expect(resolved.tls?.reveal()).toEqual({ rejectUnauthorized: false });
@@ -96,6 +98,7 @@ describe('resolveOptions', () => {
       tls: expect.any(Secret),
       logger: expect.any(Object),
       catalog: undefined,
+      healthGracePeriodMs: 5_000,
     });
   });
 

@@ -25,6 +25,7 @@ export class AmqpConsumer implements QueueConsumer {
   private readonly consumers = new WeakMap<Channel, Promise<string>>();
   private readonly batchers = new WeakMap<Channel, AckBatcher>();
   private consuming = false;
+  private closing = false;
 
   constructor(
     connection: AmqpConnection,
@@ -43,6 +44,8 @@ export class AmqpConsumer implements QueueConsumer {
     });
     this.channel.opened$.subscribe(() => this.status.consuming());
     this.channel.setupFailed$.subscribe((error) => this.status.failing(this.topologyError(error, 'set up the consumer')));
+    // The broker closed the channel, or the connection dropped: no consumer until the next channel is set up.
+    this.channel.closed$.subscribe(({ channel }) => !this.closing && this.consumers.has(channel) && this.status.restarting());
   }
 
   private readonly status = new ConsumerStatusKeeper();
@@ -94,6 +97,7 @@ export class AmqpConsumer implements QueueConsumer {
 
   /** Sends the acks still batched, then closes the channel (by `deadline`, epoch ms); unsettled deliveries are redelivered by the broker. */
   async close(deadline: number): Promise<void> {
+    this.closing = true;
     const current = this.channel.current;
     if (current) this.batchers.get(current)?.flush();
     this.deliveries.complete();
@@ -147,8 +151,13 @@ export class AmqpConsumer implements QueueConsumer {
     // Consume again on the same channel, so deliveries in flight can still be acked; reopen if that fails.
     this.logger.warn({ queue: this.spec.queue.name }, 'the broker cancelled the consumer; consuming again');
     this.consumers.delete(channel);
+    this.status.restarting();
     this.declareTopology(channel)
-      .then(() => (this.consuming && !this.dead.has(channel) ? this.consumeOn(channel) : undefined))
+      .then(async () => {
+        if (!this.consuming || this.dead.has(channel)) return;
+        await this.consumeOn(channel);
+        this.status.consuming();
+      })
       .catch(() => this.channel.reopen());
   }
 

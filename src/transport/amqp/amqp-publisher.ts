@@ -8,7 +8,7 @@ import { redactText } from '../../redact-url.js';
 import { messageRefusal } from '../message-limits.js';
 import { type HeldPublish, PublishBuffer, wallClock } from '../publish-buffer.js';
 import { publishTimeoutError, refusedError, unroutableError, unsendableError } from '../publish-errors.js';
-import { bodyBytes, type ConsumerStatus, type OutboundMessage } from '../transport.js';
+import { bodyBytes, type ConsumerStatus, type OutboundMessage, type PublisherStatus } from '../transport.js';
 import type { AmqpConnection } from './amqp-connection.js';
 import { type ChannelClosed, ManagedChannel } from './managed-channel.js';
 
@@ -89,6 +89,12 @@ export class AmqpPublisher {
     const confirmed = this.buffer.hold(message);
     if (this.buffer.waiting === 1) this.flush();
     return confirmed;
+  }
+
+  /** What it holds (waiting, and sent but unconfirmed) and whether the broker blocks its connection. */
+  publisherStatus(): PublisherStatus {
+    const unconfirmed = this.buffer.inFlight.size;
+    return { buffered: this.buffer.size - unconfirmed, unconfirmed, blocked: this.connection.blocked };
   }
 
   /** The channel whose setup is done, for callers that need to wait for topology. */

@@ -3,7 +3,15 @@ import { ConnectionError, ErrorCode, messageOf } from '../../errors.js';
 import type { Event } from '../../event/event.js';
 import { eventJson } from '../../event/serializer.js';
 import { redactText, redactUrl } from '../../redact-url.js';
-import type { ConnectionState, ConsumerSpec, ConsumerStatus, OutboundMessage, QueueConsumer, Transport } from '../transport.js';
+import type {
+  ConnectionState,
+  ConsumerSpec,
+  ConsumerStatus,
+  OutboundMessage,
+  PublisherStatus,
+  QueueConsumer,
+  Transport,
+} from '../transport.js';
 import { closedError } from '../closed-error.js';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../message-limits.js';
 import { loginUserOf } from './url-credentials.js';
@@ -97,6 +105,10 @@ export class AmqpTransport implements Transport {
       return Promise.reject(closedError());
     }
     return this.publisher.publish(message);
+  }
+
+  publisherStatus(): PublisherStatus {
+    return this.publisher?.publisherStatus() ?? { buffered: 0, unconfirmed: 0, blocked: false };
   }
 
   consumer(spec: ConsumerSpec): QueueConsumer {

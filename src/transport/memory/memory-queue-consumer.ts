@@ -86,8 +86,10 @@ export class MemoryQueueConsumer implements QueueConsumer {
         // Closed by the transport: done. Dropped by the broker: the transport reconnects and calls start().
         if (reason === 'closed') {
           if (link.closed) subscriber.complete();
+          else this.status.restarting();
           return;
         }
+        this.status.restarting();
         const message =
           reason === 'deleted'
             ? 'the queue was deleted; declaring it again and consuming'

@@ -13,6 +13,7 @@ import {
   type ConnectionState,
   type ConsumerSpec,
   type OutboundMessage,
+  type PublisherStatus,
   type QueueConsumer,
   type Transport,
 } from '../transport.js';
@@ -140,6 +141,11 @@ export class MemoryTransport implements Transport {
     const outcome = this.broker.publish(message.exchange, message.routingKey, bodyBytes(message.body), message.properties);
     if (outcome === 'routed' || (outcome === 'unroutable' && message.mandatory !== true)) return RESOLVED;
     return Promise.reject(this.refused(message, outcome));
+  }
+
+  /** Held publishes are `buffered`; a memory publish is confirmed as it is routed, so none is `unconfirmed`. */
+  publisherStatus(): PublisherStatus {
+    return { buffered: this.held.size, unconfirmed: 0, blocked: !this.link.closed && this.broker.blockReason !== undefined };
   }
 
   consumer(spec: ConsumerSpec): QueueConsumer {

@@ -27,6 +27,12 @@ export interface FaultInjector {
   /** The queue deleted behind the bus's back (its consumers get `basic.cancel`). */
   deleteQueue(queue: string): Promise<void>;
   /**
+   * The queue deleted and declared again with other `arguments` behind the bus's back, durable and bound to
+   * nothing: the bus can no longer declare it as it wants it (`TOPOLOGY_FAILED`) until it is deleted again.
+   * On RabbitMQ the bus may declare it back first (it re-declares on `basic.cancel`): then delete and declare again.
+   */
+  redeclareQueue(queue: string, args: Record<string, unknown>): Promise<void>;
+  /**
    * The broker nacks the next publish to `exchange` with `routingKey`: a full
    * `x-max-length: 1, x-overflow: reject-publish` queue bound for it / `refuseNextPublish()`.
    * Resolves with the function that ends the refusal (RabbitMQ refuses until the queue is gone).
@@ -67,6 +73,10 @@ function memoryFaults(): FaultInjector {
     dropConnections: async () => void broker.dropConnections(),
     cancelConsumers: async (queue) => void broker.cancelConsumers(queue),
     deleteQueue: async (queue) => void broker.deleteQueue(queue),
+    redeclareQueue: async (queue, args) => {
+      broker.deleteQueue(queue);
+      broker.declareQueue(queue, { durable: true, exclusive: false, autoDelete: false, arguments: args });
+    },
     refuseNextPublish: async () => {
       broker.refuseNextPublish();
       return async () => undefined;
@@ -109,6 +119,16 @@ function amqpFaults(): FaultInjector {
       );
     },
     deleteQueue: (queue) => onFreshChannel(async (channel) => void (await channel.deleteQueue(queue))),
+    redeclareQueue: (queue, args) =>
+      waitFor(
+        () =>
+          onFreshChannel(async (channel) => {
+            await channel.deleteQueue(queue);
+            await channel.assertQueue(queue, { durable: true, arguments: args });
+            return true;
+          }),
+        { timeoutMs: 10_000, description: `${queue} declared again with other arguments` },
+      ),
     refuseNextPublish: async (exchange, routingKey) => {
       const full = uniqueName('full');
       const remove = () => onFreshChannel(async (channel) => void (await channel.deleteQueue(full)));

@@ -13,8 +13,10 @@ import { ALL_EVENTS, OrderCreated, OrderCreatedV1, OrderPaid, UserRegistered, or
 import { LogAnalytics, SendEmail, UpdateInventory } from '../../examples/handlers.js';
 import { demoStory, main as runDemo } from '../../examples/main.js';
 import { burstEvents, main as runStreamApp } from '../../examples/stream-app.js';
+import { probe, start as startHealthServer } from '../../examples/health-server.js';
+import { MemoryBroker } from '../../src/transport/memory/memory-broker.js';
 import { Aborted, settled } from '../../examples/support.js';
-import { amqpUrl, deleteExchange, deleteQueues, teardown, uniqueName } from '../support/broker.js';
+import { amqpUrl, deleteExchange, deleteQueues, teardown, uniqueName, waitFor } from '../support/broker.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const run = promisify(execFile);
@@ -285,4 +287,64 @@ it('examples - npm run stream closes the bus on SIGTERM and exits 143', async ()
   expect(output).toContain('SIGTERM received: closing the bus');
   expect(output).not.toContain('Failed:');
   expect(code).toBe(143);
+}, 60_000);
+
+it('examples - the health server: readiness follows bus.health() (503 once down), liveness stays 200 through broker trouble', async () => {
+  const url = memoryUrl('health');
+  const { log, lines } = collector();
+  const server = await startHealthServer({ url, port: 0, queue: 'health-service', healthGracePeriodMs: 300, log });
+  teardown(() => server.close());
+  const get = async (path: string): Promise<[number, { status?: string }]> => {
+    const response = await fetch(`${server.address}${path}`);
+    return [response.status, (await response.json()) as { status?: string }];
+  };
+  expect(await get('/readyz')).toEqual([200, expect.objectContaining({ status: 'up' })]);
+  expect((await get('/healthz'))[0]).toBe(200);
+  expect((await get('/metrics'))[0]).toBe(404);
+
+  // The queue re-declared under the bus: down after the grace period; not ready, still alive.
+  const broker = MemoryBroker.named(new URL(url).host);
+  broker.deleteQueue('health-service');
+  broker.declareQueue('health-service', { durable: true, exclusive: false, autoDelete: false, arguments: { 'x-max-length': 1 } });
+  await waitFor(async () => (await get('/readyz'))[0] === 503, { description: '/readyz to say 503' });
+  expect(await get('/readyz')).toEqual([503, expect.objectContaining({ status: 'down' })]);
+  expect((await get('/healthz'))[0]).toBe(200);
+  broker.deleteQueue('health-service');
+  await waitFor(async () => (await get('/readyz'))[0] === 200, { timeoutMs: 10_000, description: '/readyz to say 200 again' });
+
+  // A bus closed while nobody shuts the service down: a restart fixes that.
+  await server.bus.close();
+  expect((await get('/healthz'))[0]).toBe(503);
+  expect(lines).toContainEqual(expect.stringMatching(/^health: down \(TOPOLOGY_FAILED: /));
+  expect(probe('/readyz', undefined, false)).toEqual({ code: 503, body: { status: 'starting' } });
+  expect(probe('/healthz', undefined, false).code).toBe(200);
+  expect(probe('/readyz', server.bus.health(), true).code).toBe(503);
+  expect(probe('/healthz', server.bus.health(), true).code).toBe(200);
+});
+
+it('examples - npx tsx examples/health-server.ts serves /readyz on memory:// and closes the bus on SIGTERM (exit 143)', async () => {
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0' };
+  delete env.AMQP_URL;
+  const child = spawn(join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), ['examples/health-server.ts'], { cwd: REPO_ROOT, env, detached: true });
+  teardown(() => {
+    if (child.exitCode === null && child.signalCode === null) process.kill(-(child.pid as number), 'SIGKILL');
+  });
+  let output = '';
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const address = await new Promise<string>((resolve, reject) => {
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      const listening = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (listening?.[1] !== undefined && output.includes('health: up')) resolve(listening[1]);
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    void exited.then(() => reject(new Error(`the health server exited before it was up:\n${output}`)));
+  });
+  const ready = await fetch(`${address}/readyz`);
+  expect(ready.status).toBe(200);
+  expect(await ready.json()).toMatchObject({ status: 'up', connection: { status: 'connected', url: 'memory://health-demo' } });
+  process.kill(-(child.pid as number), 'SIGTERM');
+  expect(await exited).toBe(143);
+  expect(output).toContain('health: down (the bus is closed)');
 }, 60_000);

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import * as blocks from '../../src/blocks.js';
 import * as main from '../../src/index.js';
 import * as testing from '../../src/testing/index.js';
@@ -74,6 +74,16 @@ describe('api surface', () => {
 
   it("api surface - 'rx-pubsub/blocks' exports exactly the experimental building blocks", () => {
     expect(Object.keys(blocks).sort()).toEqual(BLOCKS);
+  });
+
+  it("api surface - 'rx-pubsub' exports the types of bus.health() and of a transport's publisherStatus()", () => {
+    expectTypeOf<ReturnType<main.EventBus['health']>>().toEqualTypeOf<main.BusHealth>();
+    expectTypeOf<main.BusHealth['status']>().toEqualTypeOf<main.HealthStatus>();
+    expectTypeOf<main.HealthStatus>().toEqualTypeOf<'up' | 'degraded' | 'down'>();
+    expectTypeOf<NonNullable<main.BusHealth['consumer']>>().toEqualTypeOf<main.ConsumerHealth>();
+    expectTypeOf<NonNullable<main.ConsumerHealth['lastError']>>().toEqualTypeOf<main.HealthError>();
+    expectTypeOf<main.BusHealth['publisher']>().toEqualTypeOf<main.PublisherStatus>();
+    expectTypeOf<ReturnType<NonNullable<main.Transport['publisherStatus']>>>().toEqualTypeOf<main.PublisherStatus>();
   });
 
   it('api surface - a name lives in one entry only', () => {

@@ -76,10 +76,13 @@ export class HealthMonitor {
     });
   }
 
-  /** `close()` began: `down` from now on. */
+  /**
+   * `close()` began: `down` from now on. Emitted on the next microtask, once close() has returned its
+   * Promise: an observer that calls close() again from there then gets that one, not a second shutdown.
+   */
   closeBegan(): void {
     this.closing = true;
-    this.emit();
+    queueMicrotask(() => this.emit());
   }
 
   /** The bus is closed: emits the last `down` and completes health$. */

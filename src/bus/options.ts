@@ -104,7 +104,7 @@ export interface EventBusSettings<TEvents extends readonly AnyEventDefinition[] 
    * How long the bus may be unable to do its work (not connected, its consumer not active on the
    * broker or failing to be set up, its delivery pipeline restarting) before `bus.health()` says
    * `down` rather than `degraded`. The default is the default `publishTimeoutMs`: a broker restart
-   * fits in it. @default 30000
+   * fits in it. Measured on the wall clock, also under a test `scheduler`. @default 30000
    */
   readonly healthGracePeriodMs?: number;
   /** Where rx-pubsub logs. @default silent */

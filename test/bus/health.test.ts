@@ -224,3 +224,19 @@ describe('health - the bus (memory)', () => {
     await publish;
   });
 });
+
+describe('health - close (memory)', () => {
+  it('health - an observer that calls close() when it hears down gets the close under way, not a second one', async () => {
+    const { exchange, queue } = names('health-reenter');
+    const logger = recordingLogger();
+    const bus = await connectBus({ url: `memory://${exchange}`, exchange, queue, logger });
+    let again: Promise<void> | undefined;
+    bus.health$.subscribe((health) => {
+      if (health.status === 'down') again ??= bus.close();
+    });
+    const first = bus.close();
+    await first;
+    expect(again).toBe(first);
+    expect(logger.lines.filter((l) => l.level === 'error')).toEqual([]);
+  });
+});

@@ -6,7 +6,7 @@
  * bus, not the broker's `x-delivery-limit`, has the first word on poison.
  */
 import { describe, expect, it } from 'vitest';
-import { ConnectionError, DeadLetterHeader, ErrorCode } from '../../src/index.js';
+import { ConnectionError, DeadLetterHeader, ErrorCode, type QueueOptions } from '../../src/index.js';
 import { rabbitmqctl } from '../support/broker.js';
 import {
   brokerView,
@@ -35,23 +35,28 @@ async function typesOf(r: Rig, queues: readonly string[]): Promise<(string | und
   return queues.map((queue) => rows.find((row) => row.name === queue)?.type);
 }
 
+/** A bus on `queue` whose handler fails once: its event is retried through `queue.retry.100`; resolves with the outcomes. */
+async function retriedOnce(url: string, exchange: string, queue: string, queueOptions?: QueueOptions): Promise<string[]> {
+  cleanupRetryQueues(url, queue, [100]);
+  const bus = await connectBus({ url, exchange, queue, retry: { attempts: 2, delaysMs: 100 }, ...(queueOptions ? { queueOptions } : {}) });
+  const settlements = collectSettlements(bus);
+  let calls = 0;
+  bus.handle('order.created', () => {
+    if (++calls === 1) throw new Error('flaky');
+  });
+  await bus.ready();
+  await bus.publish(orderEvent());
+  await waitForCount(settlements, 2, 'settlements');
+  return settlements.map((s) => s.outcome.kind);
+}
+
 describe.each(TRANSPORTS)('quorum queues (%s)', (kind) => {
   it('quorum - by default Q, Q.dlq and Q.retry.<ms> are quorum queues, the delay queue dead-lettering at-least-once; a retry comes back through it', async () => {
     const r = await rig(kind);
     const { exchange, queue } = names('qq-default');
-    cleanupRetryQueues(r.url, queue, [100]);
-    const bus = await connectBus({ url: r.url, exchange, queue, retry: { attempts: 2, delaysMs: 100 } });
-    const settlements = collectSettlements(bus);
-    let calls = 0;
-    bus.handle('order.created', () => {
-      if (++calls === 1) throw new Error('flaky');
-    });
-    await bus.ready();
 
-    await bus.publish(orderEvent());
-    await waitForCount(settlements, 2, 'settlements');
+    expect(await retriedOnce(r.url, exchange, queue)).toEqual(['retry', 'ack']);
 
-    expect(settlements.map((s) => s.outcome.kind)).toEqual(['retry', 'ack']);
     expect(await typesOf(r, [queue, `${queue}.dlq`, `${queue}.retry.100`])).toEqual(['quorum', 'quorum', 'quorum']);
     expect(await r.queueArguments(`${queue}.dlq`)).toEqual({ 'x-queue-type': 'quorum' });
     expect(await r.queueArguments(`${queue}.retry.100`)).toMatchObject({
@@ -65,17 +70,8 @@ describe.each(TRANSPORTS)('quorum queues (%s)', (kind) => {
   it("quorum - queueOptions.type 'classic' declares Q, Q.dlq and Q.retry.<ms> as classic queues, with the arguments of before", async () => {
     const r = await rig(kind);
     const { exchange, queue } = names('qq-classic');
-    cleanupRetryQueues(r.url, queue, [100]);
-    const bus = await connectBus({ url: r.url, exchange, queue, queueOptions: { type: 'classic' }, retry: { attempts: 2, delaysMs: 100 } });
-    const settlements = collectSettlements(bus);
-    let calls = 0;
-    bus.handle('order.created', () => {
-      if (++calls === 1) throw new Error('flaky');
-    });
-    await bus.ready();
 
-    await bus.publish(orderEvent());
-    await waitForCount(settlements, 2, 'settlements');
+    expect(await retriedOnce(r.url, exchange, queue, { type: 'classic' })).toEqual(['retry', 'ack']);
 
     expect(await typesOf(r, [queue, `${queue}.dlq`, `${queue}.retry.100`])).toEqual(['classic', 'classic', 'classic']);
     expect(await r.queueArguments(queue)).toEqual({ 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': `${queue}.dlq` });

@@ -1,4 +1,4 @@
-import { type Observable, Subject, type Subscription, takeUntil, tap } from 'rxjs';
+import { type Observable, Subject, type Subscription, tap } from 'rxjs';
 import type { Settlement } from '../core/outcome.js';
 import { processDeliveries } from '../core/process-deliveries.js';
 import { messageOf } from '../errors.js';
@@ -16,6 +16,7 @@ import type { ResolvedOptions } from './options.js';
 import { RedeliveryCounter } from './redelivery-counter.js';
 import type { Routes } from './routes.js';
 import { settleDelivery } from './settle-delivery.js';
+import { untilStopped } from './until-stopped.js';
 
 /** Runs one step of closing: a failure is logged and closing goes on. */
 export type CloseStep = (step: string, work: () => unknown) => void;
@@ -99,7 +100,8 @@ export class DeliveryLoop {
       logger: options.logger,
       loginUser,
     });
-    const settled$ = processDeliveries(consumer.deliveries$.pipe(takeUntil(this.stopConsuming)), {
+    const deliveries$ = untilStopped(consumer.deliveries$, this.stopConsuming, options.queueOptions.singleActiveConsumer);
+    const settled$ = processDeliveries(deliveries$, {
       queue: options.queue,
       loginUser,
       decode: deliveryDecoder(options.catalog),

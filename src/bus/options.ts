@@ -6,7 +6,11 @@ import type { AnyEventDefinition } from '../event/define-event.js';
 
 export { resolveOptions, type ResolvedOptions } from './resolve-options.js';
 
-/** Options of the service queue. The defaults are those of the Python system's `QueueConfig`. */
+/**
+ * Options of the service queue. The flags' defaults are those of the Python
+ * system's `QueueConfig`; its type is quorum (RabbitMQ's recommendation for
+ * data safety) unless the flags make it a temporary queue.
+ */
 export interface QueueOptions {
   /** Survives a broker restart. @default true */
   readonly durable?: boolean;
@@ -18,10 +22,25 @@ export interface QueueOptions {
   readonly arguments?: Readonly<Record<string, unknown>>;
   /**
    * `quorum`: replicated across a cluster, and counts redeliveries so poison
-   * messages are caught (must be durable, not exclusive, not auto-delete).
-   * @default 'classic'
+   * messages are caught even across crashes (must be durable, not exclusive,
+   * not auto-delete). `Q.dlq` and the delay queues `Q.retry.<ms>` are of the
+   * same type. A queue's type cannot change: an existing classic queue of that
+   * name fails `connect` with `TOPOLOGY_FAILED` until it is deleted, or
+   * `type: 'classic'` is set.
+   * @default 'quorum'; 'classic' for a queue that is exclusive, auto-delete or not durable (as RabbitMQ's own default queue type does)
    */
   readonly type?: 'classic' | 'quorum';
+  /**
+   * `x-single-active-consumer`: of all the buses consuming this queue, the
+   * broker delivers to one at a time; the others stand by, and the next
+   * takes over when it goes (closes, crashes, loses its connection). For
+   * services that need the queue's order across instances (with `prefetch: 1`
+   * for strict order). On `close()` the active bus keeps its place until its
+   * handlers finished, so the next one starts after them. Not with `exclusive`
+   * (nobody else could take over).
+   * @default false
+   */
+  readonly singleActiveConsumer?: boolean;
 }
 
 import type { TlsOptions } from '../transport/tls-options.js';

@@ -12,6 +12,7 @@ import { checkRetryPolicy, type RetryPolicy } from '../core/retry-policy.js';
 import { createCatalog, type EventCatalog } from '../event/catalog.js';
 import type { EventBusOptions, QueueOptions, TlsOptions } from './options.js';
 import { HEALTH_OPTIONS, healthOptionsOf, type ResolvedHealthOptions } from './health-options.js';
+import { resolveQueueOptions } from './resolve-queue-options.js';
 
 /** Options with every default applied. */
 export interface ResolvedOptions extends ResolvedHealthOptions {
@@ -54,7 +55,6 @@ const DEFAULTS = {
   maxRedeliveries: 10,
   maxPendingPublishes: 10_000,
   maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
-  queueOptions: { durable: true, exclusive: false, autoDelete: false, arguments: {}, type: 'classic' },
 } as const;
 
 const KNOWN = new Set([
@@ -113,7 +113,7 @@ function resolve(options: EventBusOptions): ResolvedOptions {
     urls: Secret.urls(options.url === undefined ? [] : urlsOf(options.url)),
     exchange: name('exchange', options.exchange ?? DEFAULTS.exchange),
     queue: options.queue === undefined ? undefined : name('queue', options.queue),
-    queueOptions: queueOptionsOf(options.queueOptions),
+    queueOptions: resolveQueueOptions(options.queueOptions, options.maxRedeliveries ?? DEFAULTS.maxRedeliveries),
     prefetch: integer('prefetch', options.prefetch ?? DEFAULTS.prefetch, 1, 65_535),
     handlerTimeoutMs: integer('handlerTimeoutMs', options.handlerTimeoutMs ?? DEFAULTS.handlerTimeoutMs, 1, 2 ** 31 - 1),
     retry: options.retry === undefined ? undefined : checkRetryPolicy(options.retry, 'EventBus option retry'),
@@ -165,26 +165,6 @@ function shownUrl(url: unknown): string {
   if (at === -1) return text;
   const redacted = redactUrl(text);
   return redacted !== text ? redacted : `***${text.slice(at)}`;
-}
-
-function queueOptionsOf(value: QueueOptions | undefined): Required<QueueOptions> {
-  const given = value ?? {};
-  if (typeof given !== 'object' || given === null) fail('queueOptions', 'must be an object');
-  for (const key of Object.keys(given)) {
-    if (!Object.hasOwn(DEFAULTS.queueOptions, key))
-      fail(`queueOptions.${key}`, 'is not a queue option; use durable, exclusive, autoDelete, arguments or type');
-  }
-  const resolved = { ...DEFAULTS.queueOptions, ...given };
-  for (const key of ['durable', 'exclusive', 'autoDelete'] as const) boolean(`queueOptions.${key}`, resolved[key]);
-  if (resolved.type !== 'classic' && resolved.type !== 'quorum')
-    fail('queueOptions.type', `must be 'classic' or 'quorum' (got ${show(resolved.type)})`);
-  if (resolved.type === 'quorum' && (!resolved.durable || resolved.exclusive || resolved.autoDelete)) {
-    fail('queueOptions.type', "'quorum' needs durable: true, exclusive: false and autoDelete: false");
-  }
-  if (typeof resolved.arguments !== 'object' || resolved.arguments === null || Array.isArray(resolved.arguments)) {
-    fail('queueOptions.arguments', 'must be an object of x- arguments');
-  }
-  return resolved;
 }
 
 function name(option: string, value: unknown): string {

@@ -12,14 +12,24 @@ export interface QueueDeclaration {
   /**
    * On memory://, honoured: `x-dead-letter-exchange`, `x-dead-letter-routing-key`,
    * `x-message-ttl`, `x-queue-type: 'quorum'` (counts redeliveries in
-   * `x-delivery-count`) and, on quorum queues, `x-delivery-limit`. The others
-   * are recorded only.
+   * `x-delivery-count`), `x-single-active-consumer` and, on quorum queues,
+   * `x-delivery-limit`. Arguments the queue type refuses on RabbitMQ are
+   * refused; the others are recorded only.
    */
   readonly arguments: Readonly<Record<string, unknown>>;
 }
 
-/** `Q.dlq`: a plain durable queue. */
-export const DEAD_LETTER_QUEUE: QueueDeclaration = Object.freeze({ durable: true, exclusive: false, autoDelete: false, arguments: {} });
+const QUORUM = { 'x-queue-type': 'quorum' } as const;
+
+/**
+ * `Q.dlq`: durable, of the service queue's type. No `x-delivery-limit`: an
+ * operator who peeks at dead letters (get, then requeue) must never make the
+ * broker drop one. A classic `Q` keeps a classic `Q.dlq`, as declared before
+ * quorum became the default.
+ */
+export function deadLetterQueueOf(queue: QueueSpec): QueueDeclaration {
+  return { durable: true, exclusive: false, autoDelete: false, arguments: queue.type === 'quorum' ? QUORUM : {} };
+}
 
 /** `Q` itself: its own dead-letter target is `Q.dlq`, so a message the broker rejects lands there too. */
 export function serviceQueueOf(queue: QueueSpec): QueueDeclaration {
@@ -30,7 +40,8 @@ export function serviceQueueOf(queue: QueueSpec): QueueDeclaration {
     arguments: {
       'x-dead-letter-exchange': '',
       'x-dead-letter-routing-key': queue.deadLetterQueue,
-      ...(queue.type === 'quorum' ? { 'x-queue-type': 'quorum' } : {}),
+      ...(queue.type === 'quorum' ? QUORUM : {}),
+      ...(queue.singleActiveConsumer === true ? { 'x-single-active-consumer': true } : {}),
       ...queue.arguments,
     },
   };
@@ -41,12 +52,26 @@ export function retryQueueName(queue: string, delayMs: number): string {
   return `${queue}.retry.${delayMs}`;
 }
 
-/** A delay queue: nobody consumes it; when a message's TTL ends the broker dead-letters it back to `queue`. */
-export function retryQueueOf(queue: string, delayMs: number): QueueDeclaration {
+/**
+ * A delay queue: nobody consumes it; when a message's TTL ends the broker
+ * dead-letters it back to the service queue. It holds the only copy of a
+ * message being retried (the original was acked once the copy was
+ * confirmed), so it is as safe as the service queue: of its type, and on a
+ * quorum queue dead-lettered at-least-once (RabbitMQ's default for quorum
+ * queues is at-most-once: a copy expiring while `Q` is unavailable would be
+ * dropped). At-least-once needs `x-overflow: reject-publish`, which a queue
+ * without a length limit never applies.
+ */
+export function retryQueueOf(queue: QueueSpec, delayMs: number): QueueDeclaration {
   return {
     durable: true,
     exclusive: false,
     autoDelete: false,
-    arguments: { 'x-message-ttl': delayMs, 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': queue },
+    arguments: {
+      ...(queue.type === 'quorum' ? { ...QUORUM, 'x-dead-letter-strategy': 'at-least-once', 'x-overflow': 'reject-publish' } : {}),
+      'x-message-ttl': delayMs,
+      'x-dead-letter-exchange': '',
+      'x-dead-letter-routing-key': queue.name,
+    },
   };
 }

@@ -71,12 +71,17 @@ export interface Delivery {
 export interface QueueSpec {
   readonly name: string;
   readonly deadLetterQueue: string;
-  /** `quorum` queues are replicated and count redeliveries (`x-delivery-count`). */
+  /**
+   * `quorum` queues are replicated and count redeliveries (`x-delivery-count`);
+   * the dead-letter and delay queues are declared of the same type.
+   */
   readonly type: 'classic' | 'quorum';
   readonly durable: boolean;
   readonly exclusive: boolean;
   readonly autoDelete: boolean;
   readonly arguments: Readonly<Record<string, unknown>>;
+  /** `x-single-active-consumer`: the broker delivers to one consumer of the queue at a time. @default false */
+  readonly singleActiveConsumer?: boolean | undefined;
 }
 
 /** Where a consumer reads from, and how many unacked deliveries it may hold. */
@@ -131,8 +136,9 @@ export interface QueueConsumer {
   ready(): Promise<void>;
   /**
    * Declares (once; again after every reconnect) the delay queue
-   * `<queue>.retry.<delayMs>`: durable, `x-message-ttl` = delayMs, dead-lettering
-   * back to the service queue through the default exchange. Resolves with its name.
+   * `<queue>.retry.<delayMs>`: durable, of the service queue's type,
+   * `x-message-ttl` = delayMs, dead-lettering back to the service queue
+   * through the default exchange (at-least-once on quorum queues). Resolves with its name.
    */
   retryQueue(delayMs: number): Promise<string>;
   /**

@@ -40,7 +40,9 @@ interface QueueFlags {
 /** Every queue's flags, by name, from one `rabbitmqctl list_queues`. */
 async function amqpQueueFlags(): Promise<Map<string, QueueFlags>> {
   const stdout = await rabbitmqctl('list_queues', 'name', 'durable', 'exclusive', 'auto_delete', '--formatter', 'json', '--quiet');
-  return new Map((JSON.parse(stdout) as (QueueFlags & { name: string })[]).map(({ name, ...flags }) => [name, flags]));
+  const rows = JSON.parse(stdout) as { name: string; durable: boolean; exclusive: boolean | ''; auto_delete: boolean }[];
+  // A quorum queue cannot be exclusive: rabbitmqctl lists its `exclusive` as "".
+  return new Map(rows.map(({ name, exclusive, ...flags }) => [name, { ...flags, exclusive: exclusive === true }]));
 }
 
 describe.each(TRANSPORTS)('topology (%s)', (kind, makeUrl) => {
@@ -158,7 +160,7 @@ describe.each(TRANSPORTS)('topology (%s)', (kind, makeUrl) => {
     } else {
       // Re-declaring with the expected flags and arguments is accepted only if they match.
       const broker = MemoryBroker.named(new URL(url).host);
-      const args = { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': `${queue}.dlq` };
+      const args = { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': `${queue}.dlq`, 'x-queue-type': 'quorum' };
       expect(() => broker.declareQueue(queue, { durable: true, exclusive: false, autoDelete: false, arguments: args })).not.toThrow();
     }
     await first.close();

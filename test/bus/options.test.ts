@@ -28,7 +28,7 @@ describe('resolveOptions', () => {
       urls: expect.any(Secret),
       exchange: 'events',
       queue: undefined,
-      queueOptions: { durable: true, exclusive: false, autoDelete: false, arguments: {}, type: 'classic' },
+      queueOptions: { durable: true, exclusive: false, autoDelete: false, arguments: {}, singleActiveConsumer: false, type: 'quorum' },
       prefetch: 16,
       handlerTimeoutMs: 30_000,
       retry: undefined,
@@ -82,7 +82,14 @@ describe('resolveOptions', () => {
       urls: expect.any(Secret),
       exchange: 'shop.events',
       queue: 'order-service',
-      queueOptions: { durable: false, exclusive: false, autoDelete: false, arguments: { 'x-message-ttl': 60_000 }, type: 'classic' },
+      queueOptions: {
+        durable: false,
+        exclusive: false,
+        autoDelete: false,
+        arguments: { 'x-message-ttl': 60_000 },
+        singleActiveConsumer: false,
+        type: 'classic',
+      },
       prefetch: 1,
       handlerTimeoutMs: 5,
       retry: { attempts: 4, delaysMs: [1_000, 10_000], maxDelayMs: 60_000 },
@@ -128,8 +135,54 @@ describe('resolveOptions', () => {
       exclusive: false,
       autoDelete: false,
       arguments: {},
+      singleActiveConsumer: false,
       type: 'quorum',
     });
+  });
+
+  it('resolveOptions - the queue type defaults to quorum, and to classic for a temporary queue (exclusive, auto-delete or not durable)', () => {
+    const typeOf = (queueOptions: object): string => resolveOptions({ url: 'memory://q', queueOptions }).queueOptions.type;
+    expect(typeOf({})).toBe('quorum');
+    expect(typeOf({ singleActiveConsumer: true, arguments: { 'x-message-ttl': 1_000 } })).toBe('quorum');
+    expect(typeOf({ exclusive: true })).toBe('classic');
+    expect(typeOf({ autoDelete: true })).toBe('classic');
+    expect(typeOf({ durable: false })).toBe('classic');
+    expect(typeOf({ type: 'classic' })).toBe('classic');
+    expect(typeOf({ exclusive: true, type: undefined })).toBe('classic');
+  });
+
+  it('resolveOptions - singleActiveConsumer is kept, on both queue types', () => {
+    for (const type of ['classic', 'quorum'] as const) {
+      expect(resolveOptions({ url: 'memory://q', queueOptions: { type, singleActiveConsumer: true } }).queueOptions).toMatchObject({
+        type,
+        singleActiveConsumer: true,
+      });
+    }
+  });
+
+  it('resolveOptions - queue arguments the queue type accepts are kept: x-max-priority on classic, x-delivery-limit above maxRedeliveries on quorum', () => {
+    const classic = { type: 'classic', arguments: { 'x-max-priority': 10, 'x-queue-mode': 'lazy' } } as const;
+    expect(resolveOptions({ url: 'memory://q', queueOptions: classic }).queueOptions.arguments).toEqual(classic.arguments);
+    const quorum = { arguments: { 'x-delivery-limit': 4, 'x-dead-letter-strategy': 'at-least-once', 'x-overflow': 'reject-publish' } };
+    expect(resolveOptions({ url: 'memory://q', maxRedeliveries: 3, queueOptions: quorum }).queueOptions.arguments).toEqual(quorum.arguments);
+  });
+
+  it.each([
+    ['queueOptions.singleActiveConsumer', { singleActiveConsumer: 'yes' }, {}, /must be true or false/],
+    ['queueOptions.singleActiveConsumer', { singleActiveConsumer: true, exclusive: true }, {}, /cannot go with exclusive: true: no other connection could use the queue to take over/],
+    ["queueOptions.arguments['x-max-priority']", { arguments: { 'x-max-priority': 10 } }, {}, /is refused by RabbitMQ on a quorum queue: set queueOptions.type: 'classic' to use it/],
+    ["queueOptions.arguments['x-queue-mode']", { arguments: { 'x-queue-mode': 'lazy' } }, {}, /refused by RabbitMQ on a quorum queue/],
+    ["queueOptions.arguments['x-delivery-limit']", { exclusive: true, arguments: { 'x-delivery-limit': 5 } }, {}, /refused by RabbitMQ on a classic queue: it is for quorum queues/],
+    ["queueOptions.arguments['x-queue-type']", { arguments: { 'x-queue-type': 'classic' } }, {}, /is set by queueOptions.type: use that instead/],
+    ["queueOptions.arguments['x-single-active-consumer']", { arguments: { 'x-single-active-consumer': true } }, {}, /is set by queueOptions.singleActiveConsumer/],
+    ["queueOptions.arguments['x-delivery-limit']", { arguments: { 'x-delivery-limit': 10 } }, {}, /must be an integer above maxRedeliveries \(10; got 10\): at or below it the broker dead-letters a poison message before the bus does, without the reason header/],
+    ["queueOptions.arguments['x-delivery-limit']", { arguments: { 'x-delivery-limit': 3 } }, { maxRedeliveries: 3 }, /above maxRedeliveries \(3; got 3\)/],
+    ["queueOptions.arguments['x-delivery-limit']", { arguments: { 'x-delivery-limit': '20' } }, {}, /must be an integer above maxRedeliveries \(10; got "20"\)/],
+    ["queueOptions.arguments['x-dead-letter-strategy']", { arguments: { 'x-dead-letter-strategy': 'at-least-once' } }, {}, /'at-least-once' needs 'x-overflow': 'reject-publish' \(without it RabbitMQ falls back to at-most-once, silently\)/],
+  ] as const)('resolveOptions - refuses a bad %s (%j)', (option, queueOptions, more, fix) => {
+    const error = refusal({ ...more, queueOptions });
+    expect(error.message.startsWith(`EventBus option ${option} `)).toBe(true);
+    expect(error.message).toMatch(fix);
   });
 
   it('resolveOptions - a retry policy is kept as a frozen copy, so later changes to the given object do not reach the bus', () => {
@@ -164,7 +217,7 @@ describe('resolveOptions', () => {
       ['queueOptions.exclusive', { queueOptions: { exclusive: 1 } }, /must be true or false/],
       ['queueOptions.autoDelete', { queueOptions: { autoDelete: null } }, /must be true or false/],
       ['queueOptions.arguments', { queueOptions: { arguments: [] } }, /object of x- arguments/],
-      ['queueOptions.ttl', { queueOptions: { ttl: 5 } }, /is not a queue option; use durable, exclusive, autoDelete, arguments or type/],
+      ['queueOptions.ttl', { queueOptions: { ttl: 5 } }, /is not a queue option; use durable, exclusive, autoDelete, arguments, type, singleActiveConsumer/],
       ['queueOptions.type', { queueOptions: { type: 'stream' } }, /must be 'classic' or 'quorum' \(got "stream"\)/],
       ['queueOptions.type', { queueOptions: { type: 'quorum', exclusive: true } }, /'quorum' needs durable: true, exclusive: false and autoDelete: false/],
       ['queueOptions.type', { queueOptions: { type: 'quorum', autoDelete: true } }, /'quorum' needs durable: true/],

@@ -39,8 +39,8 @@ const NO_QUEUES: readonly MemoryQueue[] = [];
 /**
  * An in-process AMQP-like broker: durable topic exchanges, the default
  * exchange, FIFO queues with dead-lettering and message TTLs, quorum queues
- * that count redeliveries, competing consumers with prefetch,
- * ack/nack/requeue. Deliveries are dispatched in batches on a later turn of
+ * that count redeliveries, competing consumers with prefetch (or a single
+ * active one, `x-single-active-consumer`), ack/nack/requeue. Deliveries are dispatched in batches on a later turn of
  * the event loop (of its clock), never inside `publish`, as a network broker
  * would.
  *

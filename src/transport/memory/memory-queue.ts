@@ -24,6 +24,14 @@ export interface QueueHost {
  * round-robin, each bounded by its prefetch. Dispatch happens in the broker's
  * batched flush, never inside a publish.
  *
+ * With `x-single-active-consumer`, only the earliest of its consumers still
+ * registered gets messages; the others wait. When it goes (cancelled, its
+ * connection closed, its unacked deliveries given back to the head), the next
+ * takes over, as a RabbitMQ quorum queue does. (A RabbitMQ 3.10 classic queue
+ * whose active consumer is cancelled while it holds unacked deliveries hands
+ * over only when that consumer's channel closes; a bus never does that: its
+ * close keeps the consumer until the channel goes.)
+ *
  * With `x-message-ttl`, a message expires once it is at the head and the TTL
  * has passed since it was enqueued (a requeue keeps that time), and is
  * dead-lettered, as RabbitMQ does. One timer per queue watches the head only:
@@ -44,6 +52,8 @@ export class MemoryQueue {
   private draining = false;
   /** Whether it counts deliveries (`x-queue-type: 'quorum'`). */
   readonly quorum: boolean;
+  /** `x-single-active-consumer`: one consumer at a time. */
+  private readonly singleActive: boolean;
   private hadConsumer = false;
   private nextConsumer = 0;
   /** `x-message-ttl`, or -1. */
@@ -64,6 +74,7 @@ export class MemoryQueue {
   ) {
     const { arguments: args } = declaration;
     this.quorum = args['x-queue-type'] === 'quorum';
+    this.singleActive = args['x-single-active-consumer'] === true;
     this.ttl = typeof args['x-message-ttl'] === 'number' ? args['x-message-ttl'] : -1;
     this.deliveryLimit = this.quorum && typeof args['x-delivery-limit'] === 'number' ? args['x-delivery-limit'] : -1;
   }
@@ -174,10 +185,13 @@ export class MemoryQueue {
     this.cancelConsumers('deleted');
   }
 
-  /** @internal Auto-deletes the queue when its last consumer goes. */
+  /** @internal A consumer leaves: the next one takes over a single-active-consumer queue; the last one auto-deletes it. */
   removeConsumer(consumer: MemoryConsumer): void {
     if (!this.consumerList.includes(consumer)) return;
+    const wasActive = this.singleActive && this.consumerList[0] === consumer;
     this.consumerList = this.consumerList.filter((other) => other !== consumer);
+    // The next consumer takes over what waits.
+    if (wasActive && this.consumerList.length > 0 && this.ready.length > 0) this.requestDispatch();
     if (this.consumerList.length === 0 && this.hadConsumer && this.declaration.autoDelete) this.host.deleteQueue(this.name);
   }
 
@@ -265,6 +279,7 @@ export class MemoryQueue {
   // Round-robin from the one after the last served, skipping consumers at their prefetch.
   private pickConsumer(): MemoryConsumer | undefined {
     const consumers = this.consumerList;
+    if (this.singleActive) return consumers[0]?.hasCapacity() === true ? consumers[0] : undefined;
     const count = consumers.length;
     for (let i = 0; i < count; i++) {
       const index = (this.nextConsumer + i) % count;

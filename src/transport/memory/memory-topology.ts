@@ -1,7 +1,7 @@
 import { ConnectionError, ErrorCode } from '../../errors.js';
 import { closedError } from '../closed-error.js';
 import type { QueueDeclaration } from '../queue-topology.js';
-import { checkDeclaration, differencesOf } from './check-declaration.js';
+import { checkDeclaration, differencesOf, queueTypeConflict } from './check-declaration.js';
 import type { MemoryConnection } from './memory-connection.js';
 import { MemoryQueue, type QueueHost } from './memory-queue.js';
 import { TopicExchange } from './topic-exchange.js';
@@ -56,6 +56,8 @@ export class MemoryTopology implements MemoryBrokerTopology {
     const existing = this.queues.get(name);
     if (existing !== undefined) {
       checkExclusive(existing, connection);
+      const conflict = queueTypeConflict(name, existing.declaration, declaration);
+      if (conflict !== undefined) throw conflict;
       const differences = differencesOf(existing.declaration, declaration);
       if (differences.length > 0) {
         throw new ConnectionError(

@@ -14,6 +14,8 @@ export interface MemoryClock extends PublishClock {
   schedule(work: () => void, delayMs: number): void;
   /** Like `schedule`, and returns a cancel function. */
   timer(work: () => void, delayMs: number): CancelTimer;
+  /** Milliseconds since the epoch, for what a broker stamps with the time of day (`x-death`'s `time`); `now()` is only monotonic. */
+  epochMs(): number;
 }
 
 // Captured at load so that a test's fake timers cannot freeze the broker: it stands for a network peer.
@@ -26,6 +28,7 @@ const nowAtLoad = performance.now.bind(performance);
 /** The event loop's own timers, as they were when this module loaded. */
 export const realClock: MemoryClock = {
   now: nowAtLoad,
+  epochMs: () => performance.timeOrigin + nowAtLoad(),
   schedule(work, delayMs) {
     if (delayMs > 0) setTimeoutAtLoad(work, delayMs);
     else setImmediateAtLoad(work);
@@ -48,6 +51,8 @@ export const realClock: MemoryClock = {
 export function clockOf(scheduler: SchedulerLike): MemoryClock {
   return {
     now: () => scheduler.now(),
+    // Virtual time starts at the epoch: a TestScheduler's frames are its milliseconds since 1970.
+    epochMs: () => scheduler.now(),
     schedule(work, delayMs) {
       scheduler.schedule(work, delayMs);
     },

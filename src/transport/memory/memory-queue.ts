@@ -133,7 +133,7 @@ export class MemoryQueue {
     const exchange = this.declaration.arguments['x-dead-letter-exchange'];
     if (typeof exchange !== 'string') return;
     const key = this.declaration.arguments['x-dead-letter-routing-key'];
-    const time = Math.floor(this.host.clock.now() / 1000);
+    const time = Math.floor(this.host.clock.epochMs() / 1000);
     const properties = withDeath(delivery.properties, {
       queue: this.name,
       reason,

@@ -177,7 +177,13 @@ describe('MemoryTransport', () => {
       headers: { ...sent.properties.headers, 'x-first-death-queue': 'q', 'x-first-death-reason': 'rejected', 'x-first-death-exchange': 'events' },
     });
     // As RabbitMQ records it: the queue that rejected it, why, and where it was published.
-    expect(death).toEqual([{ count: 1, reason: 'rejected', queue: 'q', time: 0, exchange: 'events', 'routing-keys': ['order.created'] }]);
+    // `time` is the time of day in seconds (an AMQP timestamp), as RabbitMQ stamps it.
+    const nowSeconds = Date.now() / 1000;
+    expect(death).toEqual([
+      { count: 1, reason: 'rejected', queue: 'q', time: expect.any(Number), exchange: 'events', 'routing-keys': ['order.created'] },
+    ]);
+    expect((death as { time: number }[])[0]?.time).toBeGreaterThan(nowSeconds - 60);
+    expect((death as { time: number }[])[0]?.time).toBeLessThanOrEqual(nowSeconds);
     expect(dead).toMatchObject({ exchange: '', routingKey: 'q.dlq', redelivered: false });
   });
 

@@ -11,6 +11,7 @@ import { Secret } from './secret.js';
 import { checkRetryPolicy, type RetryPolicy } from '../core/retry-policy.js';
 import { createCatalog, type EventCatalog } from '../event/catalog.js';
 import type { EventBusOptions, QueueOptions, TlsOptions } from './options.js';
+import { type ResolvedTelemetry, TELEMETRY_OPTION_NAMES, telemetryOptionsOf } from '../telemetry/telemetry-options.js';
 
 /** Options with every default applied. */
 export interface ResolvedOptions {
@@ -35,6 +36,7 @@ export interface ResolvedOptions {
   readonly tls: Secret<TlsOptions> | undefined;
   readonly logger: Logger;
   readonly catalog: EventCatalog | undefined;
+  readonly telemetry: ResolvedTelemetry;
   /** Only present when given. */
   readonly scheduler?: SchedulerLike;
   /** Only present when given. */
@@ -78,6 +80,7 @@ const KNOWN = new Set([
   'events',
   'scheduler',
   'transport',
+  ...TELEMETRY_OPTION_NAMES,
 ]);
 const NAME = /^[A-Za-z0-9_.:-]{1,200}$/;
 
@@ -128,6 +131,7 @@ function resolve(options: EventBusOptions): ResolvedOptions {
     tls: options.tls === undefined ? undefined : new Secret(tlsOf(options.tls)),
     logger: loggerOf(options.logger),
     catalog: options.events === undefined ? undefined : createCatalog(options.events),
+    telemetry: telemetryOptionsOf(options),
     ...(options.scheduler === undefined ? {} : { scheduler: schedulerOf(options.scheduler) }),
     ...(options.transport === undefined ? {} : { transport: transportOf(options.transport, options.url) }),
   };

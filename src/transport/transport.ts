@@ -171,6 +171,12 @@ export interface Transport {
   connect(exchange: string): Promise<void>;
   /** Publishes and resolves when the broker confirmed it. */
   publish(message: OutboundMessage): Promise<void>;
+  /**
+   * The publish buffer now: publishes waiting for the connection (`buffered`),
+   * sent and not confirmed yet (`unconfirmed`), and whether the broker blocks
+   * publishers. Optional: metrics and health read it when a transport has it.
+   */
+  publisherStatus?(): { readonly buffered: number; readonly unconfirmed: number; readonly blocked: boolean };
   /** Declares the queue and its dead-letter queue, and returns its consumer. */
   consumer(spec: ConsumerSpec): QueueConsumer;
   /**

@@ -44,6 +44,7 @@ describe('resolveOptions', () => {
       tls: undefined,
       logger: silentLogger,
       catalog: undefined,
+      telemetry: { enabled: true, tracerProvider: undefined, meterProvider: undefined },
     });
   });
 
@@ -96,6 +97,7 @@ describe('resolveOptions', () => {
       tls: expect.any(Secret),
       logger: expect.any(Object),
       catalog: undefined,
+      telemetry: { enabled: true, tracerProvider: undefined, meterProvider: undefined },
     });
   });
 

@@ -20,6 +20,8 @@ import {
   waitForCount,
 } from '../support/bus.js';
 import { installSdk, linksTo, parentOf, spanTree, sumOf } from '../support/otel-sdk.js';
+import { main as telemetryDemo } from '../../examples/telemetry.js';
+import { deleteExchange } from '../support/broker.js';
 
 function byName(spans: readonly ReadableSpan[], name: string): ReadableSpan[] {
   return spans.filter((span) => span.name === name);
@@ -118,4 +120,21 @@ describe('telemetry (RabbitMQ)', () => {
     });
     expect(byName(spans, 'handle order.*').map((span) => span.status.code)).toEqual([SpanStatusCode.ERROR, SpanStatusCode.UNSET]);
   });
+
+  it('telemetry - examples/telemetry.ts against RabbitMQ: one trace of 19 spans, the retry included, and its metrics', async () => {
+    const exchange = uniqueName('otel-demo-x');
+    const prefix = `${uniqueName('otel-demo')}-`;
+    const queues = ['payments', 'shipping', 'notifications'].flatMap((q) => [`${prefix}${q}`, `${prefix}${q}.dlq`]);
+    teardown(async () => {
+      await deleteQueues(...queues, `${prefix}shipping.retry.50`);
+      await deleteExchange(exchange);
+    });
+    const result = await telemetryDemo({ url: amqpUrl(), exchange, queuePrefix: prefix, metricsPort: 0, log: () => {} });
+    expect(result.spans).toHaveLength(19);
+    expect(new Set(result.spans.map((span) => span.spanContext().traceId)).size).toBe(1);
+    const shipping = byName(result.spans, `process ${prefix}shipping`);
+    expect(shipping.map((span) => span.attributes['rx_pubsub.outcome'])).toEqual(['retry', 'ack']);
+    expect(shipping.every((span) => span.attributes['messaging.system'] === 'rabbitmq')).toBe(true);
+    expect(result.metricsText).toMatch(/^messaging_client_sent_messages_total\{[^}]*messaging_system="rabbitmq"[^}]*\} 3$/m);
+  }, 30_000);
 });

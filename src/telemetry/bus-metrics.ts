@@ -1,76 +1,13 @@
-import type { Attributes, Counter, Histogram, Meter, ObservableCallback, ObservableGauge } from '@opentelemetry/api';
+import type { Attributes, Meter, ObservableCallback, ObservableGauge } from '@opentelemetry/api';
 import type { Transport } from '../transport/transport.js';
 import { Attr, type AttributeMap, brokerAttributes, type BrokerIdentity } from './messaging-attributes.js';
+import { type Instruments, instrumentsOf, type ObservedCounter } from './metric-instruments.js';
 import type { TelemetryGuard } from './telemetry-guard.js';
 
-/** The metric names: semantic-convention names where one exists, `rx_pubsub.*` for ours. */
-export const MetricName = {
-  OPERATION_DURATION: 'messaging.client.operation.duration',
-  SENT: 'messaging.client.sent.messages',
-  CONSUMED: 'messaging.client.consumed.messages',
-  PROCESS_DURATION: 'messaging.process.duration',
-  HANDLER_DURATION: 'rx_pubsub.handler.duration',
-  ACTIVE_DELIVERIES: 'rx_pubsub.deliveries.active',
-  PUBLISH_BUFFERED: 'rx_pubsub.publish.buffered',
-  PUBLISH_UNCONFIRMED: 'rx_pubsub.publish.unconfirmed',
-  RETRIES: 'rx_pubsub.retries',
-  DEAD_LETTERS: 'rx_pubsub.dead_letters',
-  RECONNECTS: 'rx_pubsub.reconnects',
-} as const;
-
-// The conventions' advice for durations in seconds, with finer buckets below 5 ms: a memory:// delivery takes microseconds.
-const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
-
-interface Instruments {
-  readonly operationDuration: Histogram;
-  readonly sent: Counter;
-  readonly consumed: Counter;
-  readonly processDuration: Histogram;
-  readonly handlerDuration: Histogram;
-  readonly retries: Counter;
-  readonly deadLetters: Counter;
-  readonly reconnects: Counter;
-  readonly active: ObservableGauge;
-  readonly buffered: ObservableGauge;
-  readonly unconfirmed: ObservableGauge;
-}
+export { MetricName } from './metric-instruments.js';
 
 /** What `Transport.publisherStatus` returns. */
 type PublisherStatus = ReturnType<NonNullable<Transport['publisherStatus']>>;
-
-/** Per meter: every bus of a process shares the instruments, and adds its own gauge callbacks. */
-const byMeter = new WeakMap<Meter, Instruments>();
-
-function instrumentsOf(meter: Meter): Instruments {
-  let instruments = byMeter.get(meter);
-  if (instruments !== undefined) return instruments;
-  const duration = (name: string, description: string): Histogram =>
-    meter.createHistogram(name, { description, unit: 's', advice: { explicitBucketBoundaries: DURATION_BUCKETS } });
-  instruments = {
-    operationDuration: duration(MetricName.OPERATION_DURATION, 'Publish to broker confirm'),
-    sent: meter.createCounter(MetricName.SENT, { description: 'Messages the bus attempted to publish', unit: '{message}' }),
-    consumed: meter.createCounter(MetricName.CONSUMED, { description: 'Deliveries settled, by outcome', unit: '{message}' }),
-    processDuration: duration(MetricName.PROCESS_DURATION, 'One delivery, from its arrival to its settlement'),
-    handlerDuration: duration(MetricName.HANDLER_DURATION, 'One handler run, by pattern'),
-    retries: meter.createCounter(MetricName.RETRIES, { description: 'Deliveries copied to a delay queue to retry', unit: '{message}' }),
-    deadLetters: meter.createCounter(MetricName.DEAD_LETTERS, {
-      description: 'Deliveries copied to the dead-letter queue',
-      unit: '{message}',
-    }),
-    reconnects: meter.createCounter(MetricName.RECONNECTS, { description: 'Connections regained after a loss', unit: '{reconnect}' }),
-    active: meter.createObservableGauge(MetricName.ACTIVE_DELIVERIES, { description: 'Deliveries being processed', unit: '{message}' }),
-    buffered: meter.createObservableGauge(MetricName.PUBLISH_BUFFERED, {
-      description: 'Publishes waiting for the connection',
-      unit: '{message}',
-    }),
-    unconfirmed: meter.createObservableGauge(MetricName.PUBLISH_UNCONFIRMED, {
-      description: 'Publishes sent, not confirmed yet',
-      unit: '{message}',
-    }),
-  };
-  byMeter.set(meter, instruments);
-  return instruments;
-}
 
 /** What the metrics of one bus need to know about it. */
 export interface BusMetricsParts {
@@ -83,13 +20,20 @@ export interface BusMetricsParts {
   readonly guard: TelemetryGuard;
 }
 
-/** Attribute sets kept per combination, so recording allocates nothing; bounded, in case error types run wild. */
-const MAX_CACHED = 256;
+/** Distinct `error.type` values a bus reports; past them, `_OTHER`: an application's error names could be endless. */
+const MAX_ERROR_TYPES = 64;
 
-/** One bus's metrics: the shared instruments, its attributes, and its gauges' callbacks. */
+/** An attribute set, and the string that names it whichever bus made it (for the counters buses share). */
+interface Recorded {
+  readonly key: string;
+  readonly attributes: Attributes;
+}
+
+/** One bus's metrics: the meter's shared instruments, its attribute sets (made once each), and its gauges' callbacks. */
 export class BusMetrics {
   private readonly instruments: Instruments;
-  private readonly cache = new Map<string, Attributes>();
+  private readonly cache = new Map<string, Recorded>();
+  private readonly errorTypes = new Set<string>();
   private broker: AttributeMap;
   private activeDeliveries = 0;
   private readonly gauges: readonly [ObservableGauge, ObservableCallback][];
@@ -127,15 +71,16 @@ export class BusMetrics {
   }
 
   published(exchange: string, seconds: number, errorType: string | undefined): void {
-    const attributes = this.attributes(`p\0${exchange}\0${errorType ?? ''}`, () => ({
+    const type = this.bounded(errorType);
+    const { key, attributes } = this.recorded(`p\0${exchange}\0${type}`, () => ({
       ...this.broker,
       [Attr.OPERATION_NAME]: 'publish',
       [Attr.OPERATION_TYPE]: 'send',
       [Attr.DESTINATION]: exchange,
-      ...(errorType === undefined ? {} : { [Attr.ERROR_TYPE]: errorType }),
+      ...(type === '' ? {} : { [Attr.ERROR_TYPE]: type }),
     }));
     this.instruments.operationDuration.record(seconds, attributes);
-    this.instruments.sent.add(1, attributes);
+    this.instruments.sent.add(key, attributes, 1);
   }
 
   deliveryStarted(): void {
@@ -145,43 +90,41 @@ export class BusMetrics {
   /** A delivery settled (or was abandoned: `outcome` says which), `seconds` after it arrived. */
   processed(exchange: string, outcome: string, seconds: number, errorType: string | undefined): void {
     this.activeDeliveries--;
-    const attributes = this.attributes(`d\0${exchange}\0${outcome}\0${errorType ?? ''}`, () => ({
+    const type = this.bounded(errorType);
+    const { key, attributes } = this.recorded(`d\0${exchange}\0${outcome}\0${type}`, () => ({
       ...this.broker,
       [Attr.OPERATION_NAME]: 'process',
       [Attr.OPERATION_TYPE]: 'process',
       [Attr.DESTINATION]: exchange,
-      ...(this.parts.queue === undefined ? {} : { [Attr.CONSUMER_GROUP]: this.parts.queue }),
+      ...this.group(),
       [Attr.OUTCOME]: outcome,
-      ...(errorType === undefined ? {} : { [Attr.ERROR_TYPE]: errorType }),
+      ...(type === '' ? {} : { [Attr.ERROR_TYPE]: type }),
     }));
-    this.instruments.consumed.add(1, attributes);
+    this.instruments.consumed.add(key, attributes, 1);
     this.instruments.processDuration.record(seconds, attributes);
   }
 
   /** Copies made for a settled delivery: to a delay queue (`retries`), to Q.dlq (`deadLetters`). */
   copied(retries: number, deadLetters: number): void {
-    const attributes = this.attributes('c', () => ({
-      ...this.broker,
-      ...(this.parts.queue === undefined ? {} : { [Attr.CONSUMER_GROUP]: this.parts.queue }),
-    }));
-    if (retries > 0) this.instruments.retries.add(retries, attributes);
-    if (deadLetters > 0) this.instruments.deadLetters.add(deadLetters, attributes);
+    const { key, attributes } = this.recorded('c', () => ({ ...this.broker, ...this.group() }));
+    if (retries > 0) this.instruments.retries.add(key, attributes, retries);
+    if (deadLetters > 0) this.instruments.deadLetters.add(key, attributes, deadLetters);
   }
 
   handled(pattern: string, seconds: number, errorType: string | undefined): void {
-    const attributes = this.attributes(`h\0${pattern}\0${errorType ?? ''}`, () => ({
-      ...(this.parts.queue === undefined ? {} : { [Attr.CONSUMER_GROUP]: this.parts.queue }),
+    const type = this.bounded(errorType);
+    const { attributes } = this.recorded(`h\0${pattern}\0${type}`, () => ({
+      ...this.group(),
       [Attr.PATTERN]: pattern,
-      ...(errorType === undefined ? {} : { [Attr.ERROR_TYPE]: errorType }),
+      ...(type === '' ? {} : { [Attr.ERROR_TYPE]: type }),
     }));
     this.instruments.handlerDuration.record(seconds, attributes);
   }
 
   reconnected(): void {
-    this.instruments.reconnects.add(
-      1,
-      this.attributes('r', () => ({ ...this.broker, [Attr.CONNECTION_NAME]: this.parts.connectionName })),
-    );
+    const counter: ObservedCounter = this.instruments.reconnects;
+    const { key, attributes } = this.recorded('r', () => ({ ...this.broker, [Attr.CONNECTION_NAME]: this.parts.connectionName }));
+    counter.add(key, attributes, 1);
   }
 
   /** The bus closed: its gauges stop reporting. */
@@ -189,12 +132,25 @@ export class BusMetrics {
     for (const [gauge, callback] of this.gauges) this.parts.guard.attempt(() => gauge.removeCallback(callback), undefined);
   }
 
-  private attributes(key: string, build: () => Attributes): Attributes {
-    let attributes = this.cache.get(key);
-    if (attributes === undefined) {
-      attributes = Object.freeze(build());
-      if (this.cache.size < MAX_CACHED) this.cache.set(key, attributes);
+  private group(): AttributeMap {
+    return this.parts.queue === undefined ? {} : { [Attr.CONSUMER_GROUP]: this.parts.queue };
+  }
+
+  private bounded(errorType: string | undefined): string {
+    if (errorType === undefined) return '';
+    if (this.errorTypes.has(errorType)) return errorType;
+    if (this.errorTypes.size >= MAX_ERROR_TYPES) return '_OTHER';
+    this.errorTypes.add(errorType);
+    return errorType;
+  }
+
+  private recorded(key: string, build: () => Attributes): Recorded {
+    let recorded = this.cache.get(key);
+    if (recorded === undefined) {
+      const attributes = Object.freeze(build());
+      recorded = { key: JSON.stringify(Object.entries(attributes).sort(([a], [b]) => (a < b ? -1 : 1))), attributes };
+      this.cache.set(key, recorded);
     }
-    return attributes;
+    return recorded;
   }
 }

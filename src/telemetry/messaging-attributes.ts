@@ -64,35 +64,46 @@ export function brokerAttributes(broker: BrokerIdentity): AttributeMap {
   return attributes;
 }
 
+// The two builders below run once per message while a span records: literal keys (the names of `Attr`) and
+// assignments, not spreads, so that V8 builds each object in one step.
+
 /** The PRODUCER span's attributes. */
 export function publishAttributes(message: OutboundMessage, broker: BrokerIdentity): AttributeMap {
   const { messageId, correlationId } = message.properties;
-  return {
-    ...brokerAttributes(broker),
-    [Attr.OPERATION_NAME]: 'publish',
-    [Attr.OPERATION_TYPE]: 'send',
-    [Attr.DESTINATION]: message.exchange,
-    [Attr.ROUTING_KEY]: message.routingKey,
-    [Attr.BODY_SIZE]: typeof message.body === 'string' ? Buffer.byteLength(message.body) : bodyBytes(message.body).length,
-    ...(messageId === undefined ? {} : { [Attr.MESSAGE_ID]: messageId }),
-    ...(correlationId === undefined ? {} : { [Attr.CONVERSATION_ID]: correlationId }),
+  const attributes: AttributeMap = {
+    'messaging.system': broker.system,
+    'messaging.operation.name': 'publish',
+    'messaging.operation.type': 'send',
+    'messaging.destination.name': message.exchange,
+    'messaging.rabbitmq.destination.routing_key': message.routingKey,
+    'messaging.message.body.size': typeof message.body === 'string' ? Buffer.byteLength(message.body) : bodyBytes(message.body).length,
   };
+  if (messageId !== undefined) attributes['messaging.message.id'] = messageId;
+  if (correlationId !== undefined) attributes['messaging.message.conversation_id'] = correlationId;
+  return withServer(attributes, broker);
 }
 
 /** The CONSUMER span's attributes. A retry comes back through the default exchange: its key is the one it was published with. */
 export function deliveryAttributes(delivery: Delivery, queue: string, broker: BrokerIdentity): AttributeMap {
   const { messageId, correlationId } = delivery.properties;
-  return {
-    ...brokerAttributes(broker),
-    [Attr.OPERATION_NAME]: 'process',
-    [Attr.OPERATION_TYPE]: 'process',
-    [Attr.DESTINATION]: delivery.exchange,
-    [Attr.ROUTING_KEY]: publishedRoutingKeyOf(delivery),
-    [Attr.CONSUMER_GROUP]: queue,
-    [Attr.BODY_SIZE]: delivery.body.length,
-    ...(typeof messageId === 'string' ? { [Attr.MESSAGE_ID]: messageId } : {}),
-    ...(typeof correlationId === 'string' ? { [Attr.CONVERSATION_ID]: correlationId } : {}),
+  const attributes: AttributeMap = {
+    'messaging.system': broker.system,
+    'messaging.operation.name': 'process',
+    'messaging.operation.type': 'process',
+    'messaging.destination.name': delivery.exchange,
+    'messaging.rabbitmq.destination.routing_key': publishedRoutingKeyOf(delivery),
+    'messaging.consumer.group.name': queue,
+    'messaging.message.body.size': delivery.body.length,
   };
+  if (typeof messageId === 'string') attributes['messaging.message.id'] = messageId;
+  if (typeof correlationId === 'string') attributes['messaging.message.conversation_id'] = correlationId;
+  return withServer(attributes, broker);
+}
+
+function withServer(attributes: AttributeMap, broker: BrokerIdentity): AttributeMap {
+  if (broker.address !== undefined) attributes['server.address'] = broker.address;
+  if (broker.port !== undefined) attributes['server.port'] = broker.port;
+  return attributes;
 }
 
 /**

@@ -107,4 +107,20 @@ describe('telemetry metrics (memory://)', () => {
     await bus.publish(orderEvent('created'));
     expect(sumOf((await sdk.metrics()).get('rx_pubsub.reconnects'), own)).toBe(1);
   });
+
+  it('telemetry metrics - two buses sharing a queue (competing consumers) add up in the counters they share', async () => {
+    const sdk = installSdk();
+    const { exchange, queue } = names('otel');
+    const url = `memory://${uniqueName('otel')}`;
+    const first = await connectBus({ url, exchange, queue, connectionName: 'worker-1' });
+    const second = await connectBus({ url, exchange, queue, connectionName: 'worker-2' });
+    const settlements = [...[first, second].map((bus) => collectSettlements(bus))];
+    for (const bus of [first, second]) bus.handle('order.*', () => {});
+    await Promise.all([first.ready(), second.ready()]);
+    for (let i = 0; i < 6; i++) await first.publish(orderEvent('created'));
+    await waitFor(() => settlements.flat().length === 6, { description: '6 settlements' });
+    expect(settlements.every((list) => list.length > 0)).toBe(true); // both workers took some
+    const consumed = (await sdk.metrics()).get('messaging.client.consumed.messages');
+    expect(sumOf(consumed, { 'messaging.consumer.group.name': queue, 'rx_pubsub.outcome': 'ack' })).toBe(6);
+  });
 });

@@ -16,6 +16,7 @@ export { EventBus, type BusStats, type HandleOptions, type CloseOptions } from '
 export type { BrokerOption, EventBusOptions, EventBusSettings, QueueOptions, TlsOptions } from './bus/options.js';
 export type { BusHealth, ConsumerHealth, HealthError, HealthStatus } from './bus/health.js';
 export type { RetryPolicy } from './core/retry-policy.js';
+export type { TelemetryOptions, TelemetryTracerProvider, TelemetryMeterProvider } from './telemetry/telemetry-options.js';
 export type { Handler, HandlerFn, HandlerObject, HandlerResult } from './core/handler.js';
 export type { Outcome, Settlement, HandlerFailure, Failed } from './core/outcome.js';
 // eslint-disable-next-line @typescript-eslint/no-deprecated -- DeadLetterHeader stays exported under its first name for existing users

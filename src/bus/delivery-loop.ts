@@ -17,6 +17,7 @@ import { RedeliveryCounter } from './redelivery-counter.js';
 import type { Routes } from './routes.js';
 import { settleDelivery } from './settle-delivery.js';
 import { untilStopped } from './until-stopped.js';
+import type { PipelineTelemetry } from '../telemetry/telemetry-hooks.js';
 
 /** Runs one step of closing: a failure is logged and closing goes on. */
 export type CloseStep = (step: string, work: () => unknown) => void;
@@ -41,6 +42,8 @@ export interface DeliveryLoopParts {
   readonly routes: Pick<Routes, 'match' | 'observe'>;
   readonly counters: BusCounters;
   readonly observerFailed: (what: string) => ObserverFailure;
+  /** Traces and metrics of each delivery; none when telemetry is off. */
+  readonly telemetry?: PipelineTelemetry | undefined;
 }
 
 /**
@@ -114,6 +117,7 @@ export class DeliveryLoop {
       settle,
       concurrency: options.prefetch,
       inFlight: this.inFlight,
+      telemetry: this.parts.telemetry,
       ...(options.scheduler ? { scheduler: options.scheduler } : {}),
     }).pipe(
       tap((settlement) => {

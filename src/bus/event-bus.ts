@@ -17,6 +17,7 @@ import { HealthMonitor } from './health-monitor.js';
 import { redactedSummaryOf } from './redacted-summary.js';
 import { type EventBusOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { Routes } from './routes.js';
+import { type BusTelemetry, startTelemetry } from '../telemetry/bus-telemetry.js';
 import type { CatalogEvent, PublishableEvent } from '../typing/catalog-event.js';
 import type { CatalogPattern, EventsMatching } from '../typing/events-matching.js';
 
@@ -76,18 +77,28 @@ export class EventBus<E extends Event<unknown> = Event> {
   ): Promise<EventBus<CatalogEvent<T>>> {
     const config = resolveOptions(options);
     const { transport, consumer } = await connectTransport(config);
-    return new EventBus<CatalogEvent<T>>(config, transport, consumer);
+    const telemetry = await startTelemetry(config, transport);
+    return new EventBus<CatalogEvent<T>>(config, transport, consumer, telemetry);
   }
 
   private constructor(
     private readonly config: ResolvedOptions,
     private readonly transport: Transport,
     consumer: QueueConsumer | undefined,
+    private readonly telemetry: BusTelemetry | undefined,
   ) {
     const observerFailed = loggedObserverFailure(config.logger);
     this.routes = new Routes(consumer, config.queueOptions.exclusive, config.catalog, observerFailed, () => this.loop.start());
-    this.sender = new EventSender(config, transport, this.counters.published);
-    this.loop = new DeliveryLoop({ options: config, transport, consumer, routes: this.routes, counters: this.counters, observerFailed });
+    this.sender = new EventSender(config, transport, this.counters.published, telemetry);
+    this.loop = new DeliveryLoop({
+      options: config,
+      transport,
+      consumer,
+      routes: this.routes,
+      counters: this.counters,
+      observerFailed,
+      telemetry,
+    });
     this.state$ = this.loop.stateOver(transport.state$);
     this.settlements$ = this.loop.settlements$;
     const { loop, counters, state$ } = this;
@@ -199,6 +210,7 @@ export class EventBus<E extends Event<unknown> = Event> {
       for (const stream of this.routes.openStreams()) attempt('complete an on$ stream', () => stream.complete());
       this.loop.completeSettlements(attempt);
       await closeTransport(this.transport, this.deadline.remainingMs(), this.config.logger);
+      attempt('stop telemetry', () => this.telemetry?.close());
       attempt('complete state$', () => this.loop.completeState());
       this.monitor.complete(attempt);
     } finally {

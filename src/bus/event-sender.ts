@@ -4,6 +4,7 @@ import type { OutboundMessage, Transport } from '../transport/transport.js';
 import { wirePropertiesOf } from '../transport/wire-properties.js';
 import { invalidEventError, publishFailure } from './checked-arguments.js';
 import type { ResolvedOptions } from './options.js';
+import type { PublishTelemetry } from '../telemetry/telemetry-hooks.js';
 
 /**
  * `publish` from the event to the confirm: checked (the event rules, then the
@@ -15,6 +16,7 @@ export class EventSender {
     private readonly config: Pick<ResolvedOptions, 'catalog' | 'exchange' | 'connectionName' | 'mandatory' | 'publishTimeoutMs'>,
     private readonly transport: Transport,
     private readonly published: () => void,
+    private readonly telemetry?: PublishTelemetry,
   ) {}
 
   /**
@@ -38,6 +40,9 @@ export class EventSender {
       : this.send(checked);
   }
 
+  /** The transport's publish, bound once: what telemetry wraps. */
+  private readonly transportPublish = (message: OutboundMessage): Promise<void> => this.transport.publish(message);
+
   private send(event: Event): Promise<void> {
     let message: OutboundMessage;
     try {
@@ -54,7 +59,8 @@ export class EventSender {
       return Promise.reject(invalidEventError(error));
     }
     try {
-      return this.transport.publish(message).then(this.published, (error: unknown) => Promise.reject(publishFailure(error)));
+      const sent = this.telemetry ? this.telemetry.publish(message, this.transportPublish) : this.transport.publish(message);
+      return sent.then(this.published, (error: unknown) => Promise.reject(publishFailure(error)));
     } catch (error) {
       return Promise.reject(publishFailure(error));
     }

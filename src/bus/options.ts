@@ -3,6 +3,7 @@ import type { Logger } from '../logger.js';
 import type { Transport } from '../transport/transport.js';
 import type { RetryPolicy } from '../core/retry-policy.js';
 import type { AnyEventDefinition } from '../event/define-event.js';
+import type { TelemetryOptions } from '../telemetry/telemetry-options.js';
 
 export { resolveOptions, type ResolvedOptions } from './resolve-options.js';
 
@@ -76,7 +77,7 @@ export type EventBusOptions<TEvents extends readonly AnyEventDefinition[] = read
   BrokerOption;
 
 /** Options of {@link EventBus.connect} besides the broker; every one has a default. */
-export interface EventBusSettings<TEvents extends readonly AnyEventDefinition[] = readonly AnyEventDefinition[]> {
+export interface EventBusSettings<TEvents extends readonly AnyEventDefinition[] = readonly AnyEventDefinition[]> extends TelemetryOptions {
   /** Durable topic exchange events are published to. @default 'events' */
   readonly exchange?: string;
   /** This service's queue. Needed by `handle` and `on$`; a publish-only bus leaves it out. */

@@ -13,6 +13,7 @@ import { createCatalog, type EventCatalog } from '../event/catalog.js';
 import type { EventBusOptions, QueueOptions, TlsOptions } from './options.js';
 import { HEALTH_OPTIONS, healthOptionsOf, type ResolvedHealthOptions } from './health-options.js';
 import { resolveQueueOptions } from './resolve-queue-options.js';
+import { type ResolvedTelemetry, TELEMETRY_OPTION_NAMES, telemetryOptionsOf } from '../telemetry/telemetry-options.js';
 
 /** Options with every default applied. */
 export interface ResolvedOptions extends ResolvedHealthOptions {
@@ -37,6 +38,7 @@ export interface ResolvedOptions extends ResolvedHealthOptions {
   readonly tls: Secret<TlsOptions> | undefined;
   readonly logger: Logger;
   readonly catalog: EventCatalog | undefined;
+  readonly telemetry: ResolvedTelemetry;
   /** Only present when given. */
   readonly scheduler?: SchedulerLike;
   /** Only present when given. */
@@ -80,6 +82,7 @@ const KNOWN = new Set([
   'scheduler',
   'transport',
   ...HEALTH_OPTIONS,
+  ...TELEMETRY_OPTION_NAMES,
 ]);
 const NAME = /^[A-Za-z0-9_.:-]{1,200}$/;
 
@@ -131,6 +134,7 @@ function resolve(options: EventBusOptions): ResolvedOptions {
     logger: loggerOf(options.logger),
     catalog: options.events === undefined ? undefined : createCatalog(options.events),
     ...healthOptionsOf(options),
+    telemetry: telemetryOptionsOf(options),
     ...(options.scheduler === undefined ? {} : { scheduler: schedulerOf(options.scheduler) }),
     ...(options.transport === undefined ? {} : { transport: transportOf(options.transport, options.url) }),
   };

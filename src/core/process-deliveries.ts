@@ -11,6 +11,7 @@ import type { Failed, HandlerFailure, Outcome, Settlement } from './outcome.js';
 import { type RetryPolicy, retryDelayMs } from './retry-policy.js';
 import { startHandler } from './run-handler.js';
 import { allOf, type Eventually, isLater, thenDo, thenMap } from './eventually.js';
+import type { DeliveryTelemetry, PipelineTelemetry } from '../telemetry/telemetry-hooks.js';
 
 /** What the pipeline needs; all I/O is behind `settle`, so marble tests run it in virtual time. */
 export interface PipelineConfig {
@@ -49,6 +50,8 @@ export interface PipelineConfig {
   readonly scheduler?: SchedulerLike;
   /** Kept holding the deliveries not settled yet, beyond the one being processed: what to requeue when the result is unsubscribed. */
   readonly inFlight?: Set<Delivery>;
+  /** Traces and metrics: a span per delivery and per handler (handlers run inside theirs). Optional: core does no I/O. */
+  readonly telemetry?: PipelineTelemetry | undefined;
 }
 
 /** The longest reason header we write; headers travel inside `frame_max`. */
@@ -66,10 +69,13 @@ export function processDeliveries(deliveries$: Observable<Delivery>, config: Pip
   return deliveries$.pipe(
     boundedMerge(
       (delivery) => {
-        const decided = decideOutcome(delivery, config);
-        if (!('results' in decided)) return settlementOf(delivery, decided, config);
+        const telemetry = config.telemetry?.delivery(delivery);
+        const decided = decideOutcome(delivery, config, telemetry);
         // Decide and settle in one step after the join: one operator less per delivery than a join, a map, then the settling.
-        return thenDo(decided.results, (results) => settlementOf(delivery, decided.decide(results), config));
+        const settled = !('results' in decided)
+          ? settlementOf(delivery, decided, config)
+          : thenDo(decided.results, (results) => settlementOf(delivery, decided.decide(results), config));
+        return telemetry === undefined ? settled : telemetry.settled(settled);
       },
       config.concurrency,
       config.inFlight,
@@ -86,11 +92,12 @@ interface Decision {
  * Decodes, routes and starts the handlers: the decision when they all
  * finished at once (synchronous handlers), else the join of their results.
  */
-function decideOutcome(delivery: Delivery, config: PipelineConfig): Decision | Joined {
+function decideOutcome(delivery: Delivery, config: PipelineConfig, telemetry: DeliveryTelemetry | undefined): Decision | Joined {
   const retryState = retryStateOf(delivery, config.queue, config.loginUser);
   const attempt = retryState.attempts + 1;
+  telemetry?.attempt(attempt);
   try {
-    return decideFor(delivery, attempt, retryState.pending, config);
+    return decideFor(delivery, attempt, retryState.pending, config, telemetry);
   } catch (error) {
     // decode throws for a bad message; anything else is a bug, and still must not stop the stream.
     return { event: undefined, outcome: deadLetter(attempt, [{ pattern: '', error }]) };
@@ -108,6 +115,7 @@ function decideFor(
   attempt: number,
   pending: ReadonlySet<string> | undefined,
   config: PipelineConfig,
+  telemetry: DeliveryTelemetry | undefined,
 ): Decision | Joined {
   const event = config.decode(delivery);
   const redeliveries = config.redeliveries?.(delivery) ?? 0;
@@ -123,9 +131,12 @@ function decideFor(
   const routes = pending === undefined ? matched : matched.filter((r) => pending.has(r.id));
   if (routes.length === 0) return { event, outcome: { kind: 'unhandled' } };
   // Every handler starts now, in registration order; the join waits for those still running.
-  const started = routes.map(({ route }) =>
-    startHandler(route.target.handler, route.pattern.source, event, config.handlerTimeoutMs, config.scheduler),
-  );
+  const started = routes.map(({ id, route }) => {
+    const { handler } = route.target;
+    const pattern = route.pattern.source;
+    if (telemetry === undefined) return startHandler(handler, pattern, event, config.handlerTimeoutMs, config.scheduler);
+    return telemetry.runHandler(pattern, id, () => startHandler(handler, pattern, event, config.handlerTimeoutMs, config.scheduler));
+  });
   const decide = (results: readonly (HandlerFailure | null)[]): Decision => ({
     event,
     outcome: safeOutcomeOf(attempt, routes, results, config),

@@ -186,8 +186,9 @@ export interface Transport {
    */
   encode?(event: Event): Buffer | string;
   /**
-   * The publisher's counts and blocked flag, read by `bus.health()` (so cheap to call, and never
-   * per publish). Optional: without it, the bus reports zeros and not blocked.
+   * The publish buffer now: publishes waiting for the connection (`buffered`), sent and not confirmed yet
+   * (`unconfirmed`), and whether the broker blocks publishers. Read by `bus.health()` and the telemetry
+   * gauges (so cheap to call, and never per publish). Optional: without it, the bus reports zeros and not blocked.
    */
   publisherStatus?(): PublisherStatus;
   /** Resolves once connected and `exchange` is declared (a durable topic exchange). */

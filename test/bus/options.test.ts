@@ -45,6 +45,7 @@ describe('resolveOptions', () => {
       logger: silentLogger,
       catalog: undefined,
       healthGracePeriodMs: 30_000,
+      telemetry: { enabled: true, tracerProvider: undefined, meterProvider: undefined },
     });
   });
 
@@ -106,6 +107,7 @@ describe('resolveOptions', () => {
       logger: expect.any(Object),
       catalog: undefined,
       healthGracePeriodMs: 5_000,
+      telemetry: { enabled: true, tracerProvider: undefined, meterProvider: undefined },
     });
   });
 

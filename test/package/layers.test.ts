@@ -17,6 +17,7 @@ const RANK: Readonly<Record<string, number>> = {
   routing: 1,
   transport: 2,
   core: 3,
+  telemetry: 3,
   typing: 3,
   bus: 4,
   testing: 5,

@@ -4,11 +4,14 @@ import { promisify } from 'node:util';
 import amqplib from 'amqplib';
 import type { TestProject } from 'vitest/node';
 import { redactUrl } from '../../src/redact-url.js';
+import { DEFAULT_MANAGEMENT_URL, ensureManagementPlugin } from './management-plugin.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     /** The broker every broker test connects to (credentials included). */
     amqpUrl: string;
+    /** Its management HTTP API (`rx-pubsub bindings` needs it); credentials: those of amqpUrl. */
+    managementUrl: string;
   }
 }
 
@@ -34,6 +37,9 @@ export default async function setup(project: TestProject): Promise<void> {
   }
   project.provide('amqpUrl', url);
   process.env.AMQP_URL = url;
+  const managementUrl = process.env.RABBITMQ_MANAGEMENT_URL ?? DEFAULT_MANAGEMENT_URL;
+  await ensureManagementPlugin(managementUrl, url, project.config.root);
+  project.provide('managementUrl', managementUrl);
 }
 
 async function brokerAnswers(url: string): Promise<boolean> {

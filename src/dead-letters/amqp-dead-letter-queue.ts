@@ -1,6 +1,7 @@
-import type { Channel, ChannelModel, ConfirmChannel, Message, Options } from 'amqplib';
+import type { Channel, ChannelModel, ConfirmChannel, Message } from 'amqplib';
 import { ConnectionError, ErrorCode, messageOf, type RxPubsubError } from '../errors.js';
 import { redactText } from '../redact-url.js';
+import { publishOptions } from '../transport/amqp/amqp-publisher.js';
 import { publishTimeoutError, refusedError, unsendableError } from '../transport/publish-errors.js';
 import { bodyBytes, type OutboundMessage } from '../transport/transport.js';
 import type { DeadLetterSession, HeldLetter, LetterConsumer, PublishResult } from './dead-letter-queue.js';
@@ -187,21 +188,4 @@ async function call<T>(work: () => Promise<T>, what: string): Promise<T> {
 
 function releasedError(): ConnectionError {
   return new ConnectionError(ErrorCode.CLOSED, 'The dead-letter session was released');
-}
-
-/** amqplib's publish options, field by field (the copy's properties, persistent, mandatory). */
-function publishOptions({ properties: p }: OutboundMessage): Options.Publish {
-  return {
-    contentType: p.contentType,
-    contentEncoding: p.contentEncoding,
-    headers: p.headers,
-    deliveryMode: p.deliveryMode,
-    messageId: p.messageId,
-    correlationId: p.correlationId,
-    type: p.type,
-    timestamp: p.timestamp,
-    appId: p.appId,
-    userId: p.userId,
-    mandatory: true,
-  };
 }

@@ -15,7 +15,7 @@ import {
   waitForCount,
   waitForDepth,
 } from '../support/bus.js';
-import { declareQueue, fillDeadLetters, openDeadLetters } from '../support/dead-letters.js';
+import { declareExchange, declareQueue, fillDeadLetters, openDeadLetters } from '../support/dead-letters.js';
 
 const ids = (events: readonly { readonly id: string }[]): string[] => events.map((event) => event.id);
 
@@ -272,6 +272,24 @@ describe.each(TRANSPORTS)('dead letters API (%s)', (kind, makeUrl) => {
     expect(await dlq.purge({ filter: { routingKey: 'order.paid' } })).toEqual({ purged: 400, kept: 800 });
     expect((await view.take(`${queue}.dlq`)).map((m) => m.properties.messageId)).toEqual(ids(events.filter((e) => e.action !== 'paid')));
   }, 30_000);
+
+  it('replay to the exchange - a copy no queue takes (nothing bound to its key) is counted failed, and its dead letter stays, in order', async () => {
+    const url = makeUrl();
+    registerCleanup(url);
+    const queue = uniqueName('dla-unroutable');
+    const exchange = uniqueName('dla-unroutable-x');
+    await declareQueue(url, queue);
+    await declareQueue(url, `${queue}.dlq`);
+    await declareExchange(url, exchange);
+    const events = await fillDeadLetters(url, `${queue}.dlq`, 6, ['created', 'paid']);
+    const view = await brokerView(url);
+    await view.declareBoundQueue(exchange, queue, 'order.paid');
+    const dlq = openDeadLetters({ url, queue, exchange });
+
+    expect(await lastValueFrom(dlq.replay({ to: 'exchange' }))).toMatchObject({ replayed: 3, failed: 3, total: 6 });
+    expect((await view.take(queue)).map((m) => m.properties.messageId)).toEqual(ids(events.filter((e) => e.action === 'paid')));
+    expect((await view.take(`${queue}.dlq`)).map((m) => m.properties.messageId)).toEqual(ids(events.filter((e) => e.action === 'created')));
+  });
 
   it('errors - a missing dead-letter queue or exchange is a ConfigError naming it', async () => {
     const url = makeUrl();

@@ -7,7 +7,7 @@ import { encodeEvent } from '../../src/blocks.js';
 import { createEvent, deadLetters, type DeadLetters, type DeadLettersOptions, type Event, RxPubsubHeader } from '../../src/index.js';
 import { MemoryBroker } from '../../src/transport/memory/memory-broker.js';
 import type { MessageProperties } from '../../src/transport/transport.js';
-import { deleteQueues, rawConnection, teardown } from './broker.js';
+import { deleteExchange, deleteQueues, rawConnection, teardown } from './broker.js';
 
 /** `deadLetters(options)`, closed when the test finishes. */
 export function openDeadLetters(options: DeadLettersOptions): DeadLetters {
@@ -26,6 +26,16 @@ export async function declareQueue(url: string, queue: string, args: Record<stri
   const connection = await rawConnection();
   const channel = await connection.createChannel();
   await channel.assertQueue(queue, { durable: true, arguments: args });
+  await channel.close();
+}
+
+/** Declares a durable topic exchange on the broker behind `url`; deleted (RabbitMQ) when the test finishes. */
+export async function declareExchange(url: string, exchange: string): Promise<void> {
+  if (url.startsWith('memory://')) return MemoryBroker.named(new URL(url).host).declareExchange(exchange);
+  teardown(() => deleteExchange(exchange));
+  const connection = await rawConnection();
+  const channel = await connection.createChannel();
+  await channel.assertExchange(exchange, 'topic', { durable: true });
   await channel.close();
 }
 

@@ -5,7 +5,7 @@
  * once, Q.dlq ends empty, and the duplicates stay within the confirm window.
  */
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -36,6 +36,7 @@ dlq.replay({ window: ${WINDOW} }).subscribe({
 `,
   );
   // Node itself with tsx as a loader: the `tsx` command is a wrapper whose node child would outlive a SIGKILL sent to it.
+  teardown(() => rmSync(script, { force: true }));
   const child = spawn(process.execPath, ['--import', 'tsx', script], {
     cwd: REPO_ROOT,
     env: { ...process.env, AMQP_URL: amqpUrl(), QUEUE: queue },

@@ -1,5 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, ConnectionError, deadLetters, ErrorCode } from '../../src/index.js';
+import { MemoryBroker } from '../../src/transport/memory/memory-broker.js';
+
+// deadLetters() on memory://x takes that in-process broker (created on first use).
+afterAll(() => void MemoryBroker.reset('x'));
 
 function refusal(options: unknown): ConfigError {
   try {

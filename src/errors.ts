@@ -42,6 +42,11 @@ export const ErrorCode = {
   HANDLER_TIMEOUT: 'HANDLER_TIMEOUT',
   /** A message was redelivered more than `maxRedeliveries` times. */
   POISON_MESSAGE: 'POISON_MESSAGE',
+  /**
+   * Reading a dead-letter queue without removing its messages would count as
+   * deliveries there (a quorum queue), which can lose them: refused.
+   */
+  UNSAFE_READ: 'UNSAFE_READ',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -21,6 +21,22 @@ export type { Handler, HandlerFn, HandlerObject, HandlerResult } from './core/ha
 export type { Outcome, Settlement, HandlerFailure, Failed } from './core/outcome.js';
 // eslint-disable-next-line @typescript-eslint/no-deprecated -- DeadLetterHeader stays exported under its first name for existing users
 export { RxPubsubHeader, DeadLetterHeader } from './core/headers.js';
+// Dead letters: what failed and why, replay, purge (issue 13)
+export {
+  deadLetters,
+  type DeadLetters,
+  type DeadLettersOptions,
+  type DeadLetterEntry,
+  type DeadLetterFilter,
+  type DeadLetterGroup,
+  type DeadLetterStats,
+  type PeekOptions,
+  type StatsOptions,
+  type ReplayOptions,
+  type ReplayProgress,
+  type PurgeOptions,
+  type PurgeResult,
+} from './dead-letters/dead-letters.js';
 // Events and the catalog
 export { createEvent, routingKeyOf, type Event, type EventInit } from './event/event.js';
 export { defineEvent, type EventDefinition, type EventFields } from './event/define-event.js';

@@ -19,6 +19,8 @@ const OURS: ReadonlySet<string> = new Set([
   Header.ROUTING_KEY,
   Header.PENDING,
   Header.DROPPED_HEADERS,
+  Header.FAILED_AT,
+  Header.FIRST_FAILED_AT,
 ]);
 
 /** A copy of a delivery to publish: its body is the delivery's bytes, never a string. */
@@ -65,6 +67,7 @@ function copyOf(
   const { headers = {}, ...properties } = delivery.properties;
   const kept = copyableHeaders(headers, (name) => !name.toLowerCase().startsWith('x-') && !OURS.has(name));
   const patterns = [...new Set(failure.failures.map((f) => f.pattern).filter((p) => p !== ''))];
+  const failedAt = new Date().toISOString();
   const copy: Omit<MessageProperties, 'userId'> & { expiration?: unknown; userId?: string | undefined } = {
     ...properties,
     deliveryMode: 2,
@@ -77,6 +80,8 @@ function copyOf(
       [Header.ATTEMPTS]: failure.attempt,
       [Header.HISTORY]: boundedText(historyOf(headers[Header.HISTORY], failure), MAX_HISTORY_BYTES),
       [Header.ROUTING_KEY]: boundedText(publishedRoutingKeyOf(delivery), 255),
+      [Header.FIRST_FAILED_AT]: firstFailureOf(headers[Header.FIRST_FAILED_AT]) ?? failedAt,
+      [Header.FAILED_AT]: failedAt,
       ...(kept.dropped > 0 ? { [Header.DROPPED_HEADERS]: kept.dropped } : {}),
       ...extra,
     },
@@ -100,3 +105,10 @@ function historyOf(previous: unknown, failure: Failed): string {
   }
   return history.length > MAX_HISTORY ? history.slice(history.length - MAX_HISTORY) : history;
 }
+
+// Informational, like the history: kept from any delivery, but only when it is a time (and so short).
+function firstFailureOf(previous: unknown): string | undefined {
+  return typeof previous === 'string' && ISO_TIME.test(previous) ? previous : undefined;
+}
+
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;

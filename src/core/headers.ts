@@ -29,6 +29,15 @@ export const RxPubsubHeader = {
    * client cannot encode). Absent when none was.
    */
   DROPPED_HEADERS: 'rx-pubsub-dropped-headers',
+  /** When this copy's failure happened (ISO-8601 UTC): on a dead letter, when it was dead-lettered. */
+  FAILED_AT: 'rx-pubsub-failed-at',
+  /** When the message first failed (ISO-8601 UTC), carried over by retries and replays. */
+  FIRST_FAILED_AT: 'rx-pubsub-first-failed-at',
+  /**
+   * On a message replayed from `Q.dlq` (see `deadLetters`): how many times it
+   * was replayed. Carried over to its next dead letter, so a second replay counts 2.
+   */
+  REPLAYED: 'rx-pubsub-replayed',
 } as const;
 
 /**

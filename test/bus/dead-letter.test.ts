@@ -45,8 +45,11 @@ const PROPERTIES = {
   headers: { tenant: 'acme', 'x-death': [{ count: 1 }], 'X-First-Death-Queue': 'q', 'x-delay': 5 },
 } as const;
 
+/** A failure time the copy stamps: ISO-8601 UTC. */
+const NOW = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/) as unknown as string;
+
 describe('DeadLetterHeader', () => {
-  it('DeadLetterHeader - the header names are rx-pubsub-error, -patterns, -attempts, -history, -pending, -routing-key and -dropped-headers', () => {
+  it('DeadLetterHeader - the header names are rx-pubsub-error, -patterns, -attempts, -history, -pending, -routing-key, -dropped-headers, -failed-at, -first-failed-at and -replayed', () => {
     expect(DeadLetterHeader).toStrictEqual({
       ERROR: 'rx-pubsub-error',
       PATTERNS: 'rx-pubsub-patterns',
@@ -55,6 +58,9 @@ describe('DeadLetterHeader', () => {
       PENDING: 'rx-pubsub-pending',
       ROUTING_KEY: 'rx-pubsub-routing-key',
       DROPPED_HEADERS: 'rx-pubsub-dropped-headers',
+      FAILED_AT: 'rx-pubsub-failed-at',
+      FIRST_FAILED_AT: 'rx-pubsub-first-failed-at',
+      REPLAYED: 'rx-pubsub-replayed',
     });
   });
 
@@ -95,6 +101,8 @@ describe('deadLetterOf', () => {
         [DeadLetterHeader.ATTEMPTS]: 1,
         [DeadLetterHeader.HISTORY]: '1: order.*: db down; *.created: smtp down',
         [DeadLetterHeader.ROUTING_KEY]: 'order.created',
+        [DeadLetterHeader.FIRST_FAILED_AT]: NOW,
+        [DeadLetterHeader.FAILED_AT]: NOW,
       },
     });
   });
@@ -131,6 +139,8 @@ describe('deadLetterOf', () => {
       [DeadLetterHeader.ATTEMPTS]: 2,
       [DeadLetterHeader.HISTORY]: '1: first reason\n2: second reason',
       [DeadLetterHeader.ROUTING_KEY]: 'order.created',
+      [DeadLetterHeader.FIRST_FAILED_AT]: NOW,
+      [DeadLetterHeader.FAILED_AT]: NOW,
     });
   });
 
@@ -179,6 +189,21 @@ describe('deadLetterOf', () => {
     expect(deadLetterOf(back, 'q.dlq', failure('r'), 1000).properties.headers).not.toHaveProperty(DeadLetterHeader.PENDING);
   });
 
+  it('deadLetterOf - stamps the failure time, and keeps the first failure time of a message that failed before (a retry, a replay)', () => {
+    const before = Date.now();
+    const first = deadLetterOf(delivery(PROPERTIES), 'q.dlq', failure('r'), 1000).properties.headers ?? {};
+    const failedAt = Date.parse(String(first[DeadLetterHeader.FAILED_AT]));
+    expect(failedAt).toBeGreaterThanOrEqual(before);
+    expect(failedAt).toBeLessThanOrEqual(Date.now());
+    expect(first[DeadLetterHeader.FIRST_FAILED_AT]).toBe(first[DeadLetterHeader.FAILED_AT]);
+
+    const again = (firstFailedAt: unknown) =>
+      deadLetterOf(delivery({ headers: { [DeadLetterHeader.FIRST_FAILED_AT]: firstFailedAt } }), 'q.dlq', failure('r', 2), 1000).properties.headers ?? {};
+    expect(again('2026-01-05T08:00:00.000Z')[DeadLetterHeader.FIRST_FAILED_AT]).toBe('2026-01-05T08:00:00.000Z');
+    const forged = again('x'.repeat(5_000));
+    expect(forged[DeadLetterHeader.FIRST_FAILED_AT]).toBe(forged[DeadLetterHeader.FAILED_AT]);
+  });
+
   it('deadLetterOf - does not change the original delivery properties', () => {
     const properties = { deliveryMode: 1, expiration: '5', headers: { 'x-death': [], tenant: 'acme' } };
     deadLetterOf(delivery(properties), 'q.dlq', failure('r'), 1000);
@@ -212,6 +237,8 @@ describe('retryOf', () => {
           [DeadLetterHeader.ATTEMPTS]: 1,
           [DeadLetterHeader.HISTORY]: '1: order.*: db down; *.created: smtp down',
           [DeadLetterHeader.ROUTING_KEY]: 'order.created',
+          [DeadLetterHeader.FIRST_FAILED_AT]: NOW,
+          [DeadLetterHeader.FAILED_AT]: NOW,
           [DeadLetterHeader.PENDING]: '["order.*","*.created"]',
         },
       },

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DeadLetterHeader, createEvent } from '../../src/index.js';
+import { DeadLetterHeader, RxPubsubHeader, createEvent } from '../../src/index.js';
 import { encodeEvent, JSON_CONTENT_TYPE } from '../../src/blocks.js';
 import { amqpUrl, deleteQueues, rawConnection, teardown, uniqueName } from '../support/broker.js';
 import { extractSnippets, type Snippet } from '../support/readme-snippets.js';
@@ -37,9 +37,10 @@ interface Prepared {
 type Fixture = () => Promise<Prepared>;
 
 const fixtures: Record<string, Fixture> = {
-  // The dead-letter replay: one message waits in a fresh `<queue>.dlq`; after
-  // the block ran, the DLQ is empty and the service queue holds it exactly once,
-  // without the attempts header (a fresh retry budget).
+  // The dead-letter replay (deadLetters().replay()): one message waits in a fresh
+  // `<queue>.dlq`; after the block ran, the DLQ is empty and the service queue
+  // holds it exactly once, without the attempts header (a fresh retry budget),
+  // counted as replayed once.
   'The headers of a copy': async () => {
     const queue = uniqueName('readme-replay');
     const deadLetters = `${queue}.dlq`;
@@ -82,6 +83,8 @@ const fixtures: Record<string, Fixture> = {
         expect(replayed.properties.messageId).toBe(event.id);
         expect(replayed.properties.headers?.[DeadLetterHeader.ROUTING_KEY]).toBe('order.created');
         expect(replayed.properties.headers).not.toHaveProperty(DeadLetterHeader.ATTEMPTS);
+        expect(replayed.properties.headers?.[RxPubsubHeader.REPLAYED]).toBe(1);
+        expect(replayed.properties.headers?.[DeadLetterHeader.HISTORY]).toBe('3: order.*: payment provider down');
       },
     };
   },

@@ -31,6 +31,7 @@ const PUBLIC = [
   'consoleLogger',
   'createCatalog',
   'createEvent',
+  'deadLetters',
   'defineEvent',
   'isRxPubsubError',
   'routingKeyOf',

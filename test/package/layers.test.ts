@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 /**
  * Dependencies point down only:
- * cli → index, testing → bus → core, typing → transport → event, routing → errors, logger.
+ * cli → index, testing → bus, dead-letters → core, typing, telemetry → transport → event, routing → errors, logger.
  * transport sits above event: it owns the wire form of an event (its
  * properties, its encoding). Same rank may import each other; nothing imports upward.
  */
@@ -20,6 +20,7 @@ const RANK: Readonly<Record<string, number>> = {
   telemetry: 3,
   typing: 3,
   bus: 4,
+  'dead-letters': 4,
   testing: 5,
   'index.ts': 5,
   'blocks.ts': 5,

@@ -1,0 +1,213 @@
+import { AckBarrier } from './ack-barrier.js';
+import { type DeadLetterEntry, entryOf } from './dead-letter-entry.js';
+import type { DeadLetterFilter } from './dead-letter-filter.js';
+import type { DeadLetterBroker, DeadLetterSession, HeldLetter } from './dead-letter-queue.js';
+import { LetterReader } from './letter-reader.js';
+import type { OutboundMessage } from '../transport/transport.js';
+import { replayCopyOf, type ReplayTarget } from './replay-copy.js';
+import { refuseUnsafeRead } from './unsafe-read.js';
+
+/** Options of {@link DeadLetters.replay}. */
+export interface ReplayOptions {
+  /** Which dead letters to replay; the others stay where they are, in order. @default all */
+  readonly filter?: DeadLetterFilter;
+  /** Replay at most this many: the first ones (that match), in queue order. @default all */
+  readonly limit?: number;
+  /**
+   * `'queue'`: to the service queue only, through the default exchange, so
+   * only this service handles them again. `'exchange'`: to the topic exchange
+   * with the original routing key, so every service bound to it gets them again.
+   * @default 'queue'
+   */
+  readonly to?: 'queue' | 'exchange';
+  /**
+   * Copies published and not yet settled (confirmed, and their dead letter's
+   * removal applied by the broker) at once: a replay cut off at any point
+   * leaves at most this many duplicates. @default 100
+   */
+  readonly window?: number;
+  /** A copy not confirmed within this time fails the replay (`PUBLISH_TIMEOUT`). @default 30000 */
+  readonly publishTimeoutMs?: number;
+}
+
+/** Where a replay stands; the last one emitted is the result. */
+export interface ReplayProgress {
+  /** Republished (confirmed) and removed from the dead-letter queue. */
+  readonly replayed: number;
+  /** Read but not matching the filter: left where they were. */
+  readonly skipped: number;
+  /** Matching, but their copy reached no queue (or, to the exchange, no routing key is known): left in the dead-letter queue. */
+  readonly failed: number;
+  /** The dead letters this replay looks at, at most: the queue's depth when it started (capped by `limit` without a filter). */
+  readonly total: number;
+  /** Replayed per second since it started; absent in the first progress. */
+  readonly ratePerSec?: number;
+}
+
+/** A replay with its options checked. */
+export interface ReplayPlan {
+  readonly broker: DeadLetterBroker;
+  readonly deadLetterQueue: string;
+  readonly target: ReplayTarget;
+  readonly matches: ((entry: DeadLetterEntry) => boolean) | undefined;
+  readonly limit: number;
+  readonly window: number;
+  readonly publishTimeoutMs: number;
+}
+
+/**
+ * One replay: reads the dead letters in order, publishes a copy of each that
+ * matches (at most `window` unsettled), and acks a dead letter only once its
+ * copy was confirmed; a window slot frees once that ack was applied by the
+ * broker. Cut off anywhere (stop, a crash, SIGKILL), every unacked dead letter
+ * goes back to the queue: none is lost, and at most `window` are also copied.
+ */
+export class ReplayRun {
+  private stopped = false;
+  private reader: LetterReader | undefined;
+  private failure: Error | undefined;
+  private unsettled = 0;
+  private slotFreed: (() => void) | undefined;
+  private replayed = 0;
+  private skipped = 0;
+  private failed = 0;
+  private total = 0;
+  private reported = '';
+  private readonly startedAt = Date.now();
+
+  constructor(
+    private readonly plan: ReplayPlan,
+    private readonly emit: (progress: ReplayProgress) => void,
+  ) {}
+
+  /** Runs to the end (or to `stop`), session released; rejects with what ended it early. */
+  async run(): Promise<void> {
+    const { broker, deadLetterQueue, target, matches } = this.plan;
+    if (this.stopped) return;
+    const type = await broker.queueType(deadLetterQueue);
+    // A filter leaves the others held until the end, then gives them back: counted as deliveries on a quorum queue.
+    if (matches !== undefined) refuseUnsafeRead(type, deadLetterQueue, 'A replay with a filter');
+    if (target.to === 'exchange') await broker.checkExchange(target.exchange);
+    else await broker.checkQueue(target.queue);
+    if (!this.going()) return;
+    const session = await broker.open(deadLetterQueue);
+    try {
+      await this.replay(session);
+    } finally {
+      await session.release();
+    }
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  /** Stops reading and publishing; dead letters not yet acked go back to the queue. */
+  stop(): void {
+    this.stopped = true;
+    void this.reader?.stop();
+    this.wakeSlot();
+  }
+
+  private async replay(session: DeadLetterSession): Promise<void> {
+    const depth = await session.readyCount();
+    this.total = this.plan.matches === undefined ? Math.min(depth, this.plan.limit) : depth;
+    const reader = (this.reader = new LetterReader(session, this.total));
+    if (!this.going()) return;
+    this.report();
+    const barrier = new AckBarrier(session);
+    for (let position = 0; this.going() && this.replayed + this.failed + this.unsettled < this.plan.limit; position++) {
+      await this.slot(this.plan.window);
+      if (!this.going()) break;
+      const letter = await this.read(reader);
+      if (letter === undefined) break;
+      this.take(session, reader, barrier, letter, entryOf(letter, position));
+    }
+    await this.slot(1);
+    await reader.stop();
+    if (this.going()) this.report();
+  }
+
+  private take(session: DeadLetterSession, reader: LetterReader, barrier: AckBarrier, letter: HeldLetter, entry: DeadLetterEntry): void {
+    if (this.plan.matches !== undefined && !this.plan.matches(entry)) {
+      this.skipped++;
+      return this.report();
+    }
+    const copy = replayCopyOf(entry, this.plan.target, this.plan.publishTimeoutMs);
+    if (copy === undefined) {
+      this.failed++;
+      return this.report();
+    }
+    this.unsettled++;
+    void this.republish(session, reader, barrier, letter, copy);
+  }
+
+  // Counted in one step with its removal from `unsettled`: the limit counts each dead letter once.
+  private async republish(
+    session: DeadLetterSession,
+    reader: LetterReader,
+    barrier: AckBarrier,
+    letter: HeldLetter,
+    copy: OutboundMessage,
+  ): Promise<void> {
+    let outcome: 'replayed' | 'failed' | undefined;
+    try {
+      if ((await session.publish(copy)) === 'unroutable') outcome = 'failed';
+      else {
+        await reader.ack(letter);
+        await barrier.passed();
+        outcome = 'replayed';
+      }
+    } catch (error) {
+      this.failure ??= errorOf(error);
+      void reader.stop();
+    }
+    this.unsettled--;
+    if (outcome !== undefined) this[outcome]++;
+    if (this.going()) this.report();
+    this.wakeSlot();
+  }
+
+  private async read(reader: LetterReader): Promise<HeldLetter | undefined> {
+    try {
+      return await reader.next();
+    } catch (error) {
+      this.failure ??= errorOf(error);
+      return undefined;
+    }
+  }
+
+  private going(): boolean {
+    return !this.stopped && this.failure === undefined;
+  }
+
+  /** Waits until fewer than `size` copies are unsettled, or the replay was stopped or failed (what is unsettled then goes back). */
+  private async slot(size: number): Promise<void> {
+    while (this.unsettled >= size && this.going()) await new Promise<void>((resolve) => (this.slotFreed = resolve));
+  }
+
+  private wakeSlot(): void {
+    const wake = this.slotFreed;
+    this.slotFreed = undefined;
+    wake?.();
+  }
+
+  /** Emits the progress, unless its counts are those emitted last. */
+  private report(): void {
+    const progress = this.progress();
+    const counts = `${progress.replayed} ${progress.skipped} ${progress.failed} ${progress.total}`;
+    if (counts === this.reported) return;
+    this.reported = counts;
+    this.emit(progress);
+  }
+
+  private progress(): ReplayProgress {
+    const { replayed, skipped, failed, total } = this;
+    const seconds = (Date.now() - this.startedAt) / 1000;
+    return replayed === 0 && skipped === 0 && failed === 0
+      ? { replayed, skipped, failed, total }
+      : { replayed, skipped, failed, total, ratePerSec: Math.round((replayed / Math.max(seconds, 0.001)) * 10) / 10 };
+  }
+}
+
+// What ends a replay is one of our typed errors; anything else is wrapped so that it can be thrown as an Error.
+function errorOf(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}

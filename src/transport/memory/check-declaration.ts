@@ -1,24 +1,29 @@
 import { ConnectionError, ErrorCode, show } from '../../errors.js';
+import { maxAgeMs } from '../history-topology.js';
 import type { QueueDeclaration } from '../queue-topology.js';
 
 /**
  * Refuses what RabbitMQ refuses at declaration (PRECONDITION_FAILED): a
- * quorum queue that is not durable, or is exclusive or auto-delete; an
- * unknown queue type; a TTL that is not a whole number of milliseconds.
+ * quorum queue or stream that is not durable, or is exclusive or auto-delete; an
+ * unknown queue type; a TTL that is not a whole number of milliseconds; a
+ * stream's `x-max-age` not in RabbitMQ's format.
  *
  * @throws {ConnectionError} `TOPOLOGY_FAILED`, saying what to change.
  */
 export function checkDeclaration(name: string, declaration: QueueDeclaration): void {
   const type = declaration.arguments['x-queue-type'];
   const ttl = declaration.arguments['x-message-ttl'];
+  const maxAge = declaration.arguments['x-max-age'];
   let problem: string | undefined;
-  if (type !== undefined && type !== 'classic' && type !== 'quorum') {
-    problem = `x-queue-type ${show(type)} is not supported here: use 'classic' or 'quorum'`;
-  } else if (type === 'quorum' && (!declaration.durable || declaration.exclusive || declaration.autoDelete)) {
+  if (type !== undefined && type !== 'classic' && type !== 'quorum' && type !== 'stream') {
+    problem = `x-queue-type ${show(type)} is not supported here: use 'classic', 'quorum' or 'stream'`;
+  } else if ((type === 'quorum' || type === 'stream') && (!declaration.durable || declaration.exclusive || declaration.autoDelete)) {
     const property = !declaration.durable ? 'non-durable' : declaration.exclusive ? 'exclusive' : 'auto-delete';
-    problem = `invalid property '${property}' for a quorum queue: quorum queues must be durable, not exclusive and not auto-delete`;
+    problem = `invalid property '${property}' for a ${type} queue: ${type} queues must be durable, not exclusive and not auto-delete`;
   } else if (ttl !== undefined && !(Number.isSafeInteger(ttl) && (ttl as number) >= 0)) {
     problem = `invalid x-message-ttl ${show(ttl)}: use a whole number of milliseconds, 0 or more`;
+  } else if (type === 'stream' && maxAge !== undefined && (typeof maxAge !== 'string' || maxAgeMs(maxAge) === undefined)) {
+    problem = `invalid x-max-age ${show(maxAge)}: use a number and a unit, such as '7D' (units Y, M, D, h, m, s)`;
   }
   if (problem !== undefined)
     throw new ConnectionError(ErrorCode.TOPOLOGY_FAILED, `Cannot declare queue "${name}": ${problem} (PRECONDITION_FAILED)`);

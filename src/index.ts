@@ -12,8 +12,8 @@
  * outside semver. Anything else is internal and cannot be imported.
  */
 // The bus
-export { EventBus, type BusStats, type HandleOptions, type CloseOptions } from './bus/event-bus.js';
-export type { BrokerOption, EventBusOptions, EventBusSettings, QueueOptions, TlsOptions } from './bus/options.js';
+export { EventBus, type BusStats, type HandleOptions, type CloseOptions, type ReplayOptions } from './bus/event-bus.js';
+export type { BrokerOption, EventBusOptions, EventBusSettings, HistoryOptions, QueueOptions, TlsOptions } from './bus/options.js';
 export type { RetryPolicy } from './core/retry-policy.js';
 export type { Handler, HandlerFn, HandlerObject, HandlerResult } from './core/handler.js';
 export type { Outcome, Settlement, HandlerFailure, Failed } from './core/outcome.js';
@@ -49,4 +49,9 @@ export type {
   MessageProperties,
   ConsumerSpec,
   QueueSpec,
+  HistoryLog,
+  HistorySpec,
+  HistoryFrom,
+  HistoryReadOptions,
+  HistoryRecord,
 } from './transport/transport.js';

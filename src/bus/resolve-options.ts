@@ -11,6 +11,7 @@ import { Secret } from './secret.js';
 import { checkRetryPolicy, type RetryPolicy } from '../core/retry-policy.js';
 import { createCatalog, type EventCatalog } from '../event/catalog.js';
 import type { EventBusOptions, QueueOptions, TlsOptions } from './options.js';
+import { historyOf, type HistorySpec } from './history-options.js';
 
 /** Options with every default applied. */
 export interface ResolvedOptions {
@@ -35,6 +36,8 @@ export interface ResolvedOptions {
   readonly tls: Secret<TlsOptions> | undefined;
   readonly logger: Logger;
   readonly catalog: EventCatalog | undefined;
+  /** The event history `replay$` reads; only present when given. */
+  readonly history?: HistorySpec;
   /** Only present when given. */
   readonly scheduler?: SchedulerLike;
   /** Only present when given. */
@@ -78,6 +81,7 @@ const KNOWN = new Set([
   'events',
   'scheduler',
   'transport',
+  'history',
 ]);
 const NAME = /^[A-Za-z0-9_.:-]{1,200}$/;
 
@@ -130,6 +134,7 @@ function resolve(options: EventBusOptions): ResolvedOptions {
     catalog: options.events === undefined ? undefined : createCatalog(options.events),
     ...(options.scheduler === undefined ? {} : { scheduler: schedulerOf(options.scheduler) }),
     ...(options.transport === undefined ? {} : { transport: transportOf(options.transport, options.url) }),
+    ...(options.history === undefined ? {} : { history: historyOf(options.history, options.exchange ?? DEFAULTS.exchange, options.queue) }),
   };
 }
 

@@ -1,9 +1,8 @@
 import type { Channel, ConsumeMessage } from 'amqplib';
 import type { Subscription } from 'rxjs';
 import type { RxPubsubError } from '../../errors.js';
-import { historyReadError } from '../history-topology.js';
-import { ManagedChannel } from './managed-channel.js';
-import { brokerRefused, streamOffsetOf, type StreamReadContext } from './stream-read-context.js';
+import type { ManagedChannel } from './managed-channel.js';
+import { readChannel, streamOffsetOf, type StreamReadContext } from './stream-read-context.js';
 
 /** The last chunk's messages come in one burst: once none came for this long, it is over. */
 export const PROBE_QUIET_MS = 200;
@@ -43,19 +42,17 @@ export class StreamEndProbe {
     private readonly onEnd: (end: number) => void,
     private readonly onFailure: (error: RxPubsubError) => void,
   ) {
-    this.channel = new ManagedChannel<Channel>(context.connection, {
-      name: `probe ${context.stream}`,
-      confirm: false,
-      setup: (channel) => this.setup(channel),
-      reopenDelayMs: context.reopenDelayMs,
-      logger: context.logger,
-    });
+    const { channel, subscription } = readChannel(
+      context,
+      'probe',
+      (opened) => this.setup(opened),
+      (error) => this.fail(error),
+    );
+    this.channel = channel;
+    // A lost channel starts over on the next one (the end is a maximum: what was seen still counts).
     this.subscriptions.push(
-      this.channel.setupFailed$.subscribe((error) => {
-        if (brokerRefused(error)) this.fail(historyReadError(context.stream, error));
-      }),
-      // A lost channel starts over on the next one (the end is a maximum: what was seen still counts).
-      this.channel.closed$.subscribe(() => this.clearTimers()),
+      subscription,
+      channel.closed$.subscribe(() => this.clearTimers()),
     );
   }
 

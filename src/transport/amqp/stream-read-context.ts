@@ -1,6 +1,10 @@
-import type { ConsumeMessage } from 'amqplib';
+import type { Channel, ConsumeMessage } from 'amqplib';
+import type { Subscription } from 'rxjs';
+import type { RxPubsubError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
+import { historyReadError } from '../history-topology.js';
 import type { AmqpConnection } from './amqp-connection.js';
+import { ManagedChannel } from './managed-channel.js';
 
 /** What a read of a RabbitMQ stream needs: where, on which connection, and its bounds. */
 export interface StreamReadContext {
@@ -22,10 +26,29 @@ export function streamOffsetOf(message: ConsumeMessage): number | undefined {
 }
 
 /**
+ * A channel of a read (its consumer or its probe), set up by `setup` on every
+ * connection; `refused` hears a setup the broker refused, which reopening
+ * the channel cannot fix. Unsubscribe the returned subscription when done.
+ */
+export function readChannel(
+  context: StreamReadContext,
+  role: 'read' | 'probe',
+  setup: (channel: Channel) => Promise<void>,
+  refused: (error: RxPubsubError) => void,
+): { readonly channel: ManagedChannel<Channel>; readonly subscription: Subscription } {
+  const { connection, stream, reopenDelayMs, logger } = context;
+  const channel = new ManagedChannel<Channel>(connection, { name: `${role} ${stream}`, confirm: false, setup, reopenDelayMs, logger });
+  const subscription = channel.setupFailed$.subscribe((error) => {
+    if (brokerRefused(error)) refused(historyReadError(stream, error));
+  });
+  return { channel, subscription };
+}
+
+/**
  * Whether a channel setup failed because the broker refused it (a reply
  * code: 404 no such stream, 406 no replica here, 403 access refused), which
  * retrying cannot fix, rather than because the connection went down under it.
  */
-export function brokerRefused(error: unknown): boolean {
+function brokerRefused(error: unknown): boolean {
   return typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'number';
 }

@@ -4,9 +4,9 @@ import { isRxPubsubError, type RxPubsubError } from '../../errors.js';
 import { historyReadError } from '../history-topology.js';
 import type { HistoryReadOptions, HistoryRecord } from '../transport.js';
 import { AckBatcher } from './ack-batcher.js';
-import { ManagedChannel } from './managed-channel.js';
+import type { ManagedChannel } from './managed-channel.js';
 import { EMPTY_AFTER_MS, StreamEndProbe } from './stream-end-probe.js';
-import { brokerRefused, type StreamReadContext, streamOffsetOf } from './stream-read-context.js';
+import { readChannel, type StreamReadContext, streamOffsetOf } from './stream-read-context.js';
 
 /**
  * One read of a RabbitMQ stream over AMQP 0.9.1: a channel of its own, with
@@ -51,20 +51,18 @@ export class StreamReader {
     private readonly subscriber: Subscriber<HistoryRecord>,
   ) {
     this.floor = typeof options.from === 'number' ? options.from : 0;
-    this.channel = new ManagedChannel<Channel>(context.connection, {
-      name: `read ${context.stream}`,
-      confirm: false,
-      setup: (channel) => this.setup(channel),
-      reopenDelayMs: context.reopenDelayMs,
-      logger: context.logger,
-    });
+    const { channel, subscription } = readChannel(
+      context,
+      'read',
+      (opened) => this.setup(opened),
+      (error) => void this.fail(error),
+    );
+    this.channel = channel;
     this.subscriptions.push(
-      this.channel.setupFailed$.subscribe((error) => {
-        if (brokerRefused(error)) void this.fail(historyReadError(context.stream, error));
-      }),
-      this.channel.closed$.subscribe(({ channel }) => {
-        this.dead.add(channel);
-        if (channel !== this.consumingOn) return;
+      subscription,
+      channel.closed$.subscribe(({ channel: closed }) => {
+        this.dead.add(closed);
+        if (closed !== this.consumingOn) return;
         this.consumingOn = undefined;
         clearTimeout(this.emptyTimer);
       }),

@@ -18,7 +18,7 @@ import {
   replayed,
   slowReplay,
 } from '../support/history.js';
-import { recordingLogger, rig } from '../support/rig.js';
+import { recordingLogger, rig, statesOf } from '../support/rig.js';
 import { connectTransport, message } from '../support/transports.js';
 import { deleteQueues } from '../support/broker.js';
 import type { HistoryRecord } from '../../src/transport/transport.js';
@@ -111,6 +111,7 @@ describe('replay$ on RabbitMQ', () => {
     const network = await rig('amqp');
     const { bus } = await freshBus({ url: network.url });
     await publishInOrder(bus, numberedEvents(600));
+    const states = statesOf(bus);
     const seen: number[] = [];
     const done = lastValueFrom(
       bus.replay$('*', { from: 'first', prefetch: 20 }).pipe(
@@ -125,6 +126,7 @@ describe('replay$ on RabbitMQ', () => {
       { defaultValue: undefined },
     );
     await done;
+    expect(states).toContain('disconnected'); // the cut did land while it read
     expect(seen).toEqual(Array.from({ length: 600 }, (_, i) => i));
   }, 60_000);
 

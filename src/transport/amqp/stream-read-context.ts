@@ -45,10 +45,13 @@ export function readChannel(
 }
 
 /**
- * Whether a channel setup failed because the broker refused it (a reply
- * code: 404 no such stream, 406 no replica here, 403 access refused), which
- * retrying cannot fix, rather than because the connection went down under it.
+ * Whether a channel setup failed because the broker refused it for good (a
+ * reply code: 404 no such stream, 403 access refused), rather than because the
+ * connection went down under it. 406 (PRECONDITION_FAILED) is not: a consumer
+ * of a stream gets it while the stream has no running replica on its node,
+ * during a failover; the channel is reopened, less and less often, until one runs.
  */
 function brokerRefused(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'number';
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'number' && code !== 406;
 }

@@ -20,7 +20,7 @@ import { readChannel, type StreamReadContext, streamOffsetOf } from './stream-re
  * | a new channel (reconnect, failover) | consumes again from the offset after the last handed out  |
  * | a record before that offset         | dropped: a chunk is resent from its start                 |
  * | `basic.cancel` from the broker      | consumes again on a new channel, or errors when the stream is gone |
- * | the broker refuses the setup        | errors: `TOPOLOGY_FAILED`                                 |
+ * | the broker refuses the setup (404, 403) | errors: `TOPOLOGY_FAILED`; a 406 (no replica running here yet) is retried |
  *
  * Without `follow`, a {@link StreamEndProbe} finds the last offset of the log
  * at the start, and the read completes once it handed that one out. It also

@@ -12,8 +12,8 @@
  * outside semver. Anything else is internal and cannot be imported.
  */
 // The bus
-export { EventBus, type BusStats, type HandleOptions, type CloseOptions } from './bus/event-bus.js';
-export type { BrokerOption, EventBusOptions, EventBusSettings, QueueOptions, TlsOptions } from './bus/options.js';
+export { EventBus, type BusStats, type HandleOptions, type CloseOptions, type ReplayOptions } from './bus/event-bus.js';
+export type { BrokerOption, EventBusOptions, EventBusSettings, HistoryOptions, QueueOptions, TlsOptions } from './bus/options.js';
 export type { BusHealth, ConsumerHealth, HealthError, HealthStatus } from './bus/health.js';
 export type { RetryPolicy } from './core/retry-policy.js';
 export type { TelemetryOptions, TelemetryTracerProvider, TelemetryMeterProvider } from './telemetry/telemetry-options.js';
@@ -32,8 +32,8 @@ export {
   type DeadLetterStats,
   type PeekOptions,
   type StatsOptions,
-  type ReplayOptions,
-  type ReplayProgress,
+  type DeadLetterReplayOptions,
+  type DeadLetterReplayProgress,
   type PurgeOptions,
   type PurgeResult,
 } from './dead-letters/dead-letters.js';
@@ -68,4 +68,9 @@ export type {
   MessageProperties,
   ConsumerSpec,
   QueueSpec,
+  HistoryLog,
+  HistorySpec,
+  HistoryFrom,
+  HistoryReadOptions,
+  HistoryRecord,
 } from './transport/transport.js';

@@ -3,7 +3,7 @@ import type { Handler } from '../core/handler.js';
 import type { Settlement } from '../core/outcome.js';
 import type { AnyEventDefinition } from '../event/define-event.js';
 import type { Event } from '../event/event.js';
-import type { ConnectionState, QueueConsumer, Transport } from '../transport/transport.js';
+import type { ConnectionState, HistoryLog, QueueConsumer, Transport } from '../transport/transport.js';
 import type { CloseOptions, HandleOptions } from './bus-call-options.js';
 import { BusCounters, type BusStats } from './bus-stats.js';
 import { checkHandler, closeDeadlineOf, closedBusError, promiseOf, retryOptionOf } from './checked-arguments.js';
@@ -18,11 +18,13 @@ import { redactedSummaryOf } from './redacted-summary.js';
 import { type EventBusOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { Routes } from './routes.js';
 import { type BusTelemetry, startTelemetry } from '../telemetry/bus-telemetry.js';
+import { History, openHistory, type ReplayOptions } from './replay.js';
 import type { CatalogEvent, PublishableEvent } from '../typing/catalog-event.js';
 import type { CatalogPattern, EventsMatching } from '../typing/events-matching.js';
 
 export type { BusStats } from './bus-stats.js';
 export type { CloseOptions, HandleOptions } from './bus-call-options.js';
+export type { ReplayOptions } from './replay.js';
 
 /**
  * The event bus: publish events, route deliveries to handlers by glob, watch them as Observables.
@@ -53,6 +55,7 @@ export class EventBus<E extends Event<unknown> = Event> {
   private readonly deadline = new CloseDeadline();
   private readonly sender: EventSender;
   private readonly monitor: HealthMonitor;
+  private readonly history: History;
 
   /** Lifecycle, as data ({@link ConnectionState}); `degraded` with `PIPELINE_STOPPED` while the delivery pipeline restarts. */
   readonly state$: Observable<ConnectionState>;
@@ -77,8 +80,9 @@ export class EventBus<E extends Event<unknown> = Event> {
   ): Promise<EventBus<CatalogEvent<T>>> {
     const config = resolveOptions(options);
     const { transport, consumer } = await connectTransport(config);
+    const history = await openHistory(config, transport);
     const telemetry = await startTelemetry(config, transport);
-    return new EventBus<CatalogEvent<T>>(config, transport, consumer, telemetry);
+    return new EventBus<CatalogEvent<T>>(config, transport, consumer, telemetry, history);
   }
 
   private constructor(
@@ -86,6 +90,7 @@ export class EventBus<E extends Event<unknown> = Event> {
     private readonly transport: Transport,
     consumer: QueueConsumer | undefined,
     private readonly telemetry: BusTelemetry | undefined,
+    history: HistoryLog | undefined,
   ) {
     const observerFailed = loggedObserverFailure(config.logger);
     this.routes = new Routes(consumer, config.queueOptions.exclusive, config.catalog, observerFailed, () => this.loop.start());
@@ -112,6 +117,7 @@ export class EventBus<E extends Event<unknown> = Event> {
       observerFailed: observerFailed('health$'),
     });
     this.health$ = this.monitor.health$;
+    this.history = new History(history, config, observerFailed);
   }
 
   /**
@@ -137,6 +143,23 @@ export class EventBus<E extends Event<unknown> = Event> {
    */
   on$<P extends string>(pattern: CatalogPattern<E, P>): Observable<EventsMatching<E, P>> {
     return this.routes.stream$(this.routes.checkedPattern(pattern, 'on$')) as Observable<EventsMatching<E, P>>;
+  }
+
+  /**
+   * The past events matching `pattern`, from the event history (the `history` option: a stream of every event of
+   * the exchange), typed and decoded like `on$`'s. Cold: each subscription reads with a consumer of its own,
+   * `prefetch` events ahead; an event is acknowledged to the stream when the subscriber's `next` returns, and
+   * unsubscribing stops the consumer. Completes at the end of the history (the last event it held at subscribe
+   * time), or with `follow` goes on with live events. The pattern is applied on the client: the whole history
+   * from `from` is read. Records that are not events are skipped and logged.
+   * @throws {ConfigError} `INVALID_PATTERN`, `INVALID_ARGUMENT` for bad options, `INVALID_OPTIONS` without `history`.
+   *   The Observable errors with `ConnectionError` `CLOSED` when the bus closes before it completed (or is
+   *   subscribed after), and `TOPOLOGY_FAILED` when the stream is deleted or cannot be read.
+   * @example
+   * const lastHour = await lastValueFrom(bus.replay$('order.*', { from: new Date(Date.now() - 3_600_000) }).pipe(toArray()));
+   */
+  replay$<P extends string>(pattern: CatalogPattern<E, P>, options: ReplayOptions): Observable<EventsMatching<E, P>> {
+    return this.history.replay$(pattern, options) as Observable<EventsMatching<E, P>>;
   }
 
   /**

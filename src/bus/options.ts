@@ -4,8 +4,10 @@ import type { Transport } from '../transport/transport.js';
 import type { RetryPolicy } from '../core/retry-policy.js';
 import type { AnyEventDefinition } from '../event/define-event.js';
 import type { TelemetryOptions } from '../telemetry/telemetry-options.js';
+import type { HistoryOptions } from './history-options.js';
 
 export { resolveOptions, type ResolvedOptions } from './resolve-options.js';
+export type { HistoryOptions } from './history-options.js';
 
 /**
  * Options of the service queue. The flags' defaults are those of the Python
@@ -137,6 +139,8 @@ export interface EventBusSettings<TEvents extends readonly AnyEventDefinition[] 
    * `unhandled`, so the types never lie. @default none: every event is a plain `Event`
    */
   readonly events?: TEvents;
+  /** The event history, a stream of every event published to the exchange, that `replay$` reads. @default none: `replay$` refuses */
+  readonly history?: HistoryOptions;
   /**
    * For tests: the RxJS scheduler handler timeouts (`handlerTimeoutMs`) run
    * on, e.g. a `TestScheduler` for virtual time. On `memory://`, pair it with

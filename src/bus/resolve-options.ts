@@ -14,6 +14,7 @@ import type { EventBusOptions, QueueOptions, TlsOptions } from './options.js';
 import { HEALTH_OPTIONS, healthOptionsOf, type ResolvedHealthOptions } from './health-options.js';
 import { resolveQueueOptions } from './resolve-queue-options.js';
 import { type ResolvedTelemetry, TELEMETRY_OPTION_NAMES, telemetryOptionsOf } from '../telemetry/telemetry-options.js';
+import { historyOf, type HistorySpec } from './history-options.js';
 
 /** Options with every default applied. */
 export interface ResolvedOptions extends ResolvedHealthOptions {
@@ -39,6 +40,8 @@ export interface ResolvedOptions extends ResolvedHealthOptions {
   readonly logger: Logger;
   readonly catalog: EventCatalog | undefined;
   readonly telemetry: ResolvedTelemetry;
+  /** The event history `replay$` reads; only present when given. */
+  readonly history?: HistorySpec;
   /** Only present when given. */
   readonly scheduler?: SchedulerLike;
   /** Only present when given. */
@@ -83,6 +86,7 @@ const KNOWN = new Set([
   'transport',
   ...HEALTH_OPTIONS,
   ...TELEMETRY_OPTION_NAMES,
+  'history',
 ]);
 const NAME = /^[A-Za-z0-9_.:-]{1,200}$/;
 
@@ -137,6 +141,7 @@ function resolve(options: EventBusOptions): ResolvedOptions {
     telemetry: telemetryOptionsOf(options),
     ...(options.scheduler === undefined ? {} : { scheduler: schedulerOf(options.scheduler) }),
     ...(options.transport === undefined ? {} : { transport: transportOf(options.transport, options.url) }),
+    ...(options.history === undefined ? {} : { history: historyOf(options.history, options.exchange ?? DEFAULTS.exchange, options.queue) }),
   };
 }
 

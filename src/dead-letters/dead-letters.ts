@@ -17,7 +17,7 @@ import {
 import { MemoryDeadLetterBroker } from './memory-dead-letter-queue.js';
 import { type PeekOptions, peekDeadLetters } from './peek.js';
 import { type PurgeOptions, type PurgeResult, purgeDeadLetters } from './purge.js';
-import { type ReplayOptions, type ReplayPlan, type ReplayProgress, ReplayRun } from './replay.js';
+import { type DeadLetterReplayOptions, type ReplayPlan, type DeadLetterReplayProgress, ReplayRun } from './replay.js';
 
 export type { DeadLetterEntry } from './dead-letter-entry.js';
 export type { DeadLetterFilter } from './dead-letter-filter.js';
@@ -25,7 +25,7 @@ export type { DeadLetterGroup, DeadLetterStats, StatsOptions } from './dead-lett
 export type { DeadLettersOptions } from './dead-letters-options.js';
 export type { PeekOptions } from './peek.js';
 export type { PurgeOptions, PurgeResult } from './purge.js';
-export type { ReplayOptions, ReplayProgress } from './replay.js';
+export type { DeadLetterReplayOptions, DeadLetterReplayProgress } from './replay.js';
 
 /**
  * The dead letters of one service queue `Q` (in `Q.dlq`), for the engineer
@@ -91,7 +91,7 @@ export interface DeadLetters {
    *   `UNSAFE_READ` (a filter on a queue that is not classic), `INVALID_ARGUMENT`
    *   (a missing queue or exchange), a `PublishError` or `ConnectionError` that ended it.
    */
-  replay(options?: ReplayOptions): Observable<ReplayProgress>;
+  replay(options?: DeadLetterReplayOptions): Observable<DeadLetterReplayProgress>;
   /**
    * Removes the dead letters that match (all without a filter) among those
    * in the queue when it starts, and only those.
@@ -155,10 +155,10 @@ class DeadLettersOfQueue implements DeadLetters {
     return this.exclusive('purge', () => purgeDeadLetters(this.broker, this.deadLetterQueue, options));
   }
 
-  replay(options: ReplayOptions = {}): Observable<ReplayProgress> {
+  replay(options: DeadLetterReplayOptions = {}): Observable<DeadLetterReplayProgress> {
     const plan = this.replayPlan(options);
     const report = loggedObserverFailure(this.logger)(`the replay of ${this.deadLetterQueue}`);
-    return new GuardedObservable<ReplayProgress>(report, (subscriber) => {
+    return new GuardedObservable<DeadLetterReplayProgress>(report, (subscriber) => {
       const run = new ReplayRun(plan, (progress) => subscriber.next(progress));
       this.replays.add(run);
       this.exclusive('replay', () => run.run())
@@ -178,7 +178,7 @@ class DeadLettersOfQueue implements DeadLetters {
     await this.broker.close();
   }
 
-  private replayPlan(options: ReplayOptions): ReplayPlan {
+  private replayPlan(options: DeadLetterReplayOptions): ReplayPlan {
     const { filter, to = 'queue' } = options;
     if (!TO.includes(to))
       throw new ConfigError(ErrorCode.INVALID_ARGUMENT, `replay({ to }) must be 'queue' or 'exchange' (got ${show(to)})`);

@@ -8,7 +8,7 @@ import { replayCopyOf, type ReplayTarget } from './replay-copy.js';
 import { refuseUnsafeRead } from './unsafe-read.js';
 
 /** Options of {@link DeadLetters.replay}. */
-export interface ReplayOptions {
+export interface DeadLetterReplayOptions {
   /** Which dead letters to replay; the others stay where they are, in order. @default all */
   readonly filter?: DeadLetterFilter;
   /** Replay at most this many: the first ones (that match), in queue order. @default all */
@@ -31,7 +31,7 @@ export interface ReplayOptions {
 }
 
 /** Where a replay stands; the last one emitted is the result. */
-export interface ReplayProgress {
+export interface DeadLetterReplayProgress {
   /** Republished (confirmed) and removed from the dead-letter queue. */
   readonly replayed: number;
   /** Read but not matching the filter: left where they were. */
@@ -77,7 +77,7 @@ export class ReplayRun {
 
   constructor(
     private readonly plan: ReplayPlan,
-    private readonly emit: (progress: ReplayProgress) => void,
+    private readonly emit: (progress: DeadLetterReplayProgress) => void,
   ) {}
 
   /** Runs to the end (or to `stop`), session released; rejects with what ended it early. */
@@ -198,7 +198,7 @@ export class ReplayRun {
     this.emit(progress);
   }
 
-  private progress(): ReplayProgress {
+  private progress(): DeadLetterReplayProgress {
     const { replayed, skipped, failed, total } = this;
     const seconds = (Date.now() - this.startedAt) / 1000;
     return replayed === 0 && skipped === 0 && failed === 0

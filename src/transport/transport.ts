@@ -159,6 +159,71 @@ export interface PublisherStatus {
 }
 
 /**
+ * The event log kept beside the exchange: a RabbitMQ stream (`x-queue-type:
+ * stream`) bound to the exchange with `#`, or memory's in-process log. It
+ * holds every message published to the exchange, in order, each at an offset
+ * (0, 1, 2, ... from its creation), until its retention drops it.
+ */
+export interface HistorySpec {
+  readonly exchange: string;
+  /** The stream's name. */
+  readonly stream: string;
+  /** `x-max-age`: how long a message is kept, RabbitMQ's format (`'7D'`, `'12h'`; units Y M D h m s). */
+  readonly maxAge: string;
+  /** `x-max-length-bytes`: the log's size limit, if any. */
+  readonly maxLengthBytes: number | undefined;
+  /** `x-stream-max-segment-size-bytes`: the unit retention deletes, if not RabbitMQ's default (500 MB). */
+  readonly maxSegmentSizeBytes: number | undefined;
+}
+
+/** Where a read of the log starts: the oldest message kept, the newest, the first written at or after a time, or an offset. */
+export type HistoryFrom = 'first' | 'last' | Date | number;
+
+/** How to read the log. */
+export interface HistoryReadOptions {
+  readonly from: HistoryFrom;
+  /** Records handed out and not yet acked, at most (AMQP `basic.qos`). */
+  readonly prefetch: number;
+  /**
+   * Go on with messages written later. Without it, the read completes once it
+   * handed out the last message the log held when the read started.
+   */
+  readonly follow: boolean;
+}
+
+/** One message of the log. */
+export interface HistoryRecord {
+  readonly offset: number;
+  /** The exchange it was published to (`''`: straight to the stream). */
+  readonly exchange: string;
+  readonly routingKey: string;
+  readonly body: Buffer;
+  readonly properties: MessageProperties;
+  /** Done with it: frees its prefetch slot, so the next record comes. Idempotent. */
+  ack(): void;
+}
+
+/**
+ * A transport's event log (see {@link HistorySpec}).
+ *
+ * | while reading                                        | `read(...)`                                   |
+ * |------------------------------------------------------|-----------------------------------------------|
+ * | without `follow`, the log's last record at the start was handed out | completes                      |
+ * | the connection drops                                 | resumes after the last record handed out: no gap, no duplicate |
+ * | the stream is deleted, or cannot be read             | errors: `ConnectionError` `TOPOLOGY_FAILED`   |
+ * | the transport closes                                 | errors: `ConnectionError` `CLOSED`            |
+ */
+export interface HistoryLog {
+  /**
+   * Declares the stream (durable, its retention) and binds it to the exchange with `#`.
+   * @throws {ConnectionError} `TOPOLOGY_FAILED` when a queue of that name exists with other arguments.
+   */
+  declare(): Promise<void>;
+  /** Cold: each subscription reads with a consumer of its own, bounded by `prefetch`; unsubscribing stops it. */
+  read(options: HistoryReadOptions): Observable<HistoryRecord>;
+}
+
+/**
  * What a bus needs from a broker. AMQP (RabbitMQ) and memory implement it;
  * the bus and the delivery pipeline never see which one they run on.
  */
@@ -197,6 +262,8 @@ export interface Transport {
   publish(message: OutboundMessage): Promise<void>;
   /** Declares the queue and its dead-letter queue, and returns its consumer. */
   consumer(spec: ConsumerSpec): QueueConsumer;
+  /** The event log of `spec`. Optional: a transport without it refuses the bus's `history` option. */
+  history?(spec: HistorySpec): HistoryLog;
   /**
    * Waits for outstanding confirms, then closes; later calls reject with `CLOSED`.
    * With `timeoutMs`, the close ends by then whatever the broker does: past it,

@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { lastValueFrom, takeWhile, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, ConnectionError, createEvent, ErrorCode, type Event, type ReplayProgress, RxPubsubHeader as Header } from '../../src/index.js';
+import { ConfigError, ConnectionError, createEvent, ErrorCode, type Event, type DeadLetterReplayProgress, RxPubsubHeader as Header } from '../../src/index.js';
 import {
   amqpUrl,
   brokerView,
@@ -238,7 +238,7 @@ describe.each(TRANSPORTS)('dead letters API (%s)', (kind, makeUrl) => {
     const dlq = openDeadLetters({ url, queue });
     const view = await brokerView(url);
 
-    const seen: ReplayProgress[] = await lastValueFrom(
+    const seen: DeadLetterReplayProgress[] = await lastValueFrom(
       dlq.replay({ window: 10 }).pipe(
         takeWhile((progress) => progress.replayed < 50),
         toArray(),

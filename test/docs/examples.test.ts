@@ -15,6 +15,7 @@ import { demoStory, main as runDemo } from '../../examples/main.js';
 import { burstEvents, main as runStreamApp } from '../../examples/stream-app.js';
 import { probe, start as startHealthServer } from '../../examples/health-server.js';
 import { MemoryBroker } from '../../src/transport/memory/memory-broker.js';
+import { main as runHistoryDemo } from '../../examples/history.js';
 import { Aborted, settled } from '../../examples/support.js';
 import { amqpUrl, deleteExchange, deleteQueues, teardown, uniqueName, waitFor } from '../support/broker.js';
 
@@ -216,6 +217,41 @@ it('examples - the stream app burst is the same for the same seed', () => {
   const burst = burstEvents('run', 20);
   expect(burst.filter((e) => OrderCreated.is(e))).toHaveLength(20);
   expect(burst.every((e) => e.metadata?.run === 'run')).toBe(true);
+});
+
+it('examples - the history demo rebuilds the read model, audits one order, counts the last hour, and follows live', async () => {
+  const { log, lines } = collector();
+  const result = await runHistoryDemo({ url: memoryUrl('history'), log });
+
+  const orderEvents = result.published.filter((e) => e.domain === 'order');
+  const ids = [...new Set(orderEvents.map((e) => (e.data as { order_id: string }).order_id))];
+  expect([...result.orders.keys()]).toEqual(ids);
+  for (const [id, view] of result.orders) {
+    const ofOrder = orderEvents.filter((e) => (e.data as { order_id: string }).order_id === id);
+    expect(view).toMatchObject({ order_id: id, status: ofOrder.at(-1)?.action, events: ofOrder.length });
+  }
+  const audited = ids[1];
+  expect(result.audit.map((e) => e.id)).toEqual(orderEvents.filter((e) => (e.data as { order_id: string }).order_id === audited).map((e) => e.id));
+  const expected: Record<string, number> = {};
+  for (const e of result.published) expected[routingKeyOf(e)] = (expected[routingKeyOf(e)] ?? 0) + 1;
+  expect(result.lastHour).toEqual(expected);
+  // History then live, on one reader: every order once, the one published while it read included.
+  expect(result.live.size).toBe(ids.length + 1);
+  expect(result.live.get('B-LIVE')).toMatchObject({ status: 'created', events: 1 });
+  expect(lines).toContain(`   published B-LIVE while it read: the model holds ${ids.length + 1} orders, B-LIVE created`);
+  expect(lines.at(-1)).toBe('Closed.');
+});
+
+it('examples - the history demo runs the same on RabbitMQ', async () => {
+  const exchange = uniqueName('history-ex');
+  teardown(async () => {
+    await deleteQueues(`${exchange}.history`);
+    await deleteExchange(exchange);
+  });
+  const result = await runHistoryDemo({ url: amqpUrl(), exchange, log: () => {} });
+  expect(result.orders.size).toBe(8);
+  expect(result.live.size).toBe(9);
+  expect(Object.values(result.lastHour).reduce((sum, n) => sum + n, 0)).toBe(result.published.length);
 });
 
 it('examples - main runs the same on RabbitMQ', async () => {

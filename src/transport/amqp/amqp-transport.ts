@@ -7,6 +7,8 @@ import type {
   ConnectionState,
   ConsumerSpec,
   ConsumerStatus,
+  HistoryLog,
+  HistorySpec,
   OutboundMessage,
   PublisherStatus,
   QueueConsumer,
@@ -17,6 +19,7 @@ import { DEFAULT_MAX_MESSAGE_BYTES } from '../message-limits.js';
 import { loginUserOf } from './url-credentials.js';
 import { AmqpConnection, type AmqpConnectionConfig } from './amqp-connection.js';
 import { AmqpConsumer } from './amqp-consumer.js';
+import { AmqpHistory } from './amqp-history.js';
 import { AmqpPublisher } from './amqp-publisher.js';
 import { combinedState } from './combined-state.js';
 import { withConsumers } from '../consumer-status-keeper.js';
@@ -41,6 +44,7 @@ export class AmqpTransport implements Transport {
   private consuming: { readonly connection: AmqpConnection; readonly connected: Promise<void> } | undefined;
   private publisher: AmqpPublisher | undefined;
   private readonly consumers = new Set<AmqpConsumer>();
+  private readonly histories = new Set<AmqpHistory>();
   /** The publisher and the consumers: while one of them is failing, a connected state$ says `degraded`. */
   private readonly watched = new BehaviorSubject<readonly { readonly status$: Observable<ConsumerStatus> }[]>([]);
   private readonly connections: BehaviorSubject<readonly AmqpConnection[]>;
@@ -125,6 +129,21 @@ export class AmqpTransport implements Transport {
     return consumer;
   }
 
+  /** The RabbitMQ stream `spec.stream` as an event log: see {@link AmqpHistory}. */
+  history(spec: HistorySpec): HistoryLog {
+    const { logger, reconnectDelayMs, connectTimeoutMs } = this.#config;
+    const history = new AmqpHistory(spec, {
+      declaring: this.publishing,
+      reading: () => this.consumingConnection(),
+      logger: logger.child({ stream: spec.stream }),
+      reopenDelayMs: reconnectDelayMs,
+      connectTimeoutMs,
+    });
+    if (this.closed) void history.close(Date.now());
+    else this.histories.add(history);
+    return history;
+  }
+
   close(timeoutMs?: number): Promise<void> {
     this.closing ??= this.shutdown(timeoutMs === undefined ? undefined : Date.now() + timeoutMs);
     return this.closing;
@@ -136,6 +155,7 @@ export class AmqpTransport implements Transport {
     const closeBy = (): number => deadline ?? Date.now() + this.#config.connectTimeoutMs;
     const by = closeBy();
     await Promise.all([...this.consumers].map((c) => c.close(by)));
+    await Promise.all([...this.histories].map((h) => h.close(by)));
     await this.publisher?.close(deadline, closeBy);
     const connectionsBy = closeBy();
     await Promise.all([this.publishing.close(connectionsBy), this.consuming?.connection.close(connectionsBy)]);

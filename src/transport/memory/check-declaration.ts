@@ -1,15 +1,16 @@
 import { ConnectionError, ErrorCode, show } from '../../errors.js';
 import { type QueueType, refusedArgumentOf } from '../queue-arguments.js';
+import { maxAgeMs } from '../history-topology.js';
 import type { QueueDeclaration } from '../queue-topology.js';
 import { queueTypeFix } from '../queue-type-mismatch.js';
 
 /**
  * Refuses what RabbitMQ refuses at declaration (PRECONDITION_FAILED): a
- * quorum queue that is not durable, or is exclusive or auto-delete; an
- * unknown queue type; an argument its type refuses (`x-max-priority` on a
+ * quorum queue or stream that is not durable, or is exclusive or auto-delete;
+ * an unknown queue type; an argument its type refuses (`x-max-priority` on a
  * quorum queue, `x-delivery-limit` on a classic one); a TTL that is not a
  * whole number of milliseconds; a non-boolean `x-single-active-consumer`; an
- * unknown `x-dead-letter-strategy`.
+ * unknown `x-dead-letter-strategy`; a stream's `x-max-age` not in RabbitMQ's format.
  *
  * @throws {ConnectionError} `TOPOLOGY_FAILED`, saying what to change.
  */
@@ -22,11 +23,13 @@ export function checkDeclaration(name: string, declaration: QueueDeclaration): v
 function problemOf(declaration: QueueDeclaration): string | undefined {
   const args = declaration.arguments;
   const type = args['x-queue-type'] ?? 'classic';
-  if (type !== 'classic' && type !== 'quorum') return `x-queue-type ${show(type)} is not supported here: use 'classic' or 'quorum'`;
-  if (type === 'quorum' && (!declaration.durable || declaration.exclusive || declaration.autoDelete)) {
+  if (type !== 'classic' && type !== 'quorum' && type !== 'stream')
+    return `x-queue-type ${show(type)} is not supported here: use 'classic', 'quorum' or 'stream'`;
+  if (type !== 'classic' && (!declaration.durable || declaration.exclusive || declaration.autoDelete)) {
     const property = !declaration.durable ? 'non-durable' : declaration.exclusive ? 'exclusive' : 'auto-delete';
-    return `invalid property '${property}' for a quorum queue: quorum queues must be durable, not exclusive and not auto-delete`;
+    return `invalid property '${property}' for a ${type} queue: ${type} queues must be durable, not exclusive and not auto-delete`;
   }
+  if (type === 'stream') return streamProblemOf(args);
   const refused = refusedArgumentOf(type, args);
   if (refused !== undefined) return `invalid arg '${refused}' for a ${type} queue: RabbitMQ refuses it for this queue type`;
   const ttl = args['x-message-ttl'];
@@ -40,6 +43,13 @@ function problemOf(declaration: QueueDeclaration): string | undefined {
   return undefined;
 }
 
+function streamProblemOf(args: Readonly<Record<string, unknown>>): string | undefined {
+  const maxAge = args['x-max-age'];
+  if (maxAge !== undefined && (typeof maxAge !== 'string' || maxAgeMs(maxAge) === undefined))
+    return `invalid x-max-age ${show(maxAge)}: use a number and a unit, such as '7D' (units Y, M, D, h, m, s)`;
+  return undefined;
+}
+
 /**
  * The `TOPOLOGY_FAILED` for a re-declaration of another queue type, or
  * undefined when the types agree (a queue declared without `x-queue-type` is
@@ -48,6 +58,11 @@ function problemOf(declaration: QueueDeclaration): string | undefined {
 export function queueTypeConflict(name: string, existing: QueueDeclaration, declared: QueueDeclaration): ConnectionError | undefined {
   const [was, is] = [typeOf(existing), typeOf(declared)];
   if (was === is) return undefined;
+  if (was === 'stream' || is === 'stream')
+    return new ConnectionError(
+      ErrorCode.TOPOLOGY_FAILED,
+      `Cannot declare queue "${name}": inequivalent arg 'x-queue-type' (PRECONDITION_FAILED)`,
+    );
   const fix = queueTypeFix({ queue: name, existing: was, declared: is });
   return new ConnectionError(
     ErrorCode.TOPOLOGY_FAILED,
@@ -55,8 +70,9 @@ export function queueTypeConflict(name: string, existing: QueueDeclaration, decl
   );
 }
 
-function typeOf(declaration: QueueDeclaration): QueueType {
-  return declaration.arguments['x-queue-type'] === 'quorum' ? 'quorum' : 'classic';
+function typeOf(declaration: QueueDeclaration): QueueType | 'stream' {
+  const type = declaration.arguments['x-queue-type'];
+  return type === 'quorum' || type === 'stream' ? type : 'classic';
 }
 
 /** The fields in which a re-declaration differs from the declaration in force. */

@@ -4,6 +4,7 @@ import type { QueueDeclaration } from '../queue-topology.js';
 import { checkDeclaration, differencesOf, queueTypeConflict } from './check-declaration.js';
 import type { MemoryConnection } from './memory-connection.js';
 import { MemoryQueue, type QueueHost } from './memory-queue.js';
+import { MemoryStream } from './memory-stream.js';
 import { TopicExchange } from './topic-exchange.js';
 
 /** The exchanges, queues and bindings of a {@link MemoryBroker}, declared as on RabbitMQ. */
@@ -68,7 +69,11 @@ export class MemoryTopology implements MemoryBrokerTopology {
       return;
     }
     const owner = declaration.exclusive ? connection : undefined;
-    const queue = new MemoryQueue(this.host, name, { ...declaration, arguments: { ...declaration.arguments } }, owner);
+    const declared = { ...declaration, arguments: { ...declaration.arguments } };
+    const queue =
+      declared.arguments['x-queue-type'] === 'stream'
+        ? new MemoryStream(this.host, name, declared)
+        : new MemoryQueue(this.host, name, declared, owner);
     this.queues.set(name, queue);
     owner?.own(queue);
   }

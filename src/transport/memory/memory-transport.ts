@@ -12,6 +12,8 @@ import {
   bodyBytes,
   type ConnectionState,
   type ConsumerSpec,
+  type HistoryLog,
+  type HistorySpec,
   type OutboundMessage,
   type PublisherStatus,
   type QueueConsumer,
@@ -21,6 +23,7 @@ import { closedError } from '../closed-error.js';
 import { memoryBrokerName } from './memory-broker-name.js';
 import { MemoryBroker, type PublishOutcome } from './memory-broker.js';
 import type { ConnectionListener, MemoryConnection } from './memory-connection.js';
+import { MemoryHistory } from './memory-history.js';
 import { type ConnectionLink, MemoryQueueConsumer } from './memory-queue-consumer.js';
 
 /** Options of {@link MemoryTransport}. */
@@ -82,6 +85,7 @@ export class MemoryTransport implements Transport {
   private readonly link: ConnectionLink & { connection: MemoryConnection; closed: boolean };
   private readonly exchanges = new Set<string>();
   private readonly consumers = new Set<MemoryQueueConsumer>();
+  private readonly histories = new Set<MemoryHistory>();
   /** Publishes waiting for the connection to come back or the alarm to end; on the broker's clock. */
   private readonly held: PublishBuffer;
   private readonly maxMessageBytes: number;
@@ -157,6 +161,14 @@ export class MemoryTransport implements Transport {
     return consumer;
   }
 
+  /** The broker's stream `spec.stream` as an event log: see {@link MemoryHistory}. */
+  history(spec: HistorySpec): HistoryLog {
+    const history = new MemoryHistory(this.broker, spec);
+    if (this.link.closed) history.close();
+    else this.histories.add(history);
+    return history;
+  }
+
   /**
    * Waits for held publishes (each bounded by its timeout; all by `timeoutMs`,
    * on the broker's clock, past which they reject with `CLOSED`), then closes. Idempotent.
@@ -186,6 +198,7 @@ export class MemoryTransport implements Transport {
     this.broker.disconnect(this.link.connection);
     for (const consumer of this.consumers) consumer.transportClosed();
     this.consumers.clear();
+    for (const history of this.histories) history.close();
     this.consumerList.complete();
     this.wakeReconnectWaiters();
     this.state.next({ status: 'closed' });

@@ -18,8 +18,15 @@ export interface QueueDeclaration {
   readonly arguments: Readonly<Record<string, unknown>>;
 }
 
-/** `Q.dlq`: a plain durable queue. */
-export const DEAD_LETTER_QUEUE: QueueDeclaration = Object.freeze({ durable: true, exclusive: false, autoDelete: false, arguments: {} });
+/**
+ * `Q.dlq`: durable, of Q's type. On a cluster a classic queue lives on one
+ * node: a quorum Q's classic Q.dlq would be lost with that node, and while it
+ * is down RabbitMQ refuses to declare it ("home node ... is down"), so no
+ * reconnect to another node could set the consumer up again.
+ */
+export function deadLetterQueueOf(queue: Pick<QueueSpec, 'type'>): QueueDeclaration {
+  return { durable: true, exclusive: false, autoDelete: false, arguments: typeArgument(queue.type) };
+}
 
 /** `Q` itself: its own dead-letter target is `Q.dlq`, so a message the broker rejects lands there too. */
 export function serviceQueueOf(queue: QueueSpec): QueueDeclaration {
@@ -30,7 +37,7 @@ export function serviceQueueOf(queue: QueueSpec): QueueDeclaration {
     arguments: {
       'x-dead-letter-exchange': '',
       'x-dead-letter-routing-key': queue.deadLetterQueue,
-      ...(queue.type === 'quorum' ? { 'x-queue-type': 'quorum' } : {}),
+      ...typeArgument(queue.type),
       ...queue.arguments,
     },
   };
@@ -41,12 +48,25 @@ export function retryQueueName(queue: string, delayMs: number): string {
   return `${queue}.retry.${delayMs}`;
 }
 
-/** A delay queue: nobody consumes it; when a message's TTL ends the broker dead-letters it back to `queue`. */
-export function retryQueueOf(queue: string, delayMs: number): QueueDeclaration {
+/**
+ * A delay queue: nobody consumes it; when a message's TTL ends the broker
+ * dead-letters it back to `queue`. Of the service queue's type, as Q.dlq (quorum
+ * queues take a message TTL from RabbitMQ 3.10).
+ */
+export function retryQueueOf(queue: Pick<QueueSpec, 'name' | 'type'>, delayMs: number): QueueDeclaration {
   return {
     durable: true,
     exclusive: false,
     autoDelete: false,
-    arguments: { 'x-message-ttl': delayMs, 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': queue },
+    arguments: {
+      'x-message-ttl': delayMs,
+      'x-dead-letter-exchange': '',
+      'x-dead-letter-routing-key': queue.name,
+      ...typeArgument(queue.type),
+    },
   };
+}
+
+function typeArgument(type: QueueSpec['type']): Record<string, unknown> {
+  return type === 'quorum' ? { 'x-queue-type': 'quorum' } : {};
 }

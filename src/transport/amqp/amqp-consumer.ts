@@ -6,7 +6,7 @@ import type { ConsumerSpec, ConsumerStatus, Delivery, QueueConsumer } from '../t
 import { ConsumerStatusKeeper } from '../consumer-status-keeper.js';
 import { redactText } from '../../redact-url.js';
 import type { AmqpConnection } from './amqp-connection.js';
-import { DEAD_LETTER_QUEUE, retryQueueName, retryQueueOf, serviceQueueOf } from '../queue-topology.js';
+import { deadLetterQueueOf, retryQueueName, retryQueueOf, serviceQueueOf } from '../queue-topology.js';
 import { AckBatcher } from './ack-batcher.js';
 import { AmqpDelivery } from './amqp-delivery.js';
 import { ManagedChannel } from './managed-channel.js';
@@ -115,15 +115,15 @@ export class AmqpConsumer implements QueueConsumer {
   private async declareTopology(channel: Channel): Promise<void> {
     const { exchange, queue } = this.spec;
     await channel.assertExchange(exchange, 'topic', { durable: true });
-    await channel.assertQueue(queue.deadLetterQueue, DEAD_LETTER_QUEUE);
+    await channel.assertQueue(queue.deadLetterQueue, deadLetterQueueOf(queue));
     await channel.assertQueue(queue.name, serviceQueueOf(queue));
     await Promise.all([...this.retryQueues.keys()].map((delayMs) => this.declareRetryQueue(channel, delayMs)));
     await Promise.all([...this.keys].map((key) => channel.bindQueue(queue.name, exchange, key)));
   }
 
   private async declareRetryQueue(channel: Channel, delayMs: number): Promise<void> {
-    const queue = this.spec.queue.name;
-    await channel.assertQueue(retryQueueName(queue, delayMs), retryQueueOf(queue, delayMs));
+    const queue = this.spec.queue;
+    await channel.assertQueue(retryQueueName(queue.name, delayMs), retryQueueOf(queue, delayMs));
   }
 
   /** Starts (once per channel) the consumer; resolves with its tag. */

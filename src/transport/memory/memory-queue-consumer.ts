@@ -2,7 +2,7 @@ import { Observable } from 'rxjs';
 import { ConfigError, ConnectionError, ErrorCode, isRxPubsubError, messageOf, type RxPubsubError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { closedError } from '../closed-error.js';
-import { DEAD_LETTER_QUEUE, retryQueueName, retryQueueOf, serviceQueueOf } from '../queue-topology.js';
+import { deadLetterQueueOf, retryQueueName, retryQueueOf, serviceQueueOf } from '../queue-topology.js';
 import { ConsumerStatusKeeper } from '../consumer-status-keeper.js';
 import type { ConsumerSpec, ConsumerStatus, Delivery, QueueConsumer } from '../transport.js';
 import type { CancelTimer } from './memory-clock.js';
@@ -223,7 +223,7 @@ export class MemoryQueueConsumer implements QueueConsumer {
     if (connection.closed) return undefined;
     try {
       broker.declareExchange(exchange);
-      broker.declareQueue(queue.deadLetterQueue, DEAD_LETTER_QUEUE, connection);
+      broker.declareQueue(queue.deadLetterQueue, deadLetterQueueOf(queue), connection);
       broker.declareQueue(queue.name, serviceQueueOf(queue), connection);
       for (const key of this.keys) broker.bind(exchange, queue.name, key);
       for (const delayMs of this.retryDelays) this.declareRetryQueue(delayMs);
@@ -241,8 +241,8 @@ export class MemoryQueueConsumer implements QueueConsumer {
   }
 
   private declareRetryQueue(delayMs: number): void {
-    const queue = this.spec.queue.name;
-    this.link.broker.declareQueue(retryQueueName(queue, delayMs), retryQueueOf(queue, delayMs), this.link.connection);
+    const queue = this.spec.queue;
+    this.link.broker.declareQueue(retryQueueName(queue.name, delayMs), retryQueueOf(queue, delayMs), this.link.connection);
   }
 }
 

@@ -11,6 +11,7 @@ import { Secret } from './secret.js';
 import { checkRetryPolicy, type RetryPolicy } from '../core/retry-policy.js';
 import { createCatalog, type EventCatalog } from '../event/catalog.js';
 import type { EventBusOptions, QueueOptions, TlsOptions } from './options.js';
+import { checkLogin } from './check-login.js';
 
 /** Options with every default applied. */
 export interface ResolvedOptions {
@@ -107,7 +108,7 @@ function resolve(options: EventBusOptions): ResolvedOptions {
       'is required: amqp://user:pass@host:5672/vhost, amqps://..., or memory://NAME for the in-process broker (nothing leaves the process)',
     );
   }
-  return {
+  const resolved: ResolvedOptions = {
     urls: Secret.urls(options.url === undefined ? [] : urlsOf(options.url)),
     exchange: name('exchange', options.exchange ?? DEFAULTS.exchange),
     queue: options.queue === undefined ? undefined : name('queue', options.queue),
@@ -131,6 +132,8 @@ function resolve(options: EventBusOptions): ResolvedOptions {
     ...(options.scheduler === undefined ? {} : { scheduler: schedulerOf(options.scheduler) }),
     ...(options.transport === undefined ? {} : { transport: transportOf(options.transport, options.url) }),
   };
+  checkLogin(resolved.urls.reveal(), resolved.tls?.reveal());
+  return resolved;
 }
 
 function urlsOf(value: unknown): readonly string[] {

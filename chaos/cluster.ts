@@ -1,15 +1,20 @@
 /**
  * The local three-node test cluster, as scripts/rabbitmq-cluster.sh starts it
  * (keep the two in step), and what the chaos run and the cluster tests do to
- * it: stop and start a node's application, cut its connections, ask it
- * things, all through `rabbitmqctl -n NODE`. The machine's own broker
+ * it: stop and start a node's application, ask it things, all through
+ * `rabbitmqctl -n NODE`. The machine's own broker
  * (rabbit@localhost, 5672) is never touched.
  */
 import { execFile } from 'node:child_process';
+import { connect as tcpConnect } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import amqplib from 'amqplib';
+import type { Fault } from './faults.js';
 
 const run = promisify(execFile);
+const CONNECT_TIMEOUT_MS = 2_000;
 const RABBITMQCTL_TIMEOUT_MS = 120_000;
 const START_TIMEOUT_MS = 300_000;
 
@@ -62,9 +67,80 @@ export async function startNode(node: ClusterNode): Promise<void> {
   await nodeCtl(node, 'await_startup');
 }
 
-/** Closes every client connection on each node given (all vhosts), the nodes side by side. */
-export async function cutConnections(nodes: readonly ClusterNode[], reason: string): Promise<void> {
-  await Promise.all(nodes.map((node) => nodeCtl(node, 'close_all_connections', '--global', reason)));
+/** A chaos fault: stops the node's application for `downMs`, then starts it again. Always tries to start it. */
+export async function restartNode(node: ClusterNode, downMs: number): Promise<Fault> {
+  const startedAt = Date.now();
+  let stoppedAt = startedAt;
+  try {
+    await stopNode(node);
+    stoppedAt = Date.now();
+    await sleep(downMs);
+  } finally {
+    await startNode(node);
+  }
+  return { kind: 'node-stop', node: node.name, startedAt, stoppedAt, endedAt: Date.now() };
+}
+
+/** How many of the run's connections (those named `prefix...`) each node holds. */
+export async function connectionsPerNode(prefix: string): Promise<Map<ClusterNode, number>> {
+  const rows = JSON.parse(
+    await nodeCtl(CLUSTER_NODES[0] as ClusterNode, 'list_connections', 'client_properties', 'port', '--formatter', 'json'),
+  ) as {
+    client_properties?: [string, string, unknown][];
+    port?: number;
+  }[];
+  const counts = new Map(CLUSTER_NODES.map((node) => [node, 0]));
+  for (const row of rows) {
+    const name = row.client_properties?.find(([key]) => key === 'connection_name')?.[2];
+    const node = CLUSTER_NODES.find((n) => n.port === row.port);
+    if (node && typeof name === 'string' && name.startsWith(prefix)) counts.set(node, (counts.get(node) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** Starts every node's application that is stopped (a no-op on the running ones): the last word of a cluster run. */
+export async function ensureNodesStarted(): Promise<void> {
+  await Promise.all(CLUSTER_NODES.map((node) => startNode(node)));
+}
+
+/** Every node's AMQP and TLS ports answer, and every node runs in one cluster. */
+export async function clusterIsUp(): Promise<boolean> {
+  const ports = [CLUSTER_TLS.port, CLUSTER_TLS.mutualPort, CLUSTER_TLS.expiredPort];
+  const answers = await Promise.all([...CLUSTER_NODES.map((node) => amqpAnswers(node.url)), ...ports.map(portListens)]);
+  if (answers.includes(false)) return false;
+  try {
+    const status = JSON.parse(await nodeCtl(CLUSTER_NODES[0] as ClusterNode, 'cluster_status', '--formatter', 'json')) as {
+      running_nodes?: string[];
+    };
+    return CLUSTER_NODES.every((node) => status.running_nodes?.includes(node.name) === true);
+  } catch {
+    return false;
+  }
+}
+
+/** Whether an AMQP login on `url` succeeds (within 2 s). */
+export async function amqpAnswers(url: string): Promise<boolean> {
+  try {
+    const connection = await amqplib.connect(url, { timeout: CONNECT_TIMEOUT_MS });
+    connection.on('error', () => undefined);
+    await connection.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function portListens(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = tcpConnect({ host: '127.0.0.1', port, timeout: CONNECT_TIMEOUT_MS });
+    const done = (listening: boolean): void => {
+      socket.destroy();
+      resolve(listening);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('timeout', () => done(false));
+    socket.once('error', () => done(false));
+  });
 }
 
 /** Starts the cluster (or whatever part of it is down) with the cluster script; its output on failure. */

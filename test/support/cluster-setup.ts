@@ -1,8 +1,4 @@
-import { connect as tcpConnect } from 'node:net';
-import amqplib from 'amqplib';
-import { CLUSTER_NODES, CLUSTER_SCRIPT, CLUSTER_TLS, nodeCtl, startCluster } from '../../chaos/cluster.js';
-
-const CONNECT_TIMEOUT_MS = 2_000;
+import { CLUSTER_SCRIPT, clusterIsUp, startCluster } from '../../chaos/cluster.js';
 
 /**
  * Vitest global setup of the `cluster` project: makes sure the local
@@ -28,43 +24,4 @@ export default async function setup(): Promise<void> {
   }
   if (!(await clusterIsUp())) throw new Error(`\`${CLUSTER_SCRIPT} start\` finished, but the cluster does not answer as it should`);
   console.info(`Cluster started in ${((Date.now() - started) / 1000).toFixed(0)} s.`);
-}
-
-/** Every node's AMQP and TLS ports answer, and every node runs in one cluster. */
-async function clusterIsUp(): Promise<boolean> {
-  const ports = [CLUSTER_TLS.port, CLUSTER_TLS.mutualPort, CLUSTER_TLS.expiredPort];
-  const answers = await Promise.all([...CLUSTER_NODES.map((node) => amqpAnswers(node.url)), ...ports.map(portListens)]);
-  if (answers.includes(false)) return false;
-  const [first] = CLUSTER_NODES;
-  if (first === undefined) return false;
-  try {
-    const status = JSON.parse(await nodeCtl(first, 'cluster_status', '--formatter', 'json')) as { running_nodes?: string[] };
-    return CLUSTER_NODES.every((node) => status.running_nodes?.includes(node.name) === true);
-  } catch {
-    return false;
-  }
-}
-
-async function amqpAnswers(url: string): Promise<boolean> {
-  try {
-    const connection = await amqplib.connect(url, { timeout: CONNECT_TIMEOUT_MS });
-    connection.on('error', () => {});
-    await connection.close();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function portListens(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = tcpConnect({ host: '127.0.0.1', port, timeout: CONNECT_TIMEOUT_MS });
-    const done = (listening: boolean): void => {
-      socket.destroy();
-      resolve(listening);
-    };
-    socket.once('connect', () => done(true));
-    socket.once('timeout', () => done(false));
-    socket.once('error', () => done(false));
-  });
 }

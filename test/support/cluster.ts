@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import amqplib from 'amqplib';
 import { expect } from 'vitest';
-import { type ClusterNode, CLUSTER_NODES, CLUSTER_TLS, nodeCtl, queueLeaders, startNode, stopNode } from '../../chaos/cluster.js';
+import { amqpAnswers, type ClusterNode, CLUSTER_NODES, CLUSTER_TLS, nodeCtl, queueLeaders, startNode, stopNode } from '../../chaos/cluster.js';
 import { type ConnectionState, EventBus, type EventBusOptions } from '../../src/index.js';
 import { teardown, uniqueName, waitFor } from './broker.js';
 
@@ -132,17 +132,6 @@ async function runningNode(): Promise<ClusterNode> {
     if (await amqpAnswers(candidate.url)) return candidate;
   }
   throw new Error('no node of the cluster answers');
-}
-
-async function amqpAnswers(url: string): Promise<boolean> {
-  try {
-    const connection = await amqplib.connect(url, { timeout: CONNECT_TIMEOUT_MS });
-    connection.on('error', () => {});
-    await connection.close();
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Deletes the queues and the exchange on the cluster when the test finishes (missing ones are fine). */

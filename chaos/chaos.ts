@@ -184,35 +184,53 @@ function serviceConfig(config: ResolvedChaosOptions, prefix: string, name: strin
 
 /**
  * Cuts (and restarts) on schedule: the broker restart comes halfway through the cuts; on a cluster, each node
- * is stopped once, at a quarter, half and three quarters of the cuts.
+ * is stopped once, at a quarter, half and three quarters of the cuts (see nodeStops).
  */
 async function injectFaults(config: ResolvedChaosOptions, prefix: string, faults: Fault[], log: (line: string) => void): Promise<void> {
-  const plan: (() => Promise<Fault>)[] = Array.from({ length: config.cuts }, () => () => cut(config, prefix));
-  if (config.restart && !config.cluster) plan.splice(Math.floor(config.cuts / 2), 0, () => restartBroker(config.restartDownMs));
+  const plan: (() => Promise<Fault[]>)[] = Array.from({ length: config.cuts }, () => async () => [await cut(config, prefix)]);
+  if (config.restart && !config.cluster)
+    plan.splice(Math.floor(config.cuts / 2), 0, async () => [await restartBroker(config.restartDownMs)]);
   if (config.restart && config.cluster) {
-    // Each node once, the one the buses are on: a cut moves them to their next URL, so with a cut between two
-    // stops they are on a node not stopped yet (the busiest one of those is stopped; the first if none has them).
-    const left = [...CLUSTER_NODES];
-    const stop = async (): Promise<Fault> => {
-      const counts = await connectionsPerNode(prefix);
-      const node = left.reduce((best, n) => ((counts.get(n) ?? 0) > (counts.get(best) ?? 0) ? n : best));
-      left.splice(left.indexOf(node), 1);
-      return restartNode(node, config.restartDownMs);
-    };
+    const stop = nodeStops(config, prefix);
     for (let k = CLUSTER_NODES.length; k >= 1; k--) plan.splice(Math.floor((k * config.cuts) / (CLUSTER_NODES.length + 1)), 0, stop);
   }
   await sleep(config.warmupMs, undefined, { signal: config.signal });
   for (const [i, inject] of plan.entries()) {
-    if (i > 0) {
-      const [min, max] = config.faultIntervalMs;
-      await sleep(min + Math.random() * (max - min), undefined, { signal: config.signal });
+    if (i > 0) await pause(config);
+    for (const fault of await inject()) {
+      faults.push(fault);
+      const stopped = `stopped ${((fault.endedAt - fault.startedAt) / 1000).toFixed(1)} s`;
+      if (fault.kind === 'restart') log(`broker application restarted (${stopped})`);
+      if (fault.kind === 'node-stop') log(`${fault.node ?? 'node'} stopped and started again (${stopped})`);
     }
-    const fault = await inject();
-    faults.push(fault);
-    const stopped = `stopped ${((fault.endedAt - fault.startedAt) / 1000).toFixed(1)} s`;
-    if (fault.kind === 'restart') log(`broker application restarted (${stopped})`);
-    if (fault.kind === 'node-stop') log(`${fault.node ?? 'node'} stopped and started again (${stopped})`);
   }
+}
+
+/**
+ * Each call stops one node not stopped yet, the one the buses are on. A cut moves them to their next URL: when
+ * they are on a node stopped already, cuts (in the run's faults too) move them on first.
+ */
+function nodeStops(config: ResolvedChaosOptions, prefix: string): () => Promise<Fault[]> {
+  const left = [...CLUSTER_NODES];
+  return async () => {
+    const done: Fault[] = [];
+    let counts = await connectionsPerNode(prefix);
+    while (!left.some((node) => (counts.get(node) ?? 0) > 0) && done.length < CLUSTER_NODES.length) {
+      done.push(await cut(config, prefix));
+      await pause(config);
+      counts = await connectionsPerNode(prefix);
+    }
+    const node = left.reduce((best, n) => ((counts.get(n) ?? 0) > (counts.get(best) ?? 0) ? n : best));
+    left.splice(left.indexOf(node), 1);
+    done.push(await restartNode(node, config.restartDownMs));
+    return done;
+  };
+}
+
+/** The pause between two faults, drawn from faultIntervalMs. */
+function pause(config: ResolvedChaosOptions): Promise<void> {
+  const [min, max] = config.faultIntervalMs;
+  return sleep(min + Math.random() * (max - min), undefined, { signal: config.signal });
 }
 
 /**

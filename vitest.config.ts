@@ -16,7 +16,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
  *   first, never side by side).
  * - `cluster`: test/cluster/, against a local three-node cluster beside the
  *   broker (scripts/rabbitmq-cluster.sh; its global setup starts it when it is
- *   not up, in about 30 s, and leaves it running for the next run). The files
+ *   not up, in 30-60 s, and leaves it running for the next run). The files
  *   stop and start nodes: one at a time, in a group of their own after every
  *   other (the nodes are not the broker's, so they disturb no other test, but
  *   failover times are measured best on a quiet machine).

@@ -3,7 +3,7 @@ import { CLUSTER_SCRIPT, clusterIsUp, startCluster } from '../../chaos/cluster.j
 /**
  * Vitest global setup of the `cluster` project: makes sure the local
  * three-node cluster (scripts/rabbitmq-cluster.sh) runs, clustered, with its
- * TLS listeners, starting it when it does not (about 30 s from nothing; the
+ * TLS listeners, starting it when it does not (30-60 s from nothing; the
  * script is idempotent and bounded). It never skips: a cluster that cannot
  * start fails the run with the script's output. The cluster is left running
  * afterwards, so that the next run starts at once: `scripts/rabbitmq-cluster.sh

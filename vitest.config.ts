@@ -1,7 +1,7 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
- * Three projects; `npm test` (`vitest run`) runs all of them.
+ * Four projects; `npm test` (`vitest run`) runs all of them.
  *
  * - `offline`: unit, marble, memory-transport, type and package tests. They
  *   need no RabbitMQ and have no global setup, so `npx vitest run --project
@@ -14,8 +14,15 @@ import { configDefaults, defineConfig } from 'vitest/config';
  *   `*.serial.test.ts`. One file at a time, and only after every file of the
  *   other projects has finished (`sequence.groupOrder` runs groups lowest
  *   first, never side by side).
+ * - `cluster`: test/cluster/, against a local three-node cluster beside the
+ *   broker (scripts/rabbitmq-cluster.sh; its global setup starts it when it is
+ *   not up, in 30-60 s, and leaves it running for the next run). The files
+ *   stop and start nodes: one at a time, in a group of their own after every
+ *   other (the nodes are not the broker's, so they disturb no other test, but
+ *   failover times are measured best on a quiet machine).
  */
 const SERIAL_TESTS = 'test/**/*.serial.test.ts';
+const CLUSTER_TESTS = 'test/cluster/**/*.test.ts';
 
 /** Every file under test/broker/, and these, need a broker (not serial). */
 const BROKER_TESTS = [
@@ -75,7 +82,7 @@ export default defineConfig({
         test: {
           name: 'offline',
           include: ['test/**/*.test.ts'],
-          exclude: [...configDefaults.exclude, SERIAL_TESTS, ...BROKER_TESTS],
+          exclude: [...configDefaults.exclude, SERIAL_TESTS, CLUSTER_TESTS, ...BROKER_TESTS],
           testTimeout: 20_000,
           hookTimeout: 30_000,
           sequence: { groupOrder: 0 },
@@ -103,6 +110,17 @@ export default defineConfig({
           hookTimeout: 30_000,
           fileParallelism: false,
           sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        test: {
+          name: 'cluster',
+          globalSetup: ['test/support/cluster-setup.ts'],
+          include: [CLUSTER_TESTS],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
+          sequence: { groupOrder: 2 },
         },
       },
     ],

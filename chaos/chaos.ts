@@ -19,6 +19,7 @@ import {
   queueInfo,
   restartBroker,
 } from './faults.js';
+import { CLUSTER_NODES, connectionsPerNode, clusterIsUp, ensureNodesStarted, restartNode, startCluster } from './cluster.js';
 import { capturingLogger, logText } from './log-lines.js';
 import { type ChaosOptions, type ResolvedChaosOptions, resolveChaosOptions } from './options.js';
 import type { LogLine, ServiceConfig, StateChange } from './protocol.js';
@@ -57,6 +58,10 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
   let stopPublishing = (): void => undefined;
   let progress: NodeJS.Timeout | undefined;
   try {
+    if (config.cluster && !(await clusterIsUp())) {
+      log('the local cluster is not (fully) up: starting it with scripts/rabbitmq-cluster.sh start');
+      await startCluster();
+    }
     for (const name of SERVICE_NAMES) {
       const onLog = config.verbose ? (service: string, line: LogLine) => log(logText(service, line)) : undefined;
       services.push(
@@ -68,7 +73,7 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
     }
     await Promise.all(services.map((s) => s.ready(READY_TIMEOUT_MS)));
     publisherBus = await EventBus.connect({
-      url: config.url,
+      url: config.urls,
       exchange,
       reconnectDelayMs: config.reconnectDelayMs,
       publishTimeoutMs: config.publishTimeoutMs,
@@ -83,7 +88,8 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
     );
     log(
       `chaos ${prefix}: ${config.events} events at ${config.ratePerSecond}/s, ${config.cuts} cuts (${config.cutScope}), ` +
-        `${config.restart ? 1 : 0} broker restart, services in ${config.inProcess ? 'this process' : 'child processes'}`,
+        `${config.cluster ? `${config.restart ? CLUSTER_NODES.length : 0} node stops on the local cluster` : `${config.restart ? 1 : 0} broker restart`}, ` +
+        `services in ${config.inProcess ? 'this process' : 'child processes'}`,
     );
 
     const publisher = new SteadyPublisher(publisherBus, config.events, config.ratePerSecond, idOf, DOMAIN);
@@ -108,14 +114,15 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
       config.signal,
     );
     const queues = services.map((s) => s.config.queue);
+    const via = config.cluster ? CLUSTER_NODES[0]?.name : undefined;
     await waitUntil(
-      async () => [...(await queueInfo(queues)).values()].every((q) => q.messages === 0),
+      async () => [...(await queueInfo(queues, via)).values()].every((q) => q.messages === 0),
       EMPTY_QUEUE_TIMEOUT_MS,
       config.signal,
     );
     await sleep(QUIET_MS, undefined, { signal: config.signal });
-    const queueFigures = await queueInfo([...queues, ...queues.map((q) => `${q}.dlq`)]);
-    const channels = Object.fromEntries(await channelsByConnection(prefix));
+    const queueFigures = await queueInfo([...queues, ...queues.map((q) => `${q}.dlq`)], via);
+    const channels = Object.fromEntries(await channelsByConnection(prefix, via));
     clearInterval(progress);
     await Promise.all(services.map((s) => s.close(10_000, 20_000)));
     await publisherBus.close({ timeoutMs: 10_000 });
@@ -127,7 +134,7 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
     return {
       prefix,
       mode: config.inProcess ? 'in-process' : 'child-processes',
-      options: { ...shown, url: redact(config.url) },
+      options: { ...shown, url: redact(config.url), urls: config.urls.map(redact) },
       durationMs: Date.now() - startedAt,
       publishMs: publishEndedAt - publishStartedAt,
       drained,
@@ -148,8 +155,10 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
   } finally {
     clearInterval(progress);
     stopPublishing();
-    // The broker application must be running when we leave, whatever happened.
-    await ensureBrokerStarted().catch((error: unknown) => log(`could not make sure the broker runs: ${String(error)}`));
+    // The broker application (every node's) must be running when we leave, whatever happened.
+    await (config.cluster ? ensureNodesStarted() : ensureBrokerStarted()).catch((error: unknown) =>
+      log(`could not make sure the broker runs: ${String(error)}`),
+    );
     for (const s of services) s.kill();
     await publisherBus?.close({ timeoutMs: 1_000 }).catch(() => undefined);
     const queues = services.flatMap((s) => [s.config.queue, `${s.config.queue}.dlq`]);
@@ -162,7 +171,8 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosReport>
 function serviceConfig(config: ResolvedChaosOptions, prefix: string, name: string): Omit<ServiceConfig, 'exchange'> {
   return {
     name,
-    url: config.url,
+    url: config.urls,
+    quorum: config.cluster,
     queue: `${prefix}.${name}`,
     pattern: PATTERN,
     prefetch: config.prefetch,
@@ -172,20 +182,66 @@ function serviceConfig(config: ResolvedChaosOptions, prefix: string, name: strin
   };
 }
 
-/** Cuts (and once restarts) on schedule; the restart comes halfway through the cuts. */
+/**
+ * Cuts (and restarts) on schedule: the broker restart comes halfway through the cuts; on a cluster, each node
+ * is stopped once, at a quarter, half and three quarters of the cuts (see nodeStops).
+ */
 async function injectFaults(config: ResolvedChaosOptions, prefix: string, faults: Fault[], log: (line: string) => void): Promise<void> {
-  const plan: Fault['kind'][] = Array.from({ length: config.cuts }, () => 'cut');
-  if (config.restart) plan.splice(Math.floor(config.cuts / 2), 0, 'restart');
-  await sleep(config.warmupMs, undefined, { signal: config.signal });
-  for (const [i, kind] of plan.entries()) {
-    if (i > 0) {
-      const [min, max] = config.faultIntervalMs;
-      await sleep(min + Math.random() * (max - min), undefined, { signal: config.signal });
-    }
-    const fault = kind === 'cut' ? await cutConnections(config.cutScope, prefix) : await restartBroker(config.restartDownMs);
-    faults.push(fault);
-    if (kind === 'restart') log(`broker application restarted (stopped ${((fault.endedAt - fault.startedAt) / 1000).toFixed(1)} s)`);
+  const plan: (() => Promise<Fault[]>)[] = Array.from({ length: config.cuts }, () => async () => [await cut(config, prefix)]);
+  if (config.restart && !config.cluster)
+    plan.splice(Math.floor(config.cuts / 2), 0, async () => [await restartBroker(config.restartDownMs)]);
+  if (config.restart && config.cluster) {
+    const stop = nodeStops(config, prefix);
+    for (let k = CLUSTER_NODES.length; k >= 1; k--) plan.splice(Math.floor((k * config.cuts) / (CLUSTER_NODES.length + 1)), 0, stop);
   }
+  await sleep(config.warmupMs, undefined, { signal: config.signal });
+  for (const [i, inject] of plan.entries()) {
+    if (i > 0) await pause(config);
+    for (const fault of await inject()) {
+      faults.push(fault);
+      const stopped = `stopped ${((fault.endedAt - fault.startedAt) / 1000).toFixed(1)} s`;
+      if (fault.kind === 'restart') log(`broker application restarted (${stopped})`);
+      if (fault.kind === 'node-stop') log(`${fault.node ?? 'node'} stopped and started again (${stopped})`);
+    }
+  }
+}
+
+/**
+ * Each call stops one node not stopped yet, the one the buses are on. A cut moves them to their next URL: when
+ * they are on a node stopped already, cuts (in the run's faults too) move them on first.
+ */
+function nodeStops(config: ResolvedChaosOptions, prefix: string): () => Promise<Fault[]> {
+  const left = [...CLUSTER_NODES];
+  return async () => {
+    const done: Fault[] = [];
+    let counts = await connectionsPerNode(prefix);
+    while (!left.some((node) => (counts.get(node) ?? 0) > 0) && done.length < CLUSTER_NODES.length) {
+      done.push(await cut(config, prefix));
+      await pause(config);
+      counts = await connectionsPerNode(prefix);
+    }
+    const node = left.reduce((best, n) => ((counts.get(n) ?? 0) > (counts.get(best) ?? 0) ? n : best));
+    left.splice(left.indexOf(node), 1);
+    done.push(await restartNode(node, config.restartDownMs));
+    return done;
+  };
+}
+
+/** The pause between two faults, drawn from faultIntervalMs. */
+function pause(config: ResolvedChaosOptions): Promise<void> {
+  const [min, max] = config.faultIntervalMs;
+  return sleep(min + Math.random() * (max - min), undefined, { signal: config.signal });
+}
+
+/**
+ * A connection cut: on the local broker, or on the cluster's nodes that hold the run's connections, at once
+ * (cutting the others too would cut the buses again as they arrive there, moving them two nodes on).
+ */
+async function cut(config: ResolvedChaosOptions, prefix: string): Promise<Fault> {
+  if (!config.cluster) return cutConnections(config.cutScope, prefix);
+  const counts = await connectionsPerNode(prefix);
+  const nodes = CLUSTER_NODES.filter((node) => (counts.get(node) ?? 0) > 0).map((node) => node.name);
+  return cutConnections(config.cutScope, prefix, nodes);
 }
 
 async function waitUntil(done: () => boolean | Promise<boolean>, timeoutMs: number, signal: AbortSignal | undefined): Promise<boolean> {

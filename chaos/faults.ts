@@ -18,7 +18,10 @@ export type CutScope = 'all' | 'own';
 
 /** One fault, as it happened. Times are `Date.now()` values. */
 export interface Fault {
-  readonly kind: 'cut' | 'restart';
+  /** `node-stop`: one node of a cluster stopped and started again (a `restart` of that node). */
+  readonly kind: 'cut' | 'restart' | 'node-stop';
+  /** For a node-stop: the node. */
+  readonly node?: string;
   /** When the command was issued. */
   readonly startedAt: number;
   /** When the broker was available again: the cut command returned, or `start_app` did. */
@@ -42,12 +45,26 @@ export async function rabbitmqctl(...args: string[]): Promise<string> {
   }
 }
 
-/** Closes the client connections in scope, at once; resolves when the broker has closed them. */
-export async function cutConnections(scope: CutScope, namePrefix: string): Promise<Fault> {
+/** Closes the client connections in scope, at once, on each node given (default: the local node); resolves when they are closed. */
+export async function cutConnections(
+  scope: CutScope,
+  namePrefix: string,
+  nodes: readonly (string | undefined)[] = [undefined],
+): Promise<Fault> {
   const startedAt = Date.now();
-  if (scope === 'all') await rabbitmqctl('close_all_connections', REASON);
-  else await rabbitmqctl('eval', closeOwnConnections(namePrefix));
+  await Promise.all(
+    nodes.map((node) =>
+      scope === 'all'
+        ? rabbitmqctl(...on(node), 'close_all_connections', REASON)
+        : rabbitmqctl(...on(node), 'eval', closeOwnConnections(namePrefix)),
+    ),
+  );
   return { kind: 'cut', startedAt, endedAt: Date.now() };
+}
+
+/** `-n NODE` for rabbitmqctl, or nothing for the local node. */
+function on(node: string | undefined): string[] {
+  return node === undefined ? [] : ['-n', node];
 }
 
 /** `stop_app`, `downMs` of nothing, `start_app`. Always tries `start_app`, even when `stop_app` failed. */
@@ -76,9 +93,9 @@ export interface QueueInfo {
   readonly consumers: number;
 }
 
-/** Messages and consumers per queue, for the queues named. Missing queues are left out. */
-export async function queueInfo(names: readonly string[]): Promise<Map<string, QueueInfo>> {
-  const stdout = await rabbitmqctl('list_queues', 'name', 'messages', 'consumers', '--formatter', 'json', '--quiet');
+/** Messages and consumers per queue, for the queues named (asking `node`, default the local one). Missing queues are left out. */
+export async function queueInfo(names: readonly string[], node?: string): Promise<Map<string, QueueInfo>> {
+  const stdout = await rabbitmqctl(...on(node), 'list_queues', 'name', 'messages', 'consumers', '--formatter', 'json', '--quiet');
   const rows = JSON.parse(stdout) as { name: string; messages?: number; consumers?: number }[];
   const wanted = new Set(names);
   return new Map(
@@ -90,8 +107,8 @@ export async function queueInfo(names: readonly string[]): Promise<Map<string, Q
 }
 
 /** Open channels per client connection whose name starts with `prefix` (a leak shows as more than expected). */
-export async function channelsByConnection(prefix: string): Promise<Map<string, number>> {
-  const stdout = await rabbitmqctl('list_connections', 'client_properties', 'channels', '--formatter', 'json', '--quiet');
+export async function channelsByConnection(prefix: string, node?: string): Promise<Map<string, number>> {
+  const stdout = await rabbitmqctl(...on(node), 'list_connections', 'client_properties', 'channels', '--formatter', 'json', '--quiet');
   const rows = JSON.parse(stdout) as { client_properties?: [string, string, unknown][]; channels?: number }[];
   const result = new Map<string, number>();
   for (const row of rows) {

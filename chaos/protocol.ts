@@ -4,7 +4,10 @@ import type { BusStats } from '../src/index.js';
 /** How to start one service: a bus on its own queue, bound to the run's pattern. */
 export interface ServiceConfig {
   readonly name: string;
-  readonly url: string;
+  /** One broker, or a cluster's nodes. */
+  readonly url: string | readonly string[];
+  /** Declare the service queue as a quorum queue (a cluster run). */
+  readonly quorum: boolean;
   readonly exchange: string;
   readonly queue: string;
   readonly pattern: string;

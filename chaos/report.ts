@@ -1,8 +1,11 @@
 /** What a chaos run found, and how it prints. */
 import type { BusStats } from '../src/index.js';
+import type { Fault } from './faults.js';
 import type { ResolvedChaosOptions } from './options.js';
 import type { StateChange } from './protocol.js';
 import { type FaultRecovery, type Recovery, summarize } from './recovery.js';
+
+type FaultKind = Fault['kind'];
 
 export const PUBLISHER = 'publisher';
 export const SERVICE_NAMES = ['svc-a', 'svc-b'] as const;
@@ -81,12 +84,14 @@ export function problems(report: ChaosReport): string[] {
 
 export function formatReport(report: ChaosReport): string {
   const parties = [PUBLISHER, ...report.services.map((s) => s.name)];
-  const cuts = report.faults.filter((f) => f.fault.kind === 'cut').length;
-  const restarts = report.faults.length - cuts;
+  const count = (kind: FaultKind): number => report.faults.filter((f) => f.fault.kind === kind).length;
+  const restarts = report.options.cluster
+    ? `${count('node-stop')} node stop(s) on a ${report.options.urls.length}-node cluster`
+    : `${count('restart')} broker restart(s)`;
   const out: string[] = [];
   out.push(
     `chaos ${report.prefix}: ${report.published} events at ${report.options.ratePerSecond}/s to ${report.services.length} services ` +
-      `(${report.mode}), ${cuts} connection cuts (${report.options.cutScope}), ${restarts} broker restart(s); ` +
+      `(${report.mode}), ${count('cut')} connection cuts (${report.options.cutScope}), ${restarts}; ` +
       `publishing (until the last confirm) ${seconds(report.publishMs)}, whole run ${seconds(report.durationMs)}`,
     '',
   );
@@ -111,7 +116,7 @@ export function formatReport(report: ChaosReport): string {
   ];
   const disconnects = (states: readonly StateChange[]): string => String(states.filter((c) => c.status === 'disconnected').length);
   rows.push(['disconnects seen on state$', disconnects(report.publisherStates), ...report.services.map((s) => disconnects(s.states))]);
-  for (const kind of ['cut', 'restart'] as const) {
+  for (const kind of ['cut', 'restart', 'node-stop'] as const) {
     if (!report.faults.some((f) => f.fault.kind === kind)) continue;
     rows.push([`recovery after ${kind}: median / max`, ...parties.map((p) => summaryCell(report.faults, p, kind))]);
   }
@@ -121,17 +126,18 @@ export function formatReport(report: ChaosReport): string {
     'recovery = from the fault as each party saw it (its state$ said "disconnected"; for the restart this includes the time',
     'the broker was down) to its next confirm (publisher) or handled event (service) on the new connections; in brackets:',
     'to state$ "connected" again. "-" = nothing left to do, ">next" = not before its next disconnect, "still down" = no new',
-    'disconnect (down from the fault before), NEVER = no confirm / handled event ever again although there was work.',
+    'disconnect (down from the fault before), "not on it" = a node-stop of a node it was not connected to, NEVER = no',
+    'confirm / handled event ever again although there was work.',
     '',
   );
   const faultRows: string[][] = [['#', 'fault', 'at', 'took', ...parties]];
   for (const [i, { fault, parties: recovered }] of report.faults.entries()) {
     faultRows.push([
       String(i + 1),
-      fault.kind,
+      fault.node === undefined ? fault.kind : `${fault.kind} ${fault.node}`,
       seconds(fault.startedAt - report.startedAt),
       seconds(fault.endedAt - fault.startedAt),
-      ...parties.map((p) => recoveryCell(recovered[p])),
+      ...parties.map((p) => recoveryCell(recovered[p], fault.kind)),
     ]);
   }
   out.push(...table(faultRows), '');
@@ -174,13 +180,14 @@ function latencyCell({ p50Ms, p99Ms, maxMs }: ChaosReport['confirmLatency']): st
   return `${seconds(p50Ms)} / ${seconds(p99Ms)} / ${seconds(maxMs)}`;
 }
 
-function summaryCell(faults: readonly FaultRecovery[], party: string, kind: 'cut' | 'restart'): string {
+function summaryCell(faults: readonly FaultRecovery[], party: string, kind: FaultKind): string {
   const { medianMs, maxMs } = summarize(faults, party, kind);
   return medianMs === null || maxMs === null ? '-' : `${seconds(medianMs)} / ${seconds(maxMs)}`;
 }
 
-function recoveryCell(r: Recovery | undefined): string {
+function recoveryCell(r: Recovery | undefined, kind: FaultKind): string {
   if (!r) return '';
+  if (!r.disconnectSeen && kind === 'node-stop') return r.stuck ? 'NEVER (not on it)' : 'not on it';
   if (!r.disconnectSeen) return r.stuck ? 'NEVER (still down)' : 'still down';
   const connected = r.reconnectedMs === null ? 'not connected' : seconds(r.reconnectedMs);
   if (r.stuck) return `NEVER (${connected})`;

@@ -32,6 +32,7 @@ export async function runService(config: ServiceConfig, send: (message: ServiceM
     url: config.url,
     exchange: config.exchange,
     queue: config.queue,
+    ...(config.quorum ? { queueOptions: { type: 'quorum' } } : {}),
     prefetch: config.prefetch,
     reconnectDelayMs: config.reconnectDelayMs,
     connectionName: config.connectionName,

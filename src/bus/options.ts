@@ -59,6 +59,8 @@ export type BrokerOption =
       /**
        * `amqp://user:pass@host:5672/vhost`, `amqps://...`, or `memory://NAME` for
        * the in-process broker. Several AMQP URLs (a cluster) are tried in turn.
+       * `amqps://host?auth_mechanism=external` logs in with the client
+       * certificate in `tls` (EXTERNAL) instead of a password.
        * Required (or `transport`).
        */
       readonly url: string | readonly string[];
@@ -114,7 +116,10 @@ export interface EventBusSettings<TEvents extends readonly AnyEventDefinition[] 
   readonly connectTimeoutMs?: number;
   /** AMQP heartbeat; a dead peer is noticed after about twice this. @default 10 */
   readonly heartbeatSeconds?: number;
-  /** Wait between reconnect attempts. @default 1000 */
+  /**
+   * Wait before reconnecting, and before trying the next URL; after a round in
+   * which every URL failed, twice as long each time, up to 30 s. @default 1000
+   */
   readonly reconnectDelayMs?: number;
   /**
    * Shown as the connection name in the RabbitMQ management UI, and sent as

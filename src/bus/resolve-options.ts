@@ -15,6 +15,7 @@ import { HEALTH_OPTIONS, healthOptionsOf, type ResolvedHealthOptions } from './h
 import { resolveQueueOptions } from './resolve-queue-options.js';
 import { type ResolvedTelemetry, TELEMETRY_OPTION_NAMES, telemetryOptionsOf } from '../telemetry/telemetry-options.js';
 import { historyOf, type HistorySpec } from './history-options.js';
+import { checkLogin } from './check-login.js';
 
 /** Options with every default applied. */
 export interface ResolvedOptions extends ResolvedHealthOptions {
@@ -116,7 +117,7 @@ function resolve(options: EventBusOptions): ResolvedOptions {
       'is required: amqp://user:pass@host:5672/vhost, amqps://..., or memory://NAME for the in-process broker (nothing leaves the process)',
     );
   }
-  return {
+  const resolved: ResolvedOptions = {
     urls: Secret.urls(options.url === undefined ? [] : urlsOf(options.url)),
     exchange: name('exchange', options.exchange ?? DEFAULTS.exchange),
     queue: options.queue === undefined ? undefined : name('queue', options.queue),
@@ -143,6 +144,8 @@ function resolve(options: EventBusOptions): ResolvedOptions {
     ...(options.transport === undefined ? {} : { transport: transportOf(options.transport, options.url) }),
     ...(options.history === undefined ? {} : { history: historyOf(options.history, options.exchange ?? DEFAULTS.exchange, options.queue) }),
   };
+  checkLogin(resolved.urls.reveal(), resolved.tls?.reveal());
+  return resolved;
 }
 
 function urlsOf(value: unknown): readonly string[] {

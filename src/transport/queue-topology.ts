@@ -25,7 +25,10 @@ const QUORUM = { 'x-queue-type': 'quorum' } as const;
  * `Q.dlq`: durable, of the service queue's type. No `x-delivery-limit`: an
  * operator who peeks at dead letters (get, then requeue) must never make the
  * broker drop one. A classic `Q` keeps a classic `Q.dlq`, as declared before
- * quorum became the default.
+ * quorum became the default. On a cluster a classic queue lives on one node:
+ * a quorum Q's classic Q.dlq would be lost with that node, and while it is
+ * down RabbitMQ refuses to declare it ("home node ... is down"), so no
+ * reconnect to another node could set the consumer up again.
  */
 export function deadLetterQueueOf(queue: QueueSpec): QueueDeclaration {
   return { durable: true, exclusive: false, autoDelete: false, arguments: queue.type === 'quorum' ? QUORUM : {} };

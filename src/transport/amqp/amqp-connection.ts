@@ -7,8 +7,9 @@ import { redactText, redactUrl } from '../../redact-url.js';
 import type { ConnectionState } from '../transport.js';
 import { coalesceWrites, socketOf } from './coalesce-writes.js';
 import { settledBy } from './settled-by.js';
-import { fatalConnectFailure, urlParameterProblem } from './connect-failure.js';
+import { conciseReason, fatalConnectFailure, urlParameterProblem } from './connect-failure.js';
 import { splitCredentials } from './url-credentials.js';
+import { backOffBetweenRounds } from './reconnect-backoff.js';
 import type { TlsOptions } from '../tls-options.js';
 
 /** How to reach RabbitMQ (the Python system's `ConnectionConfig`). */
@@ -41,6 +42,8 @@ export class AmqpConnection {
 
   /** #private: util.inspect and JSON.stringify never show it (the URLs hold passwords). */
   readonly #config: AmqpConnectionConfig;
+  /** The URLs as amqp-connection-manager has them (no password), and names them in `connectFailed`. */
+  readonly #urls: ReadonlySet<string>;
 
   constructor(config: AmqpConnectionConfig) {
     this.#config = config;
@@ -57,11 +60,13 @@ export class AmqpConnection {
       const split = splitCredentials(url);
       return { url: split.url, connectionOptions: { credentials: split.credentials, ...connectionOptions } as never };
     });
+    this.#urls = new Set(urls.map((u) => u.url));
     this.manager = amqp.connect(urls, {
       heartbeatIntervalInSeconds: config.heartbeatSeconds,
       reconnectTimeInSeconds: config.reconnectDelayMs / 1000,
       connectionOptions: connectionOptions as never,
     });
+    backOffBetweenRounds(this.manager, urls.length, config.reconnectDelayMs);
     this.manager.on('connect', ({ connection, url }) => {
       // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- amqp-connection-manager passes the url as the user gave it (string, object or null)
       const given: unknown = typeof url === 'object' && url !== null && 'url' in url ? url.url : url;
@@ -82,7 +87,13 @@ export class AmqpConnection {
       this.current.next(undefined);
       this.state.next({ status: 'disconnected', reason });
     });
-    this.manager.on('connectFailed', ({ err }) => log.warn({ reason: redactText(messageOf(err)) }, 'connect failed'));
+    this.manager.on('connectFailed', ({ err, url }) => {
+      if (!this.closed)
+        log.warn(
+          { url: redactUrl(typeof url === 'string' ? url : 'amqp://(object)'), reason: redactText(messageOf(err)) },
+          'connect failed',
+        );
+    });
     this.manager.on('blocked', ({ reason }) => this.state.next({ status: 'blocked', reason }));
     this.manager.on('unblocked', () => this.state.next(this.connectedState()));
   }
@@ -100,8 +111,9 @@ export class AmqpConnection {
   /**
    * Waits for the first connection.
    * @throws {ConnectionError} `CONNECTION_FAILED`: at once (`retriable: false`, with the real reason) when
-   *   no wait can help (login or vhost refused, TLS failure, a bad URL parameter); after `connectTimeoutMs`
-   *   (`retriable: true`) when no broker answered.
+   *   no wait can help (login or vhost refused, TLS failure, a bad URL parameter) on every URL (with several,
+   *   after one round over them: another node may be fine); after `connectTimeoutMs` (`retriable: true`) when
+   *   no broker answered.
    */
   async connect(): Promise<void> {
     const where = this.#config.urls.map(redactUrl).join(', ');
@@ -111,11 +123,14 @@ export class AmqpConnection {
       throw new ConnectionError(ErrorCode.CONNECTION_FAILED, `Cannot connect to RabbitMQ at ${where}: ${badParameter}`);
     }
     let lastFailure: unknown;
-    let onFailure: (({ err }: { err: Error }) => void) | undefined;
+    const failures = new Map<string, unknown>();
+    let onFailure: (({ err, url }: { err: Error; url: unknown }) => void) | undefined;
     const fatal = new Promise<never>((_resolve, reject) => {
-      onFailure = ({ err }) => {
+      onFailure = ({ err, url }) => {
         lastFailure = err;
-        if (fatalConnectFailure(err) !== undefined) reject(err);
+        failures.set(typeof url === 'string' ? url : '', err);
+        const hopeless = [...failures.values()].every((failure) => fatalConnectFailure(failure) !== undefined);
+        if (failures.size >= this.#urls.size && hopeless) reject(err);
       };
       this.manager.on('connectFailed', onFailure);
     });
@@ -124,23 +139,26 @@ export class AmqpConnection {
     } catch (error) {
       // Now: an attempt still in flight (amqp-connection-manager's close waits for it) ends on its own.
       await this.close(Date.now());
-      throw this.connectError(where, error, lastFailure);
+      throw this.connectError(where, error, lastFailure, failures);
     } finally {
       if (onFailure) this.manager.removeListener('connectFailed', onFailure);
     }
   }
 
-  private connectError(where: string, error: unknown, lastFailure: unknown): ConnectionError {
+  private connectError(where: string, error: unknown, lastFailure: unknown, failures: ReadonlyMap<string, unknown>): ConnectionError {
     const cause = lastFailure ?? error;
     const reason = redactText(messageOf(cause));
+    // With several URLs, each one's last failure: a cluster's nodes may fail differently.
+    const reasons =
+      failures.size > 1 ? [...failures].map(([url, failure]) => `${redactUrl(url)}: ${reasonOf(failure)}`).join('; ') : reasonOf(cause);
     const fatal = fatalConnectFailure(cause);
     if (fatal !== undefined) {
-      return new ConnectionError(ErrorCode.CONNECTION_FAILED, `RabbitMQ at ${where} ${fatal} (${reason})`, {
+      return new ConnectionError(ErrorCode.CONNECTION_FAILED, `RabbitMQ at ${where} ${fatal} (${reasons})`, {
         cause: new Error(reason),
         retriable: false,
       });
     }
-    const last = lastFailure === undefined ? '' : ` (last attempt: ${reason})`;
+    const last = lastFailure === undefined ? '' : ` (last attempt${failures.size > 1 ? 's' : ''}: ${reasons})`;
     return new ConnectionError(
       ErrorCode.CONNECTION_FAILED,
       `No RabbitMQ answered at ${where} within ${this.#config.connectTimeoutMs} ms${last}: start one (docker compose up -d, or rabbitmq-server -detached) or fix the URL`,
@@ -189,4 +207,8 @@ export class AmqpConnection {
   private connectedState(): ConnectionState {
     return this.current.value ? { status: 'connected', url: this.url } : this.state.value;
   }
+}
+
+function reasonOf(failure: unknown): string {
+  return conciseReason(redactText(messageOf(failure)));
 }

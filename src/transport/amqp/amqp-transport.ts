@@ -23,6 +23,7 @@ import { AmqpHistory } from './amqp-history.js';
 import { AmqpPublisher } from './amqp-publisher.js';
 import { combinedState } from './combined-state.js';
 import { withConsumers } from '../consumer-status-keeper.js';
+import type { TlsOptions } from '../tls-options.js';
 
 /** Options of {@link AmqpTransport}: how to connect, plus the publish buffer bound. */
 export interface AmqpTransportConfig extends AmqpConnectionConfig {
@@ -59,7 +60,7 @@ export class AmqpTransport implements Transport {
   readonly #config: AmqpTransportConfig;
 
   constructor(config: AmqpTransportConfig) {
-    this.loginUser = oneLoginUserOf(config.urls);
+    this.loginUser = oneLoginUserOf(config.urls, config.tls);
     this.#config = config;
     this.publishing = new AmqpConnection({ ...config, connectionName: `${config.connectionName} (publish)` });
     this.connections = new BehaviorSubject<readonly AmqpConnection[]>([this.publishing]);
@@ -204,8 +205,8 @@ function exchangeError(exchange: string, cause: unknown): ConnectionError {
 }
 
 // Several URLs logging in as different users: a copy stamped with one would be refused on the others' nodes.
-function oneLoginUserOf(urls: readonly string[]): string | undefined {
-  const users = new Set(urls.map(loginUserOf));
+function oneLoginUserOf(urls: readonly string[], tls: TlsOptions | undefined): string | undefined {
+  const users = new Set(urls.map((url) => loginUserOf(url, tls)));
   const [user] = users;
   return users.size === 1 ? user : undefined;
 }

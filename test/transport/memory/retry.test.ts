@@ -175,6 +175,27 @@ describe('MemoryTransport message TTL and retry queues', () => {
     });
   });
 
+  it("memory transport - a quorum queue's Q.dlq and delay queues are quorum queues too (a classic one would live on one node of a cluster)", async () => {
+    const transport = await open(brokerName());
+    const consumer = transport.consumer(spec('q', 1, { type: 'quorum' }));
+    await consumer.retryQueue(1_000);
+
+    for (const name of ['q', 'q.dlq', 'q.retry.1000'])
+      expect(transport.broker.queueDeclaration(name)?.arguments['x-queue-type'], name).toBe('quorum');
+    expect(transport.broker.queueDeclaration('q.dlq')).toEqual({
+      durable: true,
+      exclusive: false,
+      autoDelete: false,
+      arguments: { 'x-queue-type': 'quorum' },
+    });
+    expect(transport.broker.queueDeclaration('q.retry.1000')?.arguments).toEqual({
+      'x-message-ttl': 1_000,
+      'x-dead-letter-exchange': '',
+      'x-dead-letter-routing-key': 'q',
+      'x-queue-type': 'quorum',
+    });
+  });
+
   it('memory transport - retryQueue is declared again after a reconnect, and refuses a bad delay', async () => {
     const transport = await open(brokerName());
     const consumer = transport.consumer(spec('q'));

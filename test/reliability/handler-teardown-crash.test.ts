@@ -12,12 +12,11 @@
  * (An Observable of another rxjs copy keeps its own Subscriber: only documentation can help there.)
  */
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { uniqueName } from '../support/bus.js';
 
 const run = promisify(execFile);
@@ -27,7 +26,11 @@ const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url
 describe('review - a handler cannot crash the process (memory)', () => {
   it('handler - an Observable completing from a timer whose teardown throws does not end the process', async () => {
     const name = uniqueName('rv-td');
-    const script = join(tmpdir(), `${name}.mts`);
+    // Inside the repository, so that the script's `rxjs` import resolves (a file in the OS temp dir finds no node_modules).
+    const dir = fileURLToPath(new URL(`../.${name}/`, import.meta.url));
+    mkdirSync(dir, { recursive: true });
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const script = join(dir, 'script.mts');
     writeFileSync(
       script,
       `import { Observable } from 'rxjs';

@@ -201,6 +201,8 @@ function publishOptions({ properties: p, mandatory }: OutboundMessage): Options.
     timestamp: p.timestamp,
     appId: p.appId,
     userId: p.userId,
+    expiration: p.expiration,
+    priority: p.priority,
     mandatory: mandatory ?? false,
   };
 }

@@ -16,7 +16,9 @@ export { EventBus, type BusStats, type HandleOptions, type CloseOptions } from '
 export type { BrokerOption, EventBusOptions, EventBusSettings, QueueOptions, TlsOptions } from './bus/options.js';
 export type { RetryPolicy } from './core/retry-policy.js';
 export type { Handler, HandlerFn, HandlerObject, HandlerResult } from './core/handler.js';
-export type { Outcome, Settlement, HandlerFailure, Failed } from './core/outcome.js';
+export type { HandlerContext } from './core/handler-context.js';
+export type { PublishOptions, HeaderValue } from './transport/publish-options.js';
+export type { Outcome, Settlement, HandlerFailure, HandlerTiming, Failed } from './core/outcome.js';
 // eslint-disable-next-line @typescript-eslint/no-deprecated -- DeadLetterHeader stays exported under its first name for existing users
 export { RxPubsubHeader, DeadLetterHeader } from './core/headers.js';
 // Events and the catalog

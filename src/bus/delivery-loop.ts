@@ -1,4 +1,5 @@
 import { type Observable, Subject, type Subscription, takeUntil, tap } from 'rxjs';
+import type { Publisher } from '../core/handler-run.js';
 import type { Settlement } from '../core/outcome.js';
 import { processDeliveries } from '../core/process-deliveries.js';
 import { messageOf } from '../errors.js';
@@ -39,6 +40,8 @@ export interface DeliveryLoopParts {
   readonly routes: Pick<Routes, 'match' | 'observe'>;
   readonly counters: BusCounters;
   readonly observerFailed: (what: string) => ObserverFailure;
+  /** The bus's publish, for the handlers' `context.publish`. */
+  readonly publish: Publisher;
 }
 
 /**
@@ -111,6 +114,7 @@ export class DeliveryLoop {
       settle,
       concurrency: options.prefetch,
       inFlight: this.inFlight,
+      publish: this.parts.publish,
       ...(options.scheduler ? { scheduler: options.scheduler } : {}),
     }).pipe(
       tap((settlement) => {

@@ -7,7 +7,8 @@ import type { RegisteredHandler } from './handler.js';
 import { redactText } from '../redact-url.js';
 import { boundedMerge } from './bounded-merge.js';
 import { handlerIdOf, retryStateOf } from './headers.js';
-import type { Failed, HandlerFailure, Outcome, Settlement } from './outcome.js';
+import { HandlerRun, type Publisher } from './handler-run.js';
+import type { Failed, HandlerFailure, HandlerTiming, Outcome, Settlement } from './outcome.js';
 import { type RetryPolicy, retryDelayMs } from './retry-policy.js';
 import { startHandler } from './run-handler.js';
 import { allOf, type Eventually, isLater, thenDo, thenMap } from './eventually.js';
@@ -49,6 +50,8 @@ export interface PipelineConfig {
   readonly scheduler?: SchedulerLike;
   /** Kept holding the deliveries not settled yet, beyond the one being processed: what to requeue when the result is unsubscribed. */
   readonly inFlight?: Set<Delivery>;
+  /** What a handler's `context.publish` calls (the bus's publish); without it, that rejects. */
+  readonly publish?: Publisher | undefined;
 }
 
 /** The longest reason header we write; headers travel inside `frame_max`. */
@@ -80,7 +83,10 @@ export function processDeliveries(deliveries$: Observable<Delivery>, config: Pip
 interface Decision {
   readonly event: Event | undefined;
   readonly outcome: Outcome;
+  readonly handlers: readonly HandlerTiming[];
 }
+
+const NONE_RAN: readonly HandlerTiming[] = Object.freeze([]);
 
 /**
  * Decodes, routes and starts the handlers: the decision when they all
@@ -93,7 +99,7 @@ function decideOutcome(delivery: Delivery, config: PipelineConfig): Decision | J
     return decideFor(delivery, attempt, retryState.pending, config);
   } catch (error) {
     // decode throws for a bad message; anything else is a bug, and still must not stop the stream.
-    return { event: undefined, outcome: deadLetter(attempt, [{ pattern: '', error }]) };
+    return { event: undefined, outcome: deadLetter(attempt, [{ pattern: '', error }]), handlers: NONE_RAN };
   }
 }
 
@@ -116,19 +122,24 @@ function decideFor(
       ErrorCode.POISON_MESSAGE,
       `poison message: delivered ${redeliveries + 1} times without being settled (maxRedeliveries ${config.maxRedeliveries})`,
     );
-    return { event, outcome: deadLetter(attempt, [{ pattern: '', error }]) };
+    return { event, outcome: deadLetter(attempt, [{ pattern: '', error }]), handlers: NONE_RAN };
   }
   if (pending === undefined) observe(event, config);
   const matched = withIds(config.route(routingKeyOf(event)));
   const routes = pending === undefined ? matched : matched.filter((r) => pending.has(r.id));
-  if (routes.length === 0) return { event, outcome: { kind: 'unhandled' } };
-  // Every handler starts now, in registration order; the join waits for those still running.
-  const started = routes.map(({ route }) =>
-    startHandler(route.target.handler, route.pattern.source, event, config.handlerTimeoutMs, config.scheduler),
-  );
+  if (routes.length === 0) return { event, outcome: { kind: 'unhandled' }, handlers: NONE_RAN };
+  // Every handler starts now, in registration order, each with a context of its own; the join waits for those still running.
+  const runs: HandlerRun[] = [];
+  const started: Eventually<HandlerFailure | null>[] = [];
+  for (const { route } of routes) {
+    const run = new HandlerRun(route.pattern.source, event, attempt, delivery, config.publish);
+    runs.push(run);
+    started.push(startHandler(route.target.handler, run, config.handlerTimeoutMs, config.scheduler));
+  }
   const decide = (results: readonly (HandlerFailure | null)[]): Decision => ({
     event,
     outcome: safeOutcomeOf(attempt, routes, results, config),
+    handlers: timingsOf(runs, results),
   });
   const results = allOf(started);
   return isLater(results) ? { results, decide } : decide(results);
@@ -140,7 +151,7 @@ function decideFor(
  * does (throws, or its Observable errors), the settlement is still reported,
  * as not sent, and the stream goes on.
  */
-function settlementOf(delivery: Delivery, { event, outcome }: Decision, config: PipelineConfig): Eventually<Settlement> {
+function settlementOf(delivery: Delivery, { event, outcome, handlers }: Decision, config: PipelineConfig): Eventually<Settlement> {
   // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- holds what settle() returned, typed as settle is
   let work: Observable<unknown> | boolean | void;
   try {
@@ -148,12 +159,17 @@ function settlementOf(delivery: Delivery, { event, outcome }: Decision, config: 
   } catch {
     work = false;
   }
-  if (!isLater(work)) return { delivery, event, outcome, sent: work !== false };
+  if (!isLater(work)) return { delivery, event, outcome, handlers, sent: work !== false };
   const sent$ = work.pipe(
     reduce((_, value) => value !== false, true),
     catchError(() => of(false)),
   );
-  return thenMap(sent$, (sent) => ({ delivery, event, outcome, sent }));
+  return thenMap(sent$, (sent) => ({ delivery, event, outcome, handlers, sent }));
+}
+
+/** The runs' timings, as plain values: a settlement keeps no handler's context alive. */
+function timingsOf(runs: readonly HandlerRun[], results: readonly (HandlerFailure | null)[]): readonly HandlerTiming[] {
+  return runs.map((run, index) => ({ pattern: run.pattern, durationMs: run.durationMs, failed: results[index] !== null }));
 }
 
 interface IdentifiedRoute {

@@ -6,6 +6,7 @@ import type { Delivery } from '../transport/transport.js';
 import type { PublishableEvent } from '../typing/catalog-event.js';
 import { guardedAbortController } from './guarded-signal.js';
 import type { HandlerContext } from './handler-context.js';
+import type { HandlerTiming } from './outcome.js';
 
 /** Publishes for a handler's context: the bus's `publish`, checks and all. */
 export type Publisher = (event: unknown, options?: PublishOptions) => Promise<void>;
@@ -13,24 +14,28 @@ export type Publisher = (event: unknown, options?: PublishOptions) => Promise<vo
 /** What a run knows of its delivery: the same for every handler of it. */
 export type DeliveryFacts = Pick<Delivery, 'properties' | 'redelivered'>;
 
+/** What a run allocates only when it is asked for (see {@link HandlerRun}). */
+interface Lazy {
+  controller?: AbortController;
+  aborted?: boolean;
+  reason?: unknown;
+  headers?: Readonly<Record<string, unknown>>;
+  publish?: HandlerContext['publish'];
+}
+
 /**
  * One handler run: the {@link HandlerContext} the handler gets, and what the
- * pipeline records of the run (its duration, the abort). Built per handler
- * run on the hot path, so it allocates nothing more until the handler reads a
- * field that needs it: the AbortController on the first read of `signal`,
- * the headers' copy on the first read of `headers`, the bound `publish` on its
- * first read (a handler may destructure it).
+ * pipeline records of the run (its timing, the abort). Built per handler run
+ * on the hot path, so it holds no number (V8 would box it) and allocates
+ * nothing more until the handler reads a field that needs it: the
+ * AbortController on the first read of `signal`, the headers' copy on the
+ * first read of `headers`, the bound `publish` on its first read (a handler
+ * may destructure it).
  */
 export class HandlerRun implements HandlerContext {
-  /** When the handler was called, on the pipeline's clock. */
-  startedAt = 0;
-  /** How long it ran, once it finished (succeeded, failed or timed out). */
-  durationMs = 0;
-  private controller: AbortController | undefined;
-  private aborted = false;
-  private reason: unknown;
-  private copiedHeaders: Readonly<Record<string, unknown>> | undefined;
-  private boundPublish: HandlerContext['publish'] | undefined;
+  /** Set once the handler finished (succeeded, failed or timed out). */
+  timing: HandlerTiming | undefined = undefined;
+  private lazy: Lazy | undefined = undefined;
 
   constructor(
     readonly pattern: string,
@@ -41,11 +46,12 @@ export class HandlerRun implements HandlerContext {
   ) {}
 
   get signal(): AbortSignal {
-    if (this.controller === undefined) {
-      this.controller = guardedAbortController();
-      if (this.aborted) this.controller.abort(this.reason);
+    const lazy = (this.lazy ??= {});
+    if (lazy.controller === undefined) {
+      lazy.controller = guardedAbortController();
+      if (lazy.aborted === true) lazy.controller.abort(lazy.reason);
     }
-    return this.controller.signal;
+    return lazy.controller.signal;
   }
 
   get redelivered(): boolean {
@@ -53,29 +59,27 @@ export class HandlerRun implements HandlerContext {
   }
 
   get headers(): Readonly<Record<string, unknown>> {
-    return (this.copiedHeaders ??= frozenCopy(this.delivery?.properties.headers ?? {}, 0) as Readonly<Record<string, unknown>>);
+    const lazy = (this.lazy ??= {});
+    return (lazy.headers ??= frozenCopy(this.delivery?.properties.headers ?? {}, 0) as Readonly<Record<string, unknown>>);
   }
 
   get publish(): HandlerContext['publish'] {
-    return (this.boundPublish ??= (event, options) => this.publishCaused(event, options));
+    const lazy = (this.lazy ??= {});
+    return (lazy.publish ??= (event, options) => this.publishCaused(event, options));
   }
 
   /** Aborts the signal (made now only if the handler already read it); the first reason stays. */
   abort(reason: unknown): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    this.reason = reason;
-    this.controller?.abort(reason);
+    const lazy = (this.lazy ??= {});
+    if (lazy.aborted === true) return;
+    lazy.aborted = true;
+    lazy.reason = reason;
+    lazy.controller?.abort(reason);
   }
 
-  /** Starts the clock: just before the handler is called. */
-  start(scheduler: SchedulerLike | undefined): void {
-    this.startedAt = scheduler ? scheduler.now() : performance.now();
-  }
-
-  /** Stops the clock: the handler finished, or the bus stopped waiting for it. */
-  finish(scheduler: SchedulerLike | undefined): void {
-    this.durationMs = (scheduler ? scheduler.now() : performance.now()) - this.startedAt;
+  /** Records how the run went: `startedAt` from {@link clockOf}, read again now. */
+  finished(startedAt: number, failed: boolean, scheduler: SchedulerLike | undefined): void {
+    this.timing = { pattern: this.pattern, durationMs: clockOf(scheduler) - startedAt, failed };
   }
 
   private publishCaused(event: PublishableEvent<Event>, options: PublishOptions | undefined): Promise<void> {
@@ -84,6 +88,11 @@ export class HandlerRun implements HandlerContext {
     }
     return this.publisher(causedBy(event, this.event), options);
   }
+}
+
+/** The pipeline's clock: the scheduler's (virtual time in tests), else `performance.now()`. */
+export function clockOf(scheduler: SchedulerLike | undefined): number {
+  return scheduler ? scheduler.now() : performance.now();
 }
 
 /**

@@ -167,9 +167,9 @@ function settlementOf(delivery: Delivery, { event, outcome, handlers }: Decision
   return thenMap(sent$, (sent) => ({ delivery, event, outcome, handlers, sent }));
 }
 
-/** The runs' timings, as plain values: a settlement keeps no handler's context alive. */
+/** The runs' timings, plain values: a settlement keeps no handler's context alive. Every run has finished by now. */
 function timingsOf(runs: readonly HandlerRun[], results: readonly (HandlerFailure | null)[]): readonly HandlerTiming[] {
-  return runs.map((run, index) => ({ pattern: run.pattern, durationMs: run.durationMs, failed: results[index] !== null }));
+  return runs.map((run, index) => run.timing ?? { pattern: run.pattern, durationMs: 0, failed: results[index] !== null });
 }
 
 interface IdentifiedRoute {

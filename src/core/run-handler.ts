@@ -16,7 +16,7 @@ import {
 import { ConnectionError, DeliveryError, ErrorCode, isError, messageOf, show } from '../errors.js';
 import type { Event } from '../event/event.js';
 import type { Handler, HandlerResult } from './handler.js';
-import { HandlerRun } from './handler-run.js';
+import { clockOf, HandlerRun } from './handler-run.js';
 import type { HandlerFailure } from './outcome.js';
 import { type Eventually, toObservable } from './eventually.js';
 import { quietTeardown } from './quiet-subscriber.js';
@@ -56,26 +56,26 @@ export function startHandler(
 ): Eventually<HandlerFailure | null> {
   const { pattern } = run;
   let result: HandlerResult;
-  run.start(scheduler);
+  const startedAt = clockOf(scheduler);
   try {
     result = typeof handler === 'function' ? handler(run.event, run) : handler.handle(run.event, run);
   } catch (error) {
-    run.finish(scheduler);
+    run.finished(startedAt, true, scheduler);
     return failureOf(pattern, error);
   }
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a JavaScript handler can return anything: non-objects are plain values
   if (result === undefined || result === null || typeof result !== 'object') {
-    run.finish(scheduler);
+    run.finished(startedAt, false, scheduler);
     return null;
   }
   try {
-    if (isPromiseOnly(result)) return watchPromise(result, run, timeoutMs, scheduler);
-    if (isObservableInput(result)) return watch(from(result), run, timeoutMs, scheduler);
-    run.finish(scheduler);
+    if (isPromiseOnly(result)) return watchPromise(result, run, startedAt, timeoutMs, scheduler);
+    if (isObservableInput(result)) return watch(from(result), run, startedAt, timeoutMs, scheduler);
+    run.finished(startedAt, false, scheduler);
     return null;
   } catch (error) {
     // The result's own getters threw (`then`, `subscribe`, a revoked Proxy): the handler failed, the stream goes on.
-    run.finish(scheduler);
+    run.finished(startedAt, true, scheduler);
     return failureOf(pattern, error);
   }
 }
@@ -88,6 +88,7 @@ export function startHandler(
 function watchPromise(
   promise: PromiseLike<unknown>,
   run: HandlerRun,
+  startedAt: number,
   timeoutMs: number,
   scheduler?: SchedulerLike,
 ): Observable<HandlerFailure | null> {
@@ -97,7 +98,7 @@ function watchPromise(
       if (subscriber.closed) return;
       done = true;
       cancel();
-      run.finish(scheduler);
+      run.finished(startedAt, outcome !== null, scheduler);
       subscriber.next(outcome);
       subscriber.complete();
     };
@@ -147,6 +148,7 @@ function cancelled(run: HandlerRun): void {
 function watch(
   result$: Observable<unknown>,
   run: HandlerRun,
+  startedAt: number,
   timeoutMs: number,
   scheduler?: SchedulerLike,
 ): Observable<HandlerFailure | null> {
@@ -161,7 +163,7 @@ function watch(
     }),
     map(() => null),
     catchError((error: unknown) => of(failureOf(run.pattern, error))),
-    tap({ next: () => run.finish(scheduler), unsubscribe: () => cancelled(run) }),
+    tap({ next: (failure) => run.finished(startedAt, failure !== null, scheduler), unsubscribe: () => cancelled(run) }),
   );
 }
 

@@ -1,5 +1,6 @@
 import { Deque } from '../deque.js';
 import type { QueueDeclaration } from '../queue-topology.js';
+import { messageTtl } from './message-ttl.js';
 import { type DeathReason, withDeath } from './x-death.js';
 import type { MessageProperties } from '../transport.js';
 import type { CancelTimer, MemoryClock } from './memory-clock.js';
@@ -27,7 +28,9 @@ export interface QueueHost {
  * With `x-message-ttl`, a message expires once it is at the head and the TTL
  * has passed since it was enqueued (a requeue keeps that time), and is
  * dead-lettered, as RabbitMQ does. One timer per queue watches the head only:
- * every message of a queue has the same TTL, so the head expires first.
+ * every message of a queue has the same TTL, so the head expires first. A
+ * message's own `expiration` (the lower of the two applies) is checked at the
+ * head too, as RabbitMQ does: one behind a longer-lived head waits for it.
  */
 // Meets ConsumedQueue structurally; no `implements`, since its internal members leave the published declarations.
 export class MemoryQueue {
@@ -48,6 +51,8 @@ export class MemoryQueue {
   private nextConsumer = 0;
   /** `x-message-ttl`, or -1. */
   private readonly ttl: number;
+  /** Whether a message with an `expiration` of its own ever came: then heads are checked even without a queue TTL. */
+  private perMessageTtl = false;
   /** `x-delivery-limit` of a quorum queue, or -1. */
   private readonly deliveryLimit: number;
   /** When each waiting or unacked message entered, on the broker's clock; kept only with a TTL. */
@@ -91,7 +96,8 @@ export class MemoryQueue {
   /** @internal */
   enqueue(delivery: MemoryDelivery): void {
     this.ready.push(delivery);
-    if (this.ttl >= 0) {
+    if (delivery.properties.expiration !== undefined) this.perMessageTtl = true;
+    if (this.expires()) {
       this.enqueuedAt.set(delivery, this.host.clock.now());
       this.armExpiry();
     }
@@ -106,7 +112,7 @@ export class MemoryQueue {
     }
     const copy = delivery.redeliver(this.quorum);
     this.ready.unshift(copy);
-    if (this.ttl >= 0) {
+    if (this.expires()) {
       // A requeue does not restart the TTL, as in RabbitMQ.
       this.enqueuedAt.set(copy, this.enteredAt(delivery));
       this.armExpiry();
@@ -193,7 +199,7 @@ export class MemoryQueue {
    * budget ran out with messages still deliverable, so the broker flushes again.
    */
   private drain(budget: number): boolean {
-    if (this.ttl >= 0) this.expire();
+    if (this.expires()) this.expire();
     this.draining = true;
     try {
       while (this.ready.length > 0 && !this.deleted) {
@@ -225,13 +231,13 @@ export class MemoryQueue {
   clockChanged(): void {
     this.dispose();
     this.expiryDue = Infinity;
-    if (this.ttl >= 0) this.armExpiry();
+    if (this.expires()) this.armExpiry();
   }
 
   /** Dead-letters the expired messages at the head. */
   private expire(): void {
     const now = this.host.clock.now();
-    for (let head = this.ready.first(); head !== undefined && now - this.enteredAt(head) >= this.ttl; head = this.ready.first()) {
+    for (let head = this.ready.first(); head !== undefined && this.expiredAt(head, now); head = this.ready.first()) {
       this.ready.shift();
       this.deadLetter(head, 'expired');
     }
@@ -241,7 +247,10 @@ export class MemoryQueue {
   private armExpiry(): void {
     const head = this.ready.first();
     if (head === undefined || this.deleted) return;
-    const due = this.enteredAt(head) + this.ttl;
+    const ttl = messageTtl(this.ttl, head.properties);
+    // A head that never expires holds back the expiry of those behind it, as in RabbitMQ.
+    if (ttl < 0) return;
+    const due = this.enteredAt(head) + ttl;
     if (this.cancelExpiry !== undefined) {
       if (due >= this.expiryDue) return;
       this.cancelExpiry();
@@ -249,6 +258,15 @@ export class MemoryQueue {
     const clock = this.host.clock;
     this.expiryDue = due;
     this.cancelExpiry = clock.timer(this.onExpiry, Math.max(0, due - clock.now()));
+  }
+
+  private expires(): boolean {
+    return this.ttl >= 0 || this.perMessageTtl;
+  }
+
+  private expiredAt(delivery: MemoryDelivery, now: number): boolean {
+    const ttl = messageTtl(this.ttl, delivery.properties);
+    return ttl >= 0 && now - this.enteredAt(delivery) >= ttl;
   }
 
   private enteredAt(delivery: MemoryDelivery): number {

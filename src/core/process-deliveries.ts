@@ -7,7 +7,7 @@ import type { RegisteredHandler } from './handler.js';
 import { redactText } from '../redact-url.js';
 import { boundedMerge } from './bounded-merge.js';
 import { handlerIdOf, retryStateOf } from './headers.js';
-import { HandlerRun, type Publisher } from './handler-run.js';
+import { clockOf, HandlerRun, type Publisher } from './handler-run.js';
 import type { Failed, HandlerFailure, HandlerTiming, Outcome, Settlement } from './outcome.js';
 import { type RetryPolicy, retryDelayMs } from './retry-policy.js';
 import { startHandler } from './run-handler.js';
@@ -131,10 +131,15 @@ function decideFor(
   // Every handler starts now, in registration order, each with a context of its own; the join waits for those still running.
   const runs: HandlerRun[] = [];
   const started: Eventually<HandlerFailure | null>[] = [];
+  const { scheduler } = config;
+  let startedAt = clockOf(scheduler);
   for (const { route } of routes) {
+    const before = runs.at(-1);
+    // The handler before ended where this one starts: a synchronous one's end is read once, not twice.
+    if (before !== undefined) startedAt = before.timing === undefined ? clockOf(scheduler) : startedAt + before.timing.durationMs;
     const run = new HandlerRun(route.pattern.source, event, attempt, delivery, config.publish);
     runs.push(run);
-    started.push(startHandler(route.target.handler, run, config.handlerTimeoutMs, config.scheduler));
+    started.push(startHandler(route.target.handler, run, config.handlerTimeoutMs, scheduler, startedAt));
   }
   const decide = (results: readonly (HandlerFailure | null)[]): Decision => ({
     event,

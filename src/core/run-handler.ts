@@ -46,17 +46,19 @@ export function runHandler(
  * Promise or an Observable comes back as the Observable of its outcome,
  * bounded by `timeoutMs`: past it, the run's signal is aborted with the
  * timeout's error; unsubscribed before it finished (close() past its
- * deadline), with a `CLOSED` one. `run` records how long the handler took.
+ * deadline), with a `CLOSED` one. `run` records how long the handler took,
+ * from `startedAt` (the clock read now, or the end of the handler called just
+ * before: one read of the clock per handler, not two).
  */
 export function startHandler(
   handler: Handler,
   run: HandlerRun,
   timeoutMs: number,
   scheduler?: SchedulerLike,
+  startedAt = clockOf(scheduler),
 ): Eventually<HandlerFailure | null> {
   const { pattern } = run;
   let result: HandlerResult;
-  const startedAt = clockOf(scheduler);
   try {
     result = typeof handler === 'function' ? handler(run.event, run) : handler.handle(run.event, run);
   } catch (error) {

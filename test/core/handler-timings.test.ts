@@ -3,8 +3,8 @@
  * virtual time (marbles) the durations are exact, in frames; on a real bus
  * they are performance.now() milliseconds.
  */
-import { firstValueFrom, NEVER } from 'rxjs';
-import { describe, expect, it } from 'vitest';
+import { firstValueFrom, NEVER, of } from 'rxjs';
+import { describe, expect, it, vi } from 'vitest';
 import { retryOf } from '../../src/bus/dead-letter.js';
 import type { Failed } from '../../src/core/outcome.js';
 import { testBus } from '../../src/testing/index.js';
@@ -59,6 +59,20 @@ describe('handler timings', () => {
       expect(h.settlements[0]?.handlers).toEqual([{ pattern: 'order.*', durationMs: 3, failed: false }]);
     }),
   );
+
+  it('handler timings - synchronous handlers cost one clock read each, plus one per delivery', () => {
+    const h = harness(undefined);
+    for (const pattern of ['order.*', '*.created', 'order.created']) h.registry.add(pattern, { handler: () => undefined });
+    const now = vi.spyOn(performance, 'now');
+    try {
+      h.run(of(recordingDelivery('order.created', 'e1'))).subscribe();
+      expect(now).toHaveBeenCalledTimes(4);
+    } finally {
+      now.mockRestore();
+    }
+    const [a, b, c] = h.settlements[0]?.handlers ?? [];
+    for (const timing of [a, b, c]) expect(timing?.durationMs).toBeGreaterThanOrEqual(0);
+  });
 
   it('handler timings - on a bus, synchronous and asynchronous handlers are measured in milliseconds', async () => {
     const bus = await testBus({ queue: 'timed' });

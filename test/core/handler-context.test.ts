@@ -87,17 +87,19 @@ describe('handler context - signal', () => {
     expect(context?.signal.reason).toBe(failure?.error);
   });
 
-  it('handler context - a handler that finishes in time keeps an unaborted signal', async () => {
+  it('handler context - handlers that finish in time (a Promise, an Observable, a failure) keep an unaborted signal', async () => {
     const b = await bus();
-    let signal: AbortSignal | undefined;
+    const signals: AbortSignal[] = [];
     b.handle('order.*', async (_event, context) => {
-      signal = context.signal;
+      signals.push(context.signal);
       await Promise.resolve();
     });
+    b.handle('*.created', (_event, context) => (signals.push(context.signal), timer(5)));
+    b.handle('order.created', (_event, context) => (signals.push(context.signal), throwError(() => new Error('fails'))));
     await b.ready();
     const settlement = await settled(b, () => b.publish(orderEvent()));
-    expect(settlement.outcome.kind).toBe('ack');
-    expect(signal?.aborted).toBe(false);
+    expect(settlement.outcome.kind).toBe('dead-letter');
+    expect(signals.map((signal) => signal.aborted)).toEqual([false, false, false]);
   });
 
   it('handler context - no AbortController is made for handlers that never read signal, even when they time out', async () => {

@@ -6,13 +6,16 @@
  */
 import { firstValueFrom, from, map, of, tap, throwError, timer } from 'rxjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
 import {
   ConnectionError,
   createEvent,
+  defineEvent,
   DeliveryError,
   ErrorCode,
   type Event,
   type EventBus,
+  EventValidationError,
   type HandlerContext,
   RxPubsubHeader,
   type Settlement,
@@ -325,6 +328,26 @@ describe('handler context - publish', () => {
     const settlement = await settled(b, () => b.publish(orderEvent()));
     expect(settlement.outcome.kind).toBe('ack');
     expect(errors.map((e) => (e as { code?: string }).code)).toEqual([ErrorCode.INVALID_EVENT, ErrorCode.INVALID_OPTIONS, ErrorCode.INVALID_EVENT]);
+  });
+
+  it('handler context - on a catalog bus context.publish goes through the catalog: its schema checks the data', async () => {
+    const OrderCreated = defineEvent('order', 'created', { schema: z.object({ order_id: z.string() }) });
+    const OrderPaid = defineEvent('order', 'paid', { schema: z.object({ order_id: z.string(), amount: z.number() }) });
+    const b = await testBus({ queue: 'orders', events: [OrderCreated, OrderPaid] });
+    teardown(() => b.close());
+    const paid: Event[] = [];
+    let refused: unknown;
+    b.handle('order.created', async (event, { publish }) => {
+      refused = await publish(OrderPaid.create({ order_id: 'A1', amount: 'ten' } as never)).then(() => undefined, (e: unknown) => e);
+      await publish(OrderPaid.create({ order_id: event.data.order_id, amount: 10 }));
+    });
+    b.handle('order.paid', (event) => void paid.push(event));
+    await b.ready();
+    const first = OrderCreated.create({ order_id: 'A1' });
+    await b.publish(first);
+    await waitFor(() => paid.length === 1, { timeoutMs: 5_000, description: 'the paid event' });
+    expect(refused).toBeInstanceOf(EventValidationError);
+    expect(paid[0]).toMatchObject({ data: { order_id: 'A1', amount: 10 }, correlationId: first.id, causationId: first.id });
   });
 
   it('handler context - publish passes the options on: the published message carries the headers', async () => {

@@ -18,7 +18,9 @@ export type { BusHealth, ConsumerHealth, HealthError, HealthStatus } from './bus
 export type { RetryPolicy } from './core/retry-policy.js';
 export type { TelemetryOptions, TelemetryTracerProvider, TelemetryMeterProvider } from './telemetry/telemetry-options.js';
 export type { Handler, HandlerFn, HandlerObject, HandlerResult } from './core/handler.js';
-export type { Outcome, Settlement, HandlerFailure, Failed } from './core/outcome.js';
+export type { HandlerContext } from './core/handler-context.js';
+export type { PublishOptions, HeaderValue } from './transport/publish-options.js';
+export type { Outcome, Settlement, HandlerFailure, HandlerTiming, Failed } from './core/outcome.js';
 // eslint-disable-next-line @typescript-eslint/no-deprecated -- DeadLetterHeader stays exported under its first name for existing users
 export { RxPubsubHeader, DeadLetterHeader } from './core/headers.js';
 // Dead letters: what failed and why, replay, purge (issue 13)

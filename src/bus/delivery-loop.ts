@@ -1,4 +1,5 @@
 import { type Observable, Subject, type Subscription, tap } from 'rxjs';
+import type { Publisher } from '../core/handler-run.js';
 import type { Settlement } from '../core/outcome.js';
 import { processDeliveries } from '../core/process-deliveries.js';
 import { messageOf } from '../errors.js';
@@ -44,6 +45,8 @@ export interface DeliveryLoopParts {
   readonly observerFailed: (what: string) => ObserverFailure;
   /** Traces and metrics of each delivery; none when telemetry is off. */
   readonly telemetry?: PipelineTelemetry | undefined;
+  /** The bus's publish, for the handlers' `context.publish`. */
+  readonly publish: Publisher;
 }
 
 /**
@@ -118,6 +121,7 @@ export class DeliveryLoop {
       concurrency: options.prefetch,
       inFlight: this.inFlight,
       telemetry: this.parts.telemetry,
+      publish: this.parts.publish,
       ...(options.scheduler ? { scheduler: options.scheduler } : {}),
     }).pipe(
       tap((settlement) => {

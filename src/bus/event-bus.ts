@@ -3,6 +3,7 @@ import type { Handler } from '../core/handler.js';
 import type { Settlement } from '../core/outcome.js';
 import type { AnyEventDefinition } from '../event/define-event.js';
 import type { Event } from '../event/event.js';
+import type { PublishOptions } from '../transport/publish-options.js';
 import type { ConnectionState, HistoryLog, QueueConsumer, Transport } from '../transport/transport.js';
 import type { CloseOptions, HandleOptions } from './bus-call-options.js';
 import { BusCounters, type BusStats } from './bus-stats.js';
@@ -59,8 +60,8 @@ export class EventBus<E extends Event<unknown> = Event> {
 
   /** Lifecycle, as data ({@link ConnectionState}); `degraded` with `PIPELINE_STOPPED` while the delivery pipeline restarts. */
   readonly state$: Observable<ConnectionState>;
-  /** Every delivery once settled, with its outcome: for metrics, logs and tests. An observer that throws is logged. */
-  readonly settlements$: Observable<Settlement>;
+  /** Every delivery once settled, with its outcome and its handlers' timings: for metrics, logs and tests. An observer that throws is logged. */
+  readonly settlements$: Observable<Settlement<E>>;
   /**
    * The bus's {@link BusHealth} on every change, the current one replayed to a late subscriber. It emits when
    * `status`, `reason`, `connection`, the consumer's status or `lastError`, or `publisher.blocked` change, never per
@@ -95,6 +96,7 @@ export class EventBus<E extends Event<unknown> = Event> {
     const observerFailed = loggedObserverFailure(config.logger);
     this.routes = new Routes(consumer, config.queueOptions.exclusive, config.catalog, observerFailed, () => this.loop.start());
     this.sender = new EventSender(config, transport, this.counters.published, telemetry);
+    const publish = (event: unknown, options?: PublishOptions): Promise<void> => this.publish(event as PublishableEvent<E>, options);
     this.loop = new DeliveryLoop({
       options: config,
       transport,
@@ -103,9 +105,10 @@ export class EventBus<E extends Event<unknown> = Event> {
       counters: this.counters,
       observerFailed,
       telemetry,
+      publish,
     });
     this.state$ = this.loop.stateOver(transport.state$);
-    this.settlements$ = this.loop.settlements$;
+    this.settlements$ = this.loop.settlements$ as Observable<Settlement<E>>;
     const { loop, counters, state$ } = this;
     this.monitor = new HealthMonitor({
       options: config,
@@ -121,14 +124,15 @@ export class EventBus<E extends Event<unknown> = Event> {
   }
 
   /**
-   * Runs `handler` for every event whose routing key matches `pattern`; its result (with the other matching
-   * handlers') decides the ack (see the table above). Unsubscribe the returned Subscription to remove it.
+   * Runs `handler` for every event whose routing key matches `pattern`, as `handler(event, context)` (see
+   * `HandlerContext`); its result (with the other matching handlers') decides the ack (see the table above).
+   * Unsubscribe the returned Subscription to remove it.
    * @throws {ConfigError} `INVALID_PATTERN`, `INVALID_ARGUMENT`, or `INVALID_OPTIONS` when the bus has no `queue`.
    * @throws {ConnectionError} `CLOSED` after `close()`.
    */
   handle<P extends string>(
     pattern: CatalogPattern<E, P>,
-    handler: Handler<EventsMatching<E, P>>,
+    handler: Handler<EventsMatching<E, P>, E>,
     options: HandleOptions = {},
   ): Subscription {
     const compiled = this.routes.checkedPattern(pattern, 'handle');
@@ -181,15 +185,17 @@ export class EventBus<E extends Event<unknown> = Event> {
   /**
    * Publishes an event (persistent, routing key `domain.action`) and resolves once the broker confirmed it; while the
    * connection is down it waits. On a catalog bus, a catalog event needs its definition's version and valid `data`.
+   * `options` sets the message's own headers, TTL, priority and `mandatory` ({@link PublishOptions}).
    * @throws {ConfigError} `INVALID_EVENT` / `INVALID_DATA` for a bad event;
-   *   `EventValidationError` (`INVALID_DATA`, with `issues`) when `data` fails the schema.
+   *   `EventValidationError` (`INVALID_DATA`, with `issues`) when `data` fails the schema;
+   *   `INVALID_OPTIONS` for a bad option (named), `INVALID_ARGUMENT` when `options` is not an object.
    * @throws {PublishError} `PUBLISH_REFUSED`, `PUBLISH_TIMEOUT`.
    * @throws {ConnectionError} `CLOSED` after `close()`.
    */
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- T keeps publish() generic over the caller's literal: without it, excess-property checks would change what compiles
-  publish<T extends PublishableEvent<E>>(event: T): Promise<void> {
+  publish<T extends PublishableEvent<E>>(event: T, options?: PublishOptions): Promise<void> {
     if (this.state === 'closed') return Promise.reject(closedBusError('publish'));
-    return this.sender.publish(event);
+    return this.sender.publish(event, options);
   }
 
   /**

@@ -1,5 +1,6 @@
 import { ensureEvent, type Event, routingKeyOf } from '../event/event.js';
 import { eventJson } from '../event/serializer.js';
+import { type CheckedPublishOptions, checkedPublishOptions } from '../transport/publish-options.js';
 import type { OutboundMessage, Transport } from '../transport/transport.js';
 import { wirePropertiesOf } from '../transport/wire-properties.js';
 import { invalidEventError, publishFailure } from './checked-arguments.js';
@@ -8,8 +9,8 @@ import type { PublishTelemetry } from '../telemetry/telemetry-hooks.js';
 
 /**
  * `publish` from the event to the confirm: checked (the event rules, then the
- * catalog's schema), encoded by the transport (JSON unless it says otherwise),
- * sent with the wire properties, counted once confirmed.
+ * catalog's schema, then the options), encoded by the transport (JSON unless it
+ * says otherwise), sent with the wire properties, counted once confirmed.
  */
 export class EventSender {
   constructor(
@@ -23,27 +24,30 @@ export class EventSender {
    * Not async (a Promise and a turn less per event), and never throws: whatever the event or the catalog's schema
    * does, the caller gets a rejected Promise of an RxPubsubError.
    */
-  publish(event: unknown): Promise<void> {
+  publish(event: unknown, options?: unknown): Promise<void> {
     let checked: Event;
     let validating: Promise<void> | undefined;
+    let settings: CheckedPublishOptions | undefined;
     try {
       checked = ensureEvent(event);
+      settings = checkedPublishOptions(options);
+      // Last: a schema's Promise is not left to reject unheard when a check after it throws.
       validating = this.config.catalog?.checkOutgoing(checked);
     } catch (error) {
       return Promise.reject(invalidEventError(error));
     }
     return validating
       ? validating.then(
-          () => this.send(checked),
+          () => this.send(checked, settings),
           (error: unknown) => Promise.reject(invalidEventError(error)),
         )
-      : this.send(checked);
+      : this.send(checked, settings);
   }
 
   /** The transport's publish, bound once: what telemetry wraps. */
   private readonly transportPublish = (message: OutboundMessage): Promise<void> => this.transport.publish(message);
 
-  private send(event: Event): Promise<void> {
+  private send(event: Event, options: CheckedPublishOptions | undefined): Promise<void> {
     let message: OutboundMessage;
     try {
       message = {
@@ -51,8 +55,8 @@ export class EventSender {
         routingKey: routingKeyOf(event),
         // JSON.stringify throws past V8's longest string (RangeError), or on a BigInt that slipped past the checks.
         body: this.transport.encode?.(event) ?? eventJson(event),
-        properties: wirePropertiesOf(event, this.config.connectionName),
-        mandatory: this.config.mandatory,
+        properties: wirePropertiesOf(event, this.config.connectionName, options),
+        mandatory: options?.mandatory ?? this.config.mandatory,
         timeoutMs: this.config.publishTimeoutMs,
       };
     } catch (error) {

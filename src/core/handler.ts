@@ -1,4 +1,5 @@
 import type { ObservableInput } from 'rxjs';
+import type { HandlerContext } from './handler-context.js';
 import type { RetryPolicy } from './retry-policy.js';
 import type { Event } from '../event/event.js';
 
@@ -10,16 +11,23 @@ import type { Event } from '../event/event.js';
 // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- a handler may return nothing: `void` lets a `(e) => { ... }` with no return be a Handler
 export type HandlerResult = void | undefined | PromiseLike<unknown> | ObservableInput<unknown>;
 
-/** A function handler. */
-export type HandlerFn<E extends Event<unknown> = Event> = (event: E) => HandlerResult;
+/**
+ * A function handler: the event, and its {@link HandlerContext} (which
+ * `BusEvent`, the bus's event union, types: `context.publish` takes those).
+ */
+export type HandlerFn<E extends Event<unknown> = Event, BusEvent extends Event<unknown> = Event> = (
+  event: E,
+  context: HandlerContext<BusEvent>,
+) => HandlerResult;
 
 /** An object handler, like the Python system's handler classes. */
-export interface HandlerObject<E extends Event<unknown> = Event> {
-  handle(event: E): HandlerResult;
+export interface HandlerObject<E extends Event<unknown> = Event, BusEvent extends Event<unknown> = Event> {
+  handle(event: E, context: HandlerContext<BusEvent>): HandlerResult;
 }
 
 /** Anything `bus.handle` accepts. */
-export type Handler<E extends Event<unknown> = Event> = HandlerFn<E> | HandlerObject<E>;
+export type Handler<E extends Event<unknown> = Event, BusEvent extends Event<unknown> = Event> =
+  HandlerFn<E, BusEvent> | HandlerObject<E, BusEvent>;
 
 /** A handler as registered: with its own retry policy, if it has one. */
 export interface RegisteredHandler {

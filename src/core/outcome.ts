@@ -42,11 +42,35 @@ export type Outcome =
     } & Failed)
   | ({ readonly kind: 'dead-letter' } & Failed);
 
-/** A delivery with its outcome; `event` is missing when the body was not an event. */
-export interface Settlement {
+/** How one handler's run on a delivery went, for metrics and slow-handler logs. */
+export interface HandlerTiming {
+  /** The handler's pattern, as given to `bus.handle`. */
+  readonly pattern: string;
+  /**
+   * From the call until it finished: returned (a synchronous handler), its
+   * Promise settled or its Observable ended, or its timeout passed. In
+   * milliseconds (`performance.now()`, fractional); in the scheduler's time
+   * units on a bus or `routeMarbles` with a `scheduler`.
+   */
+  readonly durationMs: number;
+  /** Whether it threw, rejected, errored or timed out. */
+  readonly failed: boolean;
+}
+
+/**
+ * A delivery with its outcome; `event` is missing when the body was not an
+ * event. `E` is the bus's event type: the catalog's union on a catalog bus.
+ */
+export interface Settlement<E extends Event<unknown> = Event> {
   readonly delivery: Delivery;
-  readonly event: Event | undefined;
+  readonly event: E | undefined;
   readonly outcome: Outcome;
+  /**
+   * Every handler that ran on this delivery, in registration order (on a
+   * retry, only those retried); empty when none ran (`unhandled`, a bad
+   * message, a poison message).
+   */
+  readonly handlers: readonly HandlerTiming[];
   /**
    * Whether the outcome's broker action was sent: false when the ack was
    * dropped (the delivery's channel had died: the broker redelivers it) or a

@@ -7,7 +7,8 @@ import type { RegisteredHandler } from './handler.js';
 import { redactText } from '../redact-url.js';
 import { boundedMerge } from './bounded-merge.js';
 import { handlerIdOf, retryStateOf } from './headers.js';
-import type { Failed, HandlerFailure, Outcome, Settlement } from './outcome.js';
+import { clockOf, HandlerRun, type Publisher } from './handler-run.js';
+import type { Failed, HandlerFailure, HandlerTiming, Outcome, Settlement } from './outcome.js';
 import { type RetryPolicy, retryDelayMs } from './retry-policy.js';
 import { startHandler } from './run-handler.js';
 import { allOf, type Eventually, isLater, thenDo, thenMap } from './eventually.js';
@@ -52,6 +53,8 @@ export interface PipelineConfig {
   readonly inFlight?: Set<Delivery>;
   /** Traces and metrics: a span per delivery and per handler (handlers run inside theirs). Optional: core does no I/O. */
   readonly telemetry?: PipelineTelemetry | undefined;
+  /** What a handler's `context.publish` calls (the bus's publish); without it, that rejects. */
+  readonly publish?: Publisher | undefined;
 }
 
 /** The longest reason header we write; headers travel inside `frame_max`. */
@@ -86,7 +89,10 @@ export function processDeliveries(deliveries$: Observable<Delivery>, config: Pip
 interface Decision {
   readonly event: Event | undefined;
   readonly outcome: Outcome;
+  readonly handlers: readonly HandlerTiming[];
 }
+
+const NONE_RAN: readonly HandlerTiming[] = Object.freeze([]);
 
 /**
  * Decodes, routes and starts the handlers: the decision when they all
@@ -100,7 +106,7 @@ function decideOutcome(delivery: Delivery, config: PipelineConfig, telemetry: De
     return decideFor(delivery, attempt, retryState.pending, config, telemetry);
   } catch (error) {
     // decode throws for a bad message; anything else is a bug, and still must not stop the stream.
-    return { event: undefined, outcome: deadLetter(attempt, [{ pattern: '', error }]) };
+    return { event: undefined, outcome: deadLetter(attempt, [{ pattern: '', error }]), handlers: NONE_RAN };
   }
 }
 
@@ -124,22 +130,31 @@ function decideFor(
       ErrorCode.POISON_MESSAGE,
       `poison message: delivered ${redeliveries + 1} times without being settled (maxRedeliveries ${config.maxRedeliveries})`,
     );
-    return { event, outcome: deadLetter(attempt, [{ pattern: '', error }]) };
+    return { event, outcome: deadLetter(attempt, [{ pattern: '', error }]), handlers: NONE_RAN };
   }
   if (pending === undefined) observe(event, config);
   const matched = withIds(config.route(routingKeyOf(event)));
   const routes = pending === undefined ? matched : matched.filter((r) => pending.has(r.id));
-  if (routes.length === 0) return { event, outcome: { kind: 'unhandled' } };
-  // Every handler starts now, in registration order; the join waits for those still running.
-  const started = routes.map(({ id, route }) => {
-    const { handler } = route.target;
-    const pattern = route.pattern.source;
-    if (telemetry === undefined) return startHandler(handler, pattern, event, config.handlerTimeoutMs, config.scheduler);
-    return telemetry.runHandler(pattern, id, () => startHandler(handler, pattern, event, config.handlerTimeoutMs, config.scheduler));
-  });
+  if (routes.length === 0) return { event, outcome: { kind: 'unhandled' }, handlers: NONE_RAN };
+  // Every handler starts now, in registration order, each with a context of its own; the join waits for those still running.
+  const runs: HandlerRun[] = [];
+  const started: Eventually<HandlerFailure | null>[] = [];
+  const { scheduler } = config;
+  let startedAt = clockOf(scheduler);
+  for (const { id, route } of routes) {
+    const before = runs.at(-1);
+    // The handler before ended where this one starts: a synchronous one's end is read once, not twice.
+    if (before !== undefined) startedAt = before.timing === undefined ? clockOf(scheduler) : startedAt + before.timing.durationMs;
+    const run = new HandlerRun(route.pattern.source, event, attempt, delivery, config.publish);
+    runs.push(run);
+    const start = (): Eventually<HandlerFailure | null> =>
+      startHandler(route.target.handler, run, config.handlerTimeoutMs, scheduler, startedAt);
+    started.push(telemetry === undefined ? start() : telemetry.runHandler(run.pattern, id, start));
+  }
   const decide = (results: readonly (HandlerFailure | null)[]): Decision => ({
     event,
     outcome: safeOutcomeOf(attempt, routes, results, config),
+    handlers: timingsOf(runs, results),
   });
   const results = allOf(started);
   return isLater(results) ? { results, decide } : decide(results);
@@ -151,7 +166,7 @@ function decideFor(
  * does (throws, or its Observable errors), the settlement is still reported,
  * as not sent, and the stream goes on.
  */
-function settlementOf(delivery: Delivery, { event, outcome }: Decision, config: PipelineConfig): Eventually<Settlement> {
+function settlementOf(delivery: Delivery, { event, outcome, handlers }: Decision, config: PipelineConfig): Eventually<Settlement> {
   // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- holds what settle() returned, typed as settle is
   let work: Observable<unknown> | boolean | void;
   try {
@@ -159,12 +174,17 @@ function settlementOf(delivery: Delivery, { event, outcome }: Decision, config: 
   } catch {
     work = false;
   }
-  if (!isLater(work)) return { delivery, event, outcome, sent: work !== false };
+  if (!isLater(work)) return { delivery, event, outcome, handlers, sent: work !== false };
   const sent$ = work.pipe(
     reduce((_, value) => value !== false, true),
     catchError(() => of(false)),
   );
-  return thenMap(sent$, (sent) => ({ delivery, event, outcome, sent }));
+  return thenMap(sent$, (sent) => ({ delivery, event, outcome, handlers, sent }));
+}
+
+/** The runs' timings, plain values: a settlement keeps no handler's context alive. Every run has finished by now. */
+function timingsOf(runs: readonly HandlerRun[], results: readonly (HandlerFailure | null)[]): readonly HandlerTiming[] {
+  return runs.map((run, index) => run.timing ?? { pattern: run.pattern, durationMs: 0, failed: results[index] !== null });
 }
 
 interface IdentifiedRoute {

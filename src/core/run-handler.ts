@@ -9,53 +9,75 @@ import {
   type ObservableInput,
   of,
   type SchedulerLike,
+  tap,
   throwError,
   timeout,
 } from 'rxjs';
-import { DeliveryError, ErrorCode, isError, messageOf, show } from '../errors.js';
+import { ConnectionError, DeliveryError, ErrorCode, isError, messageOf, show } from '../errors.js';
 import type { Event } from '../event/event.js';
 import type { Handler, HandlerResult } from './handler.js';
+import { clockOf, HandlerRun } from './handler-run.js';
 import type { HandlerFailure } from './outcome.js';
 import { type Eventually, toObservable } from './eventually.js';
 import { quietTeardown } from './quiet-subscriber.js';
 
-/** Emits exactly once: `null` when the handler succeeded, its failure otherwise. */
+/**
+ * Emits exactly once: `null` when the handler succeeded, its failure otherwise.
+ * `run` is the handler's context; without one, it gets a context of attempt 1
+ * with no headers, whose `publish` rejects.
+ */
 export function runHandler(
   handler: Handler,
   pattern: string,
   event: Event,
   timeoutMs: number,
   scheduler?: SchedulerLike,
+  run?: HandlerRun,
 ): Observable<HandlerFailure | null> {
-  return defer(() => toObservable(startHandler(handler, pattern, event, timeoutMs, scheduler)));
+  return defer(() =>
+    toObservable(startHandler(handler, run ?? new HandlerRun(pattern, event, 1, undefined, undefined), timeoutMs, scheduler)),
+  );
 }
 
 /**
- * Calls the handler now. A handler that returned nothing (or threw) is done:
- * its outcome comes back as a value, with no Observable, timer or Promise on
- * the hot path. One that returned a Promise or an Observable comes back as
- * the Observable of its outcome, bounded by `timeoutMs`.
+ * Calls the handler now, with its event and `run` as its context. A handler
+ * that returned nothing (or threw) is done: its outcome comes back as a value,
+ * with no Observable, timer or Promise on the hot path. One that returned a
+ * Promise or an Observable comes back as the Observable of its outcome,
+ * bounded by `timeoutMs`: past it, the run's signal is aborted with the
+ * timeout's error; unsubscribed before it finished (close() past its
+ * deadline), with a `CLOSED` one. `run` records how long the handler took,
+ * from `startedAt` (the clock read now, or the end of the handler called just
+ * before: one read of the clock per handler, not two).
  */
 export function startHandler(
   handler: Handler,
-  pattern: string,
-  event: Event,
+  run: HandlerRun,
   timeoutMs: number,
   scheduler?: SchedulerLike,
+  startedAt = clockOf(scheduler),
 ): Eventually<HandlerFailure | null> {
+  const { pattern } = run;
   let result: HandlerResult;
   try {
-    result = typeof handler === 'function' ? handler(event) : handler.handle(event);
+    result = typeof handler === 'function' ? handler(run.event, run) : handler.handle(run.event, run);
   } catch (error) {
+    run.finished(startedAt, true, scheduler);
     return failureOf(pattern, error);
   }
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a JavaScript handler can return anything: non-objects are plain values
-  if (result === undefined || result === null || typeof result !== 'object') return null;
+  if (result === undefined || result === null || typeof result !== 'object') {
+    run.finished(startedAt, false, scheduler);
+    return null;
+  }
   try {
-    if (isPromiseOnly(result)) return watchPromise(result, pattern, timeoutMs, scheduler);
-    return isObservableInput(result) ? watch(from(result), pattern, timeoutMs, scheduler) : null;
+    if (isPromiseOnly(result)) return watchPromise(result, run, startedAt, timeoutMs, scheduler);
+    if (isObservableInput(result)) return watch(from(result), run, startedAt, timeoutMs, scheduler);
+    run.finished(startedAt, false, scheduler);
+    return null;
   } catch (error) {
     // The result's own getters threw (`then`, `subscribe`, a revoked Proxy): the handler failed, the stream goes on.
+    run.finished(startedAt, true, scheduler);
     return failureOf(pattern, error);
   }
 }
@@ -67,27 +89,34 @@ export function startHandler(
  */
 function watchPromise(
   promise: PromiseLike<unknown>,
-  pattern: string,
+  run: HandlerRun,
+  startedAt: number,
   timeoutMs: number,
   scheduler?: SchedulerLike,
 ): Observable<HandlerFailure | null> {
   return new Observable<HandlerFailure | null>((subscriber) => {
+    let done = false;
     const finish = (outcome: HandlerFailure | null): void => {
       if (subscriber.closed) return;
+      done = true;
       cancel();
+      run.finished(startedAt, outcome !== null, scheduler);
       subscriber.next(outcome);
       subscriber.complete();
     };
-    const cancel = startTimer(() => finish(timeoutFailure(pattern, timeoutMs)), timeoutMs, scheduler);
+    const cancel = startTimer(() => finish(timedOut(run, timeoutMs)), timeoutMs, scheduler);
     try {
       promise.then(
         () => finish(null),
-        (error: unknown) => finish(failureOf(pattern, error)),
+        (error: unknown) => finish(failureOf(run.pattern, error)),
       );
     } catch (error) {
-      finish(failureOf(pattern, error)); // a hand-made thenable whose then() throws: the handler's failure, not the stream's
+      finish(failureOf(run.pattern, error)); // a hand-made thenable whose then() throws: the handler's failure, not the stream's
     }
-    return cancel;
+    return () => {
+      cancel();
+      if (!done) cancelled(run);
+    };
   });
 }
 
@@ -101,13 +130,27 @@ function startTimer(fire: () => void, ms: number, scheduler?: SchedulerLike): ()
   return () => clearTimeout(timer);
 }
 
-function timeoutFailure(pattern: string, timeoutMs: number): HandlerFailure {
-  return failureOf(pattern, new DeliveryError(ErrorCode.HANDLER_TIMEOUT, `handler for "${pattern}" timed out after ${timeoutMs} ms`));
+/** The timeout's failure; the handler's signal is aborted with its error, so the work it still does can stop. */
+function timedOut(run: HandlerRun, timeoutMs: number): HandlerFailure {
+  const error = new DeliveryError(ErrorCode.HANDLER_TIMEOUT, `handler for "${run.pattern}" timed out after ${timeoutMs} ms`);
+  run.abort(error);
+  return failureOf(run.pattern, error);
+}
+
+/** Unsubscribed before it finished: the bus gave up on the delivery (close() past its deadline), which goes back to the queue. */
+function cancelled(run: HandlerRun): void {
+  run.abort(
+    new ConnectionError(
+      ErrorCode.CLOSED,
+      `handler for "${run.pattern}" cancelled: the bus stopped waiting for it (close() deadline), and its delivery goes back to the queue`,
+    ),
+  );
 }
 
 function watch(
   result$: Observable<unknown>,
-  pattern: string,
+  run: HandlerRun,
+  startedAt: number,
   timeoutMs: number,
   scheduler?: SchedulerLike,
 ): Observable<HandlerFailure | null> {
@@ -118,10 +161,11 @@ function watch(
     timeout({
       first: timeoutMs,
       ...(scheduler ? { scheduler } : {}),
-      with: () => throwError(() => timeoutFailure(pattern, timeoutMs).error),
+      with: () => throwError(() => timedOut(run, timeoutMs).error),
     }),
     map(() => null),
-    catchError((error: unknown) => of(failureOf(pattern, error))),
+    catchError((error: unknown) => of(failureOf(run.pattern, error))),
+    tap({ next: (failure) => run.finished(startedAt, failure !== null, scheduler), unsubscribe: () => cancelled(run) }),
   );
 }
 

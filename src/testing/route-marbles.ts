@@ -20,17 +20,18 @@ import type { Outcome, Settlement } from '../core/outcome.js';
 import { type PipelineConfig, processDeliveries } from '../core/process-deliveries.js';
 import { checkRetryPolicy, type RetryPolicy } from '../core/retry-policy.js';
 import { ConfigError, ErrorCode } from '../errors.js';
-import { createCatalog } from '../event/catalog.js';
+import { createCatalog, type EventCatalog } from '../event/catalog.js';
 import type { AnyEventDefinition } from '../event/define-event.js';
 import type { Event } from '../event/event.js';
 import { deliveryDecoder } from '../bus/decode-delivery.js';
 import { compilePattern, type Pattern } from '../routing/pattern.js';
 import { Registry } from '../routing/registry.js';
 import { fakeDelivery, MARBLES_QUEUE, retriedDelivery } from './fake-delivery.js';
+import { recordingPublisher } from './recording-publisher.js';
 import { settlementLetter, type SettlementLetter } from './settlement-letter.js';
 
 /** A handler as `bus.handle(pattern, handler, options)` takes it. */
-export type HandlerEntry<E extends Event<unknown> = Event> = readonly [pattern: string, handler: Handler<E>, options?: HandleOptions];
+export type HandlerEntry<E extends Event<unknown> = Event> = readonly [pattern: string, handler: Handler<E, E>, options?: HandleOptions];
 
 /** Options of {@link routeMarbles}. */
 export interface RouteMarblesOptions<
@@ -64,9 +65,16 @@ export interface RouteMarbles<E extends Event<unknown>, H extends readonly Handl
   readonly outcomes$: Observable<Outcome>;
   /** Per handler, in the order given: the event it was called with, at the frame it was called. */
   readonly calls: { readonly [K in keyof H]: Observable<E> };
+  /**
+   * The events handlers published with `context.publish`, at the frame they
+   * did, as the bus would send them (`correlationId` and `causationId`
+   * filled): recorded, not routed to the handlers again. Checked as
+   * `bus.publish` checks them: a bad one rejects the handler's `publish` instead.
+   */
+  readonly published$: Observable<Event>;
 }
 
-type Happening<E> = { readonly call: number; readonly event: E } | { readonly settled: Settlement };
+type Happening<E> = { readonly call: number; readonly event: E } | { readonly settled: Settlement } | { readonly published: Event };
 
 /**
  * Runs handlers the way a bus does, in virtual time: each event of `events$`
@@ -94,18 +102,21 @@ type Happening<E> = { readonly call: number; readonly event: E } | { readonly se
 export function routeMarbles<E extends Event<unknown>, const H extends readonly HandlerEntry<NoInfer<E>>[]>(
   options: RouteMarblesOptions<E, H>,
 ): RouteMarbles<E, H> {
-  const config = pipelineConfigOf(options);
+  const catalog = options.events === undefined ? undefined : createCatalog(options.events, 'routeMarbles option events');
+  const settings = pipelineConfigOf(options, catalog);
   const entries = checkedEntries(options.handlers);
   const run$ = defer(() => {
     const calls = new Subject<Happening<E>>();
     const route = routesOf(entries, (call, event) => calls.next({ call, event: event as E }));
-    const settled$ = processDeliveries(options.events$.pipe(map(fakeDelivery)), { ...config, route }).pipe(
+    const publish = recordingPublisher(catalog, (published) => calls.next({ published }));
+    const config = { ...settings, route, publish };
+    const settled$ = processDeliveries(options.events$.pipe(map(fakeDelivery)), config).pipe(
       // A retry comes back after its delay, as from Q.retry.<ms>; it may be retried again.
       expand(({ delivery, outcome }) =>
         outcome.kind !== 'retry'
           ? EMPTY
           : timer(outcome.delayMs, options.scheduler).pipe(
-              mergeMap(() => processDeliveries(of(retriedDelivery(delivery, outcome)), { ...config, route })),
+              mergeMap(() => processDeliveries(of(retriedDelivery(delivery, outcome)), config)),
             ),
       ),
       map((settled): Happening<E> => ({ settled })),
@@ -126,11 +137,16 @@ export function routeMarbles<E extends Event<unknown>, const H extends readonly 
         map((happening) => (happening as { readonly event: E }).event),
       ),
     ) as { readonly [K in keyof H]: Observable<E> },
+    published$: run$.pipe(
+      filter((happening) => 'published' in happening),
+      map((happening) => happening.published),
+    ),
   };
 }
 
 function pipelineConfigOf<E extends Event<unknown>>(
   options: RouteMarblesOptions<E, readonly HandlerEntry<E>[]>,
+  catalog: EventCatalog | undefined,
 ): Omit<PipelineConfig, 'route'> {
   const { scheduler, handlerTimeoutMs = 30_000, prefetch = 16 } = options;
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- validates what a JavaScript caller passed
@@ -138,7 +154,6 @@ function pipelineConfigOf<E extends Event<unknown>>(
   if (!Number.isSafeInteger(handlerTimeoutMs) || handlerTimeoutMs < 1)
     invalid('handlerTimeoutMs', 'must be a whole number of frames, 1 or more');
   if (!Number.isSafeInteger(prefetch) || prefetch < 1) invalid('prefetch', 'must be a whole number, 1 or more');
-  const catalog = options.events === undefined ? undefined : createCatalog(options.events, 'routeMarbles option events');
   return {
     queue: MARBLES_QUEUE,
     decode: deliveryDecoder(catalog),
@@ -175,9 +190,9 @@ function checkedEntries<E extends Event<unknown>>(handlers: readonly HandlerEntr
 function routesOf(entries: readonly CheckedEntry[], called: (index: number, event: Event) => void): PipelineConfig['route'] {
   const registry = new Registry<RegisteredHandler>();
   entries.forEach(({ pattern, handler, retry }, index) => {
-    const recorded: Handler = (event) => {
+    const recorded: Handler = (event, context) => {
       called(index, event);
-      return typeof handler === 'function' ? handler(event) : handler.handle(event);
+      return typeof handler === 'function' ? handler(event, context) : handler.handle(event, context);
     };
     registry.add(pattern, { handler: recorded, retry });
   });

@@ -7,7 +7,16 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 128 * 1024 * 1024;
 const SHORT_STRING_BYTES = 255;
 /** amqplib encodes a header table in a buffer of this size, and throws past it. */
 const HEADER_TABLE_BYTES = 65_536;
-const SHORT_STRING_PROPERTIES = ['contentType', 'contentEncoding', 'messageId', 'correlationId', 'type', 'appId', 'userId'] as const;
+const SHORT_STRING_PROPERTIES = [
+  'contentType',
+  'contentEncoding',
+  'messageId',
+  'correlationId',
+  'type',
+  'appId',
+  'userId',
+  'expiration',
+] as const;
 
 /**
  * Why `message` cannot go out as one AMQP message, or `undefined` when it
@@ -35,15 +44,26 @@ function propertiesRefusal(properties: OutboundMessage['properties']): string | 
       if (refusal !== undefined) return refusal;
     }
   }
-  const { timestamp, headers } = properties;
+  const { timestamp, priority, headers } = properties;
   if (timestamp !== undefined && !(Number.isSafeInteger(timestamp) && timestamp >= 0)) {
     return `timestamp ${String(timestamp)} is not an AMQP timestamp (whole seconds since 1970, 0 or more)`;
   }
-  if (headers === undefined) return undefined;
-  const measured = measureTable(headers, 'headers', 0);
+  if (priority !== undefined && !(Number.isInteger(priority) && priority >= 0 && priority <= 255)) {
+    return `priority ${String(priority)} is not an AMQP priority (an integer from 0 to 255)`;
+  }
+  return headers === undefined ? undefined : headerTableRefusal(headers, 'headers');
+}
+
+/**
+ * Why the header table cannot be sent (a value AMQP cannot carry, a key or the
+ * whole table too large), naming the offending entry under `path`; `undefined`
+ * when it can.
+ */
+export function headerTableRefusal(headers: object, path: string): string | undefined {
+  const measured = measureTable(headers, path, 0);
   if (typeof measured === 'string') return measured;
   return measured > HEADER_TABLE_BYTES
-    ? `the headers take ${measured} bytes encoded, over AMQP's (amqplib's) limit of ${HEADER_TABLE_BYTES}`
+    ? `the ${path} take ${measured} bytes encoded, over AMQP's (amqplib's) limit of ${HEADER_TABLE_BYTES}`
     : undefined;
 }
 

@@ -15,6 +15,10 @@ export interface MessageProperties {
   /** Seconds since the epoch, as AMQP defines it. */
   readonly timestamp?: number | undefined;
   readonly appId?: string | undefined;
+  /** Per-message TTL in milliseconds, as a decimal string (AMQP's form); a copy to `Q.dlq` or a delay queue drops it. */
+  readonly expiration?: string | undefined;
+  /** 0-255; only a queue declared with `x-max-priority` orders by it. */
+  readonly priority?: number | undefined;
   /**
    * The AMQP `user-id`: RabbitMQ refuses a publish whose user-id is not the
    * publishing connection's login user, so it proves who sent a message. The

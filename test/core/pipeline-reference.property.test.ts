@@ -131,7 +131,7 @@ function deadLetter(failures: readonly HandlerFailure[]): Outcome {
 }
 
 function settlement(delivery: Delivery, event: Event | undefined, outcome: Outcome): Settlement {
-  return { delivery, event, outcome, sent: true };
+  return { delivery, event, outcome, handlers: [], sent: true };
 }
 
 /** What must agree: which delivery, its outcome kind, and each failure's pattern and message (or code). */

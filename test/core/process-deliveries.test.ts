@@ -170,7 +170,7 @@ describe('processDeliveries', () => {
       m.flush();
 
       expect(handled).toEqual(['e1', 'e3']);
-      expect(h.settlements[1]).toStrictEqual({ delivery: b, event: h.observed[1], outcome: { kind: 'unhandled' }, sent: true });
+      expect(h.settlements[1]).toStrictEqual({ delivery: b, event: h.observed[1], outcome: { kind: 'unhandled' }, handlers: [], sent: true });
       expect(h.settlements[1]?.event?.id).toBe('e2');
       expect(b.settledWith).toEqual(['ack']);
     }),

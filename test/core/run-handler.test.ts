@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCode, isRxPubsubError } from '../../src/errors.js';
 import type { Handler } from '../../src/core/handler.js';
 import type { HandlerFailure } from '../../src/core/outcome.js';
+import { HandlerRun } from '../../src/core/handler-run.js';
 import { runHandler, startHandler } from '../../src/core/run-handler.js';
 import { createEvent } from '../../src/event/event.js';
 import { HOSTILE, revokedProxy, throwingGetter } from '../support/hostile-values.js';
@@ -27,7 +28,7 @@ function expectReadableFailure(outcome: HandlerFailure | null): void {
 
 describe('runHandler', () => {
   it.each(HOSTILE)('runHandler - a handler throwing %s fails with a readable error, synchronously', (_name, make) => {
-    const started = startHandler(() => { throw make(); }, PATTERN, EVENT, 1_000);
+    const started = startHandler(() => { throw make(); }, new HandlerRun(PATTERN, EVENT, 1, undefined, undefined), 1_000);
     expect(isObservable(started)).toBe(false);
     expectReadableFailure(started as HandlerFailure | null);
   });

@@ -49,6 +49,22 @@ describe.each(TRANSPORTS)('hostile arguments (%s)', (_kind, makeUrl) => {
     expect(bus.stats().published).toBe(1);
   });
 
+  it('hostile arguments - publish options that are Proxies or hold throwing getters reject with a ConfigError, and publishing goes on', async () => {
+    const bus = await connectBus({ url: makeUrl(), ...names('hostile-options') });
+    const revocable = Proxy.revocable({}, {});
+    revocable.revoke();
+    const trap = new Proxy({}, { ownKeys: () => { throw new Error('trap'); } });
+    const getter = Object.defineProperty({}, 'tenant', { enumerable: true, get: () => { throw new Error('getter'); } });
+    for (const options of [revocable.proxy, trap, { headers: revocable.proxy }, { headers: trap }, { headers: getter }, { priority: trap }]) {
+      let result: Promise<void> | undefined;
+      expect(() => (result = bus.publish(orderEvent(), options as never))).not.toThrow();
+      const error = await expectTypedRejection(result!);
+      expect(error).toBeInstanceOf(ConfigError);
+    }
+    await bus.publish(orderEvent());
+    expect(bus.stats().published).toBe(1);
+  });
+
   it('hostile arguments - a catalog schema that throws makes publish reject with a ConfigError carrying the cause', async () => {
     const Audited = defineEvent('audit', 'logged', { schema: throwingSchema });
     const options = { url: makeUrl(), ...names('hostile-schema'), events: [Audited] } as EventBusOptions & { url: string };

@@ -207,6 +207,8 @@ export function publishOptions({ properties: p, mandatory }: OutboundMessage): O
     timestamp: p.timestamp,
     appId: p.appId,
     userId: p.userId,
+    expiration: p.expiration,
+    priority: p.priority,
     mandatory: mandatory ?? false,
   };
 }

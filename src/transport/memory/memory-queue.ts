@@ -1,5 +1,7 @@
+import { pickConsumerIndex } from './consumer-picker.js';
 import { Deque } from '../deque.js';
 import type { QueueDeclaration } from '../queue-topology.js';
+import { messageTtl } from './message-ttl.js';
 import { type DeathReason, withDeath } from './x-death.js';
 import type { MessageProperties } from '../transport.js';
 import type { CancelTimer, MemoryClock } from './memory-clock.js';
@@ -24,18 +26,14 @@ export interface QueueHost {
  * round-robin, each bounded by its prefetch. Dispatch happens in the broker's
  * batched flush, never inside a publish.
  *
- * With `x-single-active-consumer`, only the earliest of its consumers still
- * registered gets messages; the others wait. When it goes (cancelled, its
- * connection closed, its unacked deliveries given back to the head), the next
- * takes over, as a RabbitMQ quorum queue does. (A RabbitMQ 3.10 classic queue
- * whose active consumer is cancelled while it holds unacked deliveries hands
- * over only when that consumer's channel closes; a bus never does that: its
- * close keeps the consumer until the channel goes.)
+ * With `x-single-active-consumer`, see {@link pickConsumerIndex}.
  *
  * With `x-message-ttl`, a message expires once it is at the head and the TTL
  * has passed since it was enqueued (a requeue keeps that time), and is
  * dead-lettered, as RabbitMQ does. One timer per queue watches the head only:
- * every message of a queue has the same TTL, so the head expires first.
+ * every message of a queue has the same TTL, so the head expires first. A
+ * message's own `expiration` (the lower of the two applies) is checked at the
+ * head too, as RabbitMQ does: one behind a longer-lived head waits for it.
  */
 // Meets ConsumedQueue structurally; no `implements`, since its internal members leave the published declarations.
 export class MemoryQueue {
@@ -58,6 +56,8 @@ export class MemoryQueue {
   private nextConsumer = 0;
   /** `x-message-ttl`, or -1. */
   private readonly ttl: number;
+  /** Whether a message with an `expiration` of its own ever came: then heads are checked even without a queue TTL. */
+  private perMessageTtl = false;
   /** `x-delivery-limit` of a quorum queue, or -1. */
   private readonly deliveryLimit: number;
   /** When each waiting or unacked message entered, on the broker's clock; kept only with a TTL. */
@@ -102,7 +102,8 @@ export class MemoryQueue {
   /** @internal */
   enqueue(delivery: MemoryDelivery): void {
     this.ready.push(delivery);
-    if (this.ttl >= 0) {
+    if (delivery.properties.expiration !== undefined) this.perMessageTtl = true;
+    if (this.expires()) {
       this.enqueuedAt.set(delivery, this.host.clock.now());
       this.armExpiry();
     }
@@ -117,7 +118,7 @@ export class MemoryQueue {
     }
     const copy = delivery.redeliver(this.quorum);
     this.ready.unshift(copy);
-    if (this.ttl >= 0) {
+    if (this.expires()) {
       // A requeue does not restart the TTL, as in RabbitMQ.
       this.enqueuedAt.set(copy, this.enteredAt(delivery));
       this.armExpiry();
@@ -207,7 +208,7 @@ export class MemoryQueue {
    * budget ran out with messages still deliverable, so the broker flushes again.
    */
   private drain(budget: number): boolean {
-    if (this.ttl >= 0) this.expire();
+    if (this.expires()) this.expire();
     this.draining = true;
     try {
       while (this.ready.length > 0 && !this.deleted) {
@@ -239,13 +240,13 @@ export class MemoryQueue {
   clockChanged(): void {
     this.dispose();
     this.expiryDue = Infinity;
-    if (this.ttl >= 0) this.armExpiry();
+    if (this.expires()) this.armExpiry();
   }
 
   /** Dead-letters the expired messages at the head. */
   private expire(): void {
     const now = this.host.clock.now();
-    for (let head = this.ready.first(); head !== undefined && now - this.enteredAt(head) >= this.ttl; head = this.ready.first()) {
+    for (let head = this.ready.first(); head !== undefined && this.expiredAt(head, now); head = this.ready.first()) {
       this.ready.shift();
       this.deadLetter(head, 'expired');
     }
@@ -255,7 +256,10 @@ export class MemoryQueue {
   private armExpiry(): void {
     const head = this.ready.first();
     if (head === undefined || this.deleted) return;
-    const due = this.enteredAt(head) + this.ttl;
+    const ttl = messageTtl(this.ttl, head.properties);
+    // A head that never expires holds back the expiry of those behind it, as in RabbitMQ.
+    if (ttl < 0) return;
+    const due = this.enteredAt(head) + ttl;
     if (this.cancelExpiry !== undefined) {
       if (due >= this.expiryDue) return;
       this.cancelExpiry();
@@ -263,6 +267,15 @@ export class MemoryQueue {
     const clock = this.host.clock;
     this.expiryDue = due;
     this.cancelExpiry = clock.timer(this.onExpiry, Math.max(0, due - clock.now()));
+  }
+
+  private expires(): boolean {
+    return this.ttl >= 0 || this.perMessageTtl;
+  }
+
+  private expiredAt(delivery: MemoryDelivery, now: number): boolean {
+    const ttl = messageTtl(this.ttl, delivery.properties);
+    return ttl >= 0 && now - this.enteredAt(delivery) >= ttl;
   }
 
   private enteredAt(delivery: MemoryDelivery): number {
@@ -276,19 +289,11 @@ export class MemoryQueue {
     this.armExpiry();
   };
 
-  // Round-robin from the one after the last served, skipping consumers at their prefetch.
+  // Round-robin from the one after the last served (see pickConsumerIndex).
   private pickConsumer(): MemoryConsumer | undefined {
-    const consumers = this.consumerList;
-    if (this.singleActive) return consumers[0]?.hasCapacity() === true ? consumers[0] : undefined;
-    const count = consumers.length;
-    for (let i = 0; i < count; i++) {
-      const index = (this.nextConsumer + i) % count;
-      const consumer = consumers[index];
-      if (consumer !== undefined && consumer.hasCapacity()) {
-        this.nextConsumer = index + 1;
-        return consumer;
-      }
-    }
-    return undefined;
+    const index = pickConsumerIndex(this.consumerList, this.nextConsumer, this.singleActive);
+    if (index < 0) return undefined;
+    if (!this.singleActive) this.nextConsumer = index + 1;
+    return this.consumerList[index];
   }
 }

@@ -21,15 +21,18 @@ interface DeathEntry {
   time: number;
   exchange: string;
   'routing-keys': string[];
+  'original-expiration'?: string;
 }
 
 /**
  * The message's properties with this death recorded the way RabbitMQ (3.x)
  * does: `x-death` is a list, newest first, with one entry per queue and
  * reason whose `count` grows and which moves to the front when it happens
- * again; `x-first-death-*` name the first one and are never changed.
+ * again; `x-first-death-*` name the first one and are never changed. A
+ * per-message TTL (`expiration`) moves into the entry as `original-expiration`,
+ * so that the message does not expire again where it is routed.
  */
-export function withDeath(properties: MessageProperties, death: Death): MessageProperties {
+export function withDeath({ expiration, ...properties }: MessageProperties, death: Death): MessageProperties {
   const headers = { ...properties.headers };
   const previous = Array.isArray(headers['x-death']) ? (headers['x-death'] as DeathEntry[]) : [];
   const same = previous.find((entry) => entry.queue === death.queue && entry.reason === death.reason);
@@ -40,6 +43,7 @@ export function withDeath(properties: MessageProperties, death: Death): MessageP
     time: death.time,
     exchange: death.exchange,
     'routing-keys': [death.routingKey],
+    ...(expiration === undefined ? {} : { 'original-expiration': expiration }),
   };
   headers['x-death'] = [entry, ...previous.filter((other) => other !== same)];
   if (headers['x-first-death-queue'] === undefined) {

@@ -193,6 +193,9 @@ describe('MemoryTransport message TTL and retry queues', () => {
       'x-dead-letter-exchange': '',
       'x-dead-letter-routing-key': 'q',
       'x-queue-type': 'quorum',
+      // It holds the only copy of a message being retried: dead-lettered back at least once.
+      'x-dead-letter-strategy': 'at-least-once',
+      'x-overflow': 'reject-publish',
     });
   });
 

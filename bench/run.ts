@@ -17,10 +17,25 @@ import { markdownTable, type Row, type Run, summarize, textTable } from './lib/r
 
 const here = dirname(fileURLToPath(import.meta.url));
 const config = readConfig(process.argv.slice(2), process.env);
-const cases = plan(config);
+const cases = plan(config, brokerPid(config.url));
 const needsBroker = cases.some((c) => c.broker !== 'none');
 const tag = `rxb.${Date.now().toString(36)}`;
 let serial = 0;
+
+/**
+ * RabbitMQ's process on this machine, for its CPU per message: asked of the
+ * node itself (`os:getpid()`), only when the URL names this machine. Undefined
+ * (the broker columns stay empty) when rabbitmqctl cannot answer.
+ */
+function brokerPid(url: string): number | undefined {
+  if (!/^amqps?:\/\/([^@/]*@)?(127\.0\.0\.1|localhost)(:5672)?(\/|$)/.test(url)) return undefined;
+  try {
+    const pid = Number(execFileSync('rabbitmqctl', ['eval', 'os:getpid().'], { encoding: 'utf8', timeout: 20_000 }).trim().replace(/"/g, ''));
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Children run as plain JavaScript: a TypeScript loader in them would add ~40 MB to every RSS figure. */
 async function buildChild(): Promise<string> {
@@ -82,7 +97,7 @@ async function runCase(child: string, c: Case, round: number, admin: AmqpAdmin |
   if (c.broker !== 'none' && admin) {
     try {
       const left = await admin.remove([queue, `${queue}.dlq`], exchange);
-      const expected = c.scenario === 'publish' ? c.job.count + publishWarmup(c.job.count) : 0;
+      const expected = c.scenario === 'publish' || c.scenario === 'wire-cost' ? c.job.count + publishWarmup(c.job.count) : 0;
       if (!error && left !== expected) error = `${left} messages were left in the queue, expected ${expected}`;
     } catch (e) {
       error ??= `cleanup failed: ${e instanceof Error ? e.message : String(e)}`;
@@ -137,8 +152,8 @@ function markdown(rows: readonly Row[], info: ReturnType<typeof machine>, cfg: B
     '',
     markdownTable(rows),
     '',
-    '×raw: throughput ÷ raw amqplib\'s in the same round (higher is better); on latency rows, p50 ÷ raw amqplib noDelay\'s p50 (lower is better).',
-    'CPU ×raw: client CPU per message ÷ raw amqplib\'s in the same round (lower is better). See README.md.',
+    '×raw: throughput ÷ the baseline\'s in the same round (higher is better): naive raw amqplib on publish and wire-cost rows, raw amqplib on consume rows; on latency rows, p50 ÷ raw amqplib noDelay\'s p50 (lower is better).',
+    'CPU ×raw, broker ×raw, RSS ×raw: client CPU, broker CPU per message and peak RSS ÷ the baseline\'s in the same round (lower is better). Broker CPU: RabbitMQ\'s process (user + system, /proc/<pid>/stat) over the timed part. See README.md.',
     '',
   ].join('\n');
 }
@@ -168,7 +183,7 @@ async function main(): Promise<void> {
   const rows = summarize(cases, runs);
   const seconds = (performance.now() - t0) / 1000;
   console.log(`\n${textTable(rows)}\n`);
-  console.log(`×raw: throughput ÷ raw amqplib's in the same round; latency rows: p50 ÷ raw amqplib noDelay's. Took ${Math.round(seconds)} s.`);
+  console.log(`×raw: ÷ the baseline in the same round (publish: naive raw amqplib; consume: raw amqplib; latency: p50 ÷ raw amqplib noDelay's). Took ${Math.round(seconds)} s.`);
   const results = join(here, 'results');
   await mkdir(results, { recursive: true });
   const perRound = runs.map(({ round, case: c, result, error }) => ({ round, scenario: c.scenario, client: c.client, variant: c.variant, result, error }));

@@ -1,4 +1,4 @@
-import type { BenchData } from '../lib/bench-event.js';
+import type { BenchData, Wire } from '../lib/bench-event.js';
 
 /** Where a client publishes and consumes; the runner made the exchange (and, for plain clients, the queue). */
 export interface ClientOptions {
@@ -10,6 +10,8 @@ export interface ClientOptions {
   readonly noDelay: boolean;
   /** Whether the client consumes in this scenario (a publish-only rx-pubsub bus has no queue). */
   readonly consumes: boolean;
+  /** raw amqplib only: the properties it publishes with (see `propertiesFor`). */
+  readonly wire: Wire;
   /** rx-pubsub only: the patterns to register, each with its own handler. */
   readonly patterns: readonly string[];
 }

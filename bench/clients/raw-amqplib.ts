@@ -1,9 +1,11 @@
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
-import { benchEvent, ROUTING_KEY, wireProperties, type BenchEvent } from '../lib/bench-event.js';
+import { benchEvent, propertiesFor, ROUTING_KEY, type BenchEvent } from '../lib/bench-event.js';
 import type { BenchClient, ClientOptions } from './client.js';
 
 /**
  * The baseline: amqplib's promise API written by hand, as a careful user would.
+ * With `wire: 'naive'` it publishes with the two properties a user would set
+ * (`persistent`, `contentType`); with `'ours'`, rx-pubsub's wire format.
  * A ConfirmChannel with a callback per publish and a window of unconfirmed
  * messages (waiting for 'drain' when the socket buffer is full); a plain
  * channel with prefetch and one ack per message.
@@ -15,7 +17,7 @@ export function rawAmqplib(options: ClientOptions): BenchClient {
 
   const confirmChannel = async (): Promise<ConfirmChannel> => (publisher ??= await connection.createConfirmChannel());
   const send = (channel: ConfirmChannel, event: BenchEvent, done: (error: unknown) => void): boolean =>
-    channel.publish(options.exchange, ROUTING_KEY, Buffer.from(JSON.stringify(event)), wireProperties(event), done);
+    channel.publish(options.exchange, ROUTING_KEY, Buffer.from(JSON.stringify(event)), propertiesFor(options.wire, event), done);
 
   return {
     async connect() {

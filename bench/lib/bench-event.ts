@@ -35,6 +35,35 @@ export function benchEvent(seq: number, sentAt = 0) {
 
 export type BenchEvent = ReturnType<typeof benchEvent>;
 
+/**
+ * Which AMQP properties a raw client publishes with. `ours`: rx-pubsub's wire
+ * format (every client but the naive one sends it); `naive`: what a user
+ * writes by hand with amqplib (`persistent` and `contentType` only); `+name`:
+ * naive plus that one property, to measure what each costs the broker.
+ */
+export const WIRE_VARIANTS = ['ours', 'naive', '+messageId', '+type', '+timestamp', '+contentEncoding', '+appId'] as const;
+export type Wire = (typeof WIRE_VARIANTS)[number];
+
+/** The properties of `event` for a wire variant. */
+export function propertiesFor(wire: Wire, event: BenchEvent): Record<string, unknown> {
+  if (wire === 'ours') return wireProperties(event);
+  const naive = { persistent: true, contentType: 'application/json' };
+  switch (wire) {
+    case 'naive':
+      return naive;
+    case '+messageId':
+      return { ...naive, messageId: event.id };
+    case '+type':
+      return { ...naive, type: ROUTING_KEY };
+    case '+timestamp':
+      return { ...naive, timestamp: Math.floor(Date.now() / 1000) };
+    case '+contentEncoding':
+      return { ...naive, contentEncoding: 'utf-8' };
+    case '+appId':
+      return { ...naive, appId: 'bench-service' };
+  }
+}
+
 /** The AMQP properties rx-pubsub publishes with; plain clients send the same. */
 export function wireProperties(event: BenchEvent) {
   return {

@@ -1,9 +1,15 @@
+import type { Wire } from './bench-event.js';
+
 /** The scenarios, in the order a round runs them. */
-export const SCENARIOS = ['publish', 'consume', 'latency', 'memory-routing', 'rss-over-time'] as const;
+export const SCENARIOS = ['publish', 'wire-cost', 'consume', 'latency', 'memory-routing', 'rss-over-time'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 /** What the runner asks one child process to do. */
 export interface Job {
+  /** raw amqplib: the AMQP properties it publishes with. */
+  readonly wire: Wire;
+  /** The broker's process (beam.smp) when it runs on this machine: its CPU time over the timed part is measured too. */
+  readonly brokerPid: number | undefined;
   readonly scenario: Scenario;
   readonly client: string;
   /** Shown next to the client in the table: `3 handlers`, `noDelay`, `100 patterns`, ... */
@@ -39,6 +45,8 @@ export interface Result {
   readonly seconds: number;
   readonly msgPerSec: number;
   readonly cpuUsPerMsg: number;
+  /** The broker's CPU (user + system of its process) over the timed part, per message; when it runs on this machine. */
+  readonly brokerCpuUsPerMsg?: number | undefined;
   readonly peakRssMb: number;
   readonly p50Ms?: number;
   readonly p99Ms?: number;

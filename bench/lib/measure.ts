@@ -1,3 +1,27 @@
+import { readFileSync } from 'node:fs';
+
+/** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ: 100 on Linux). */
+const USER_HZ = 100;
+let brokerPid: number | undefined;
+
+/** Measure the broker's CPU too, from now on: the process id of RabbitMQ's beam.smp on this machine. */
+export function watchBroker(pid: number | undefined): void {
+  brokerPid = pid;
+}
+
+/** The broker's user + system CPU time so far in µs, or undefined when it cannot be read. */
+function brokerCpuUs(): number | undefined {
+  if (brokerPid === undefined) return undefined;
+  try {
+    // Fields after the command name (which is in parentheses and may hold spaces): utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${brokerPid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / USER_HZ;
+  } catch {
+    return undefined;
+  }
+}
+
 /** What one timed section cost: wall time, throughput and the process's CPU per message. */
 export interface Throughput {
   readonly messages: number;
@@ -5,16 +29,21 @@ export interface Throughput {
   readonly msgPerSec: number;
   /** user + system CPU of this process over the section, divided by `messages`. */
   readonly cpuUsPerMsg: number;
+  /** The broker's CPU over the section ÷ `messages`, when {@link watchBroker} named it. */
+  readonly brokerCpuUsPerMsg: number | undefined;
 }
 
 /** Starts timing now; call the returned function with the message count when the section ends. */
 export function startTimer(): (messages: number) => Throughput {
   const cpu = process.cpuUsage();
+  const broker = brokerCpuUs();
   const start = process.hrtime.bigint();
   return (messages) => {
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     const used = process.cpuUsage(cpu);
-    return { messages, seconds, msgPerSec: messages / seconds, cpuUsPerMsg: (used.user + used.system) / messages };
+    const brokerNow = brokerCpuUs();
+    const brokerCpuUsPerMsg = broker === undefined || brokerNow === undefined ? undefined : (brokerNow - broker) / messages;
+    return { messages, seconds, msgPerSec: messages / seconds, cpuUsPerMsg: (used.user + used.system) / messages, brokerCpuUsPerMsg };
   };
 }
 

@@ -26,6 +26,7 @@ async function measure(): Promise<Measured> {
       const client = (await load())(job);
       if (job.scenario === 'publish' || job.scenario === 'wire-cost') return (await import('./scenarios/publish.js')).publish(client, job);
       if (job.scenario === 'consume') return (await import('./scenarios/consume.js')).consume(client, job);
+      if (job.scenario === 'shared-consume') return (await import('./scenarios/shared-consume.js')).sharedConsume(client, job);
       return (await import('./scenarios/latency.js')).latency(client, job);
     }
   }

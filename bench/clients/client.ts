@@ -12,8 +12,19 @@ export interface ClientOptions {
   readonly consumes: boolean;
   /** raw amqplib only: the properties it publishes with (see `propertiesFor`). */
   readonly wire: Wire;
-  /** rx-pubsub only: the patterns to register, each with its own handler. */
+  /**
+   * The patterns to register, each with its own handler. rx-pubsub registers
+   * them with `bus.handle`; raw amqplib, when there are any, dispatches each
+   * delivery to the handlers whose pattern matches its routing key, as a
+   * hand-written router would (the other clients ignore them).
+   */
   readonly patterns: readonly string[];
+  /** raw amqplib and rx-pubsub: the size each event is padded to (0: ~200 bytes); see `benchData`. */
+  readonly eventBytes: number;
+  /** rx-pubsub: the type its bus declares its queue with. */
+  readonly queueType: 'classic' | 'quorum';
+  /** raw amqplib and rx-pubsub: handlers are `async` (the ack waits for every handler's Promise). */
+  readonly asyncHandlers: boolean;
 }
 
 /**

@@ -37,6 +37,9 @@ export function plan(config: BenchConfig, brokerPid?: number): Case[] {
     handlerMs: config.handlerMs,
     backlog: config.backlog,
     prefill: 'bus' as const,
+    eventBytes: 0,
+    queueType: 'classic' as const,
+    asyncHandlers: false,
   };
   const rascalPool = process.env.BENCH_RASCAL_CONFIRM_POOL ? `confirm pool ${process.env.BENCH_RASCAL_CONFIRM_POOL}` : 'confirm pool 5 (default)';
   // rascal's default pool caps it near 2,000 publishes/s: a fifth of the events measures the same rate in a fifth of the time.

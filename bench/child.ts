@@ -8,9 +8,11 @@
  */
 import { CLIENTS } from './clients/index.js';
 import { CLOSED_PREFIX, type Job, type Measured, RESULT_PREFIX } from './lib/job.js';
+import { watchBroker } from './lib/measure.js';
 
 const job = JSON.parse(process.argv[2] ?? '{}') as Job;
 const CLOSE_TIMEOUT_MS = 15_000;
+watchBroker(job.brokerPid);
 
 async function measure(): Promise<Measured> {
   switch (job.scenario) {
@@ -22,8 +24,9 @@ async function measure(): Promise<Measured> {
       const load = CLIENTS[job.client];
       if (!load) throw new Error(`unknown client ${job.client}`);
       const client = (await load())(job);
-      if (job.scenario === 'publish') return (await import('./scenarios/publish.js')).publish(client, job);
+      if (job.scenario === 'publish' || job.scenario === 'wire-cost') return (await import('./scenarios/publish.js')).publish(client, job);
       if (job.scenario === 'consume') return (await import('./scenarios/consume.js')).consume(client, job);
+      if (job.scenario === 'shared-consume') return (await import('./scenarios/shared-consume.js')).sharedConsume(client, job);
       return (await import('./scenarios/latency.js')).latency(client, job);
     }
   }

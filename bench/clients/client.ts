@@ -1,4 +1,4 @@
-import type { BenchData } from '../lib/bench-event.js';
+import type { BenchData, Wire } from '../lib/bench-event.js';
 
 /** Where a client publishes and consumes; the runner made the exchange (and, for plain clients, the queue). */
 export interface ClientOptions {
@@ -10,8 +10,21 @@ export interface ClientOptions {
   readonly noDelay: boolean;
   /** Whether the client consumes in this scenario (a publish-only rx-pubsub bus has no queue). */
   readonly consumes: boolean;
-  /** rx-pubsub only: the patterns to register, each with its own handler. */
+  /** raw amqplib only: the properties it publishes with (see `propertiesFor`). */
+  readonly wire: Wire;
+  /**
+   * The patterns to register, each with its own handler. rx-pubsub registers
+   * them with `bus.handle`; raw amqplib, when there are any, dispatches each
+   * delivery to the handlers whose pattern matches its routing key, as a
+   * hand-written router would (the other clients ignore them).
+   */
   readonly patterns: readonly string[];
+  /** raw amqplib and rx-pubsub: the size each event is padded to (0: ~200 bytes); see `benchData`. */
+  readonly eventBytes: number;
+  /** rx-pubsub: the type its bus declares its queue with. */
+  readonly queueType: 'classic' | 'quorum';
+  /** raw amqplib and rx-pubsub: handlers are `async` (the ack waits for every handler's Promise). */
+  readonly asyncHandlers: boolean;
 }
 
 /**

@@ -1,21 +1,27 @@
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
-import { benchEvent, ROUTING_KEY, wireProperties, type BenchEvent } from '../lib/bench-event.js';
+import { benchEvent, propertiesFor, ROUTING_KEY, type BenchEvent } from '../lib/bench-event.js';
+import { handRouter } from '../lib/hand-router.js';
 import type { BenchClient, ClientOptions } from './client.js';
 
 /**
  * The baseline: amqplib's promise API written by hand, as a careful user would.
+ * With `wire: 'naive'` it publishes with the two properties a user would set
+ * (`persistent`, `contentType`); with `'ours'`, rx-pubsub's wire format.
  * A ConfirmChannel with a callback per publish and a window of unconfirmed
  * messages (waiting for 'drain' when the socket buffer is full); a plain
- * channel with prefetch and one ack per message.
+ * channel with prefetch and one ack per message. With `patterns`, each
+ * delivery goes through a hand-written router (`handRouter`) to every
+ * matching handler, and is acked once they are done.
  */
 export function rawAmqplib(options: ClientOptions): BenchClient {
   let connection: ChannelModel;
   let publisher: ConfirmChannel | undefined;
   let consumer: Channel | undefined;
+  let consumerTag: string | undefined;
 
   const confirmChannel = async (): Promise<ConfirmChannel> => (publisher ??= await connection.createConfirmChannel());
   const send = (channel: ConfirmChannel, event: BenchEvent, done: (error: unknown) => void): boolean =>
-    channel.publish(options.exchange, ROUTING_KEY, Buffer.from(JSON.stringify(event)), wireProperties(event), done);
+    channel.publish(options.exchange, ROUTING_KEY, Buffer.from(JSON.stringify(event)), propertiesFor(options.wire, event), done);
 
   return {
     async connect() {
@@ -35,7 +41,7 @@ export function rawAmqplib(options: ClientOptions): BenchClient {
         };
         const pump = (): void => {
           while (sent < count && sent - confirmed < window) {
-            if (!send(channel, benchEvent(sent++), onConfirm)) {
+            if (!send(channel, benchEvent(sent++, 0, options.eventBytes), onConfirm)) {
               blocked = true;
               channel.once('drain', () => {
                 blocked = false;
@@ -52,22 +58,34 @@ export function rawAmqplib(options: ClientOptions): BenchClient {
     async publish(seq, sentAt) {
       const channel = await confirmChannel();
       await new Promise<void>((resolve, reject) => {
-        send(channel, benchEvent(seq, sentAt), (error) => (error ? reject(error) : resolve()));
+        send(channel, benchEvent(seq, sentAt, options.eventBytes), (error) => (error ? reject(error) : resolve()));
       });
     },
 
     async consume(onEvent, onAcked) {
       const channel = (consumer = await connection.createChannel());
       await channel.prefetch(options.prefetch);
-      await channel.consume(options.queue, (message: ConsumeMessage | null) => {
-        if (!message) return;
-        onEvent((JSON.parse(message.content.toString()) as BenchEvent).data);
+      const route = options.patterns.length > 0 ? handRouter(options.patterns, onEvent, options.asyncHandlers) : undefined;
+      const ack = (message: ConsumeMessage): void => {
         channel.ack(message);
         onAcked();
-      });
+      };
+      ({ consumerTag } = await channel.consume(options.queue, (message: ConsumeMessage | null) => {
+        if (!message) return;
+        const data = (JSON.parse(message.content.toString()) as BenchEvent).data;
+        if (!route) {
+          onEvent(data);
+          return ack(message);
+        }
+        const handled = route(message.fields.routingKey, data);
+        if (handled) void handled.then(() => ack(message));
+        else ack(message);
+      }));
     },
 
     async close() {
+      // Cancel first, as rx-pubsub does: a quorum queue returns the last acks of a channel closed straight after them (seen on 3.10).
+      if (consumer && consumerTag) await consumer.cancel(consumerTag);
       await consumer?.close();
       await publisher?.waitForConfirms();
       await publisher?.close();

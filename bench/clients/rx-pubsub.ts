@@ -8,20 +8,22 @@ import type { BenchClient, ClientOptions } from './client.js';
  * rx-pubsub with its defaults (it sets noDelay itself; there is no switch):
  * `createEvent` + `bus.publish` per event, handlers registered with
  * `bus.handle`. With several patterns every one of them matches
- * `bench.created`, so each delivery runs all handlers before its ack.
+ * `bench.created`, so each delivery runs all handlers before its ack;
+ * `asyncHandlers` makes them `async`. Its consuming bus declares its queue
+ * with `queueOptions.type` (classic or quorum).
  */
 export function rxPubsub(options: ClientOptions): BenchClient {
   let bus: EventBus;
   let settled: Subscription | undefined;
   const publish = (seq: number, sentAt = 0): Promise<void> =>
-    bus.publish(createEvent({ domain: DOMAIN, action: ACTION, data: benchData(seq, sentAt) }));
+    bus.publish(createEvent({ domain: DOMAIN, action: ACTION, data: benchData(seq, sentAt, options.eventBytes) }));
 
   return {
     async connect() {
       bus = await EventBus.connect({
         url: options.url,
         exchange: options.exchange,
-        ...(options.consumes ? { queue: options.queue } : {}),
+        ...(options.consumes ? { queue: options.queue, queueOptions: { type: options.queueType } } : {}),
         prefetch: options.prefetch,
       });
     },
@@ -38,8 +40,14 @@ export function rxPubsub(options: ClientOptions): BenchClient {
         onAcked();
       });
       const [first = 'bench.created', ...others] = options.patterns;
-      bus.handle(first, (event) => onEvent(event.data as unknown as BenchData));
-      for (const pattern of others) bus.handle(pattern, () => undefined);
+      const count = (event: { readonly data: unknown }) => onEvent(event.data as BenchData);
+      if (options.asyncHandlers) {
+        bus.handle(first, async (event) => count(event));
+        for (const pattern of others) bus.handle(pattern, async () => undefined);
+      } else {
+        bus.handle(first, count);
+        for (const pattern of others) bus.handle(pattern, () => undefined);
+      }
       await bus.ready();
     },
 

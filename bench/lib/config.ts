@@ -24,8 +24,19 @@ export interface BenchConfig {
   readonly childTimeoutMs: number;
 }
 
-/** Reads `--quick`, `--rounds=N`, `--scenarios=a,b`, `--clients=a,b` and the BENCH_* variables. */
-export function readConfig(argv: readonly string[], env: NodeJS.ProcessEnv): BenchConfig {
+/** How `run.ts` and `scale.ts` read their command line and environment. */
+export interface ArgReader {
+  /** `--name=value` → value, `--name` → 'true', absent → undefined. */
+  flag(name: string): string | undefined;
+  /** `--quick` or BENCH_QUICK (not `0`). */
+  readonly quick: boolean;
+  /** BENCH_<name> as a positive number, else the default (the small one with `--quick`). */
+  number(name: string, normal: number, small: number): number;
+  /** `a, b,c` → ['a', 'b', 'c']. */
+  list(value: string | undefined): string[];
+}
+
+export function argReader(argv: readonly string[], env: NodeJS.ProcessEnv): ArgReader {
   const flag = (name: string): string | undefined => {
     const prefix = `--${name}=`;
     const given = argv.find((arg) => arg === `--${name}` || arg.startsWith(prefix));
@@ -40,6 +51,12 @@ export function readConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Ben
     return value;
   };
   const list = (value: string | undefined): string[] => (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return { flag, quick, number, list };
+}
+
+/** Reads `--quick`, `--rounds=N`, `--scenarios=a,b`, `--clients=a,b` and the BENCH_* variables. */
+export function readConfig(argv: readonly string[], env: NodeJS.ProcessEnv): BenchConfig {
+  const { flag, quick, number, list } = argReader(argv, env);
 
   const scenarios = list(flag('scenarios') ?? env.BENCH_SCENARIOS);
   for (const scenario of scenarios) {

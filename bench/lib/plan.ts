@@ -1,5 +1,6 @@
 import type { BenchConfig } from './config.js';
 import type { Job, Scenario } from './job.js';
+import { WIRE_VARIANTS, type Wire } from './bench-event.js';
 
 /** One row of the table: a (scenario, client, variant) measured once per round. */
 export interface Case {
@@ -19,10 +20,12 @@ const PEERS = ['amqp-connection-manager', 'rabbitmq-client', 'rascal'] as const;
 const HANDLER_PATTERNS = ['bench.created', 'bench.*', '*.created'];
 
 /** The cases of one round, in the order they run: scenario by scenario, raw amqplib first. */
-export function plan(config: BenchConfig): Case[] {
+export function plan(config: BenchConfig, brokerPid?: number): Case[] {
   const wanted = (client: string) => client === 'raw-amqplib' || config.clients.length === 0 || config.clients.includes(client);
   const base = {
     url: config.url,
+    wire: 'ours' as Wire,
+    brokerPid,
     count: 0,
     window: config.window,
     prefetch: config.prefetch,
@@ -34,6 +37,9 @@ export function plan(config: BenchConfig): Case[] {
     handlerMs: config.handlerMs,
     backlog: config.backlog,
     prefill: 'bus' as const,
+    eventBytes: 0,
+    queueType: 'classic' as const,
+    asyncHandlers: false,
   };
   const rascalPool = process.env.BENCH_RASCAL_CONFIRM_POOL ? `confirm pool ${process.env.BENCH_RASCAL_CONFIRM_POOL}` : 'confirm pool 5 (default)';
   // rascal's default pool caps it near 2,000 publishes/s: a fifth of the events measures the same rate in a fifth of the time.
@@ -42,18 +48,26 @@ export function plan(config: BenchConfig): Case[] {
   const add = (scenario: Scenario, client: string, variant: string, job: Partial<Case['job']>, baseline = false): void => {
     if (!config.scenarios.includes(scenario) || !wanted(client)) return;
     const broker = scenario === 'memory-routing' || job.url?.startsWith('memory:') ? 'none'
-      : client === 'rx-pubsub' && scenario !== 'publish' ? 'exchange' : 'exchange+queue';
+      : client === 'rx-pubsub' && scenario !== 'publish' && scenario !== 'wire-cost' ? 'exchange' : 'exchange+queue';
     const once = scenario === 'rss-over-time';
     cases.push({ scenario, client, variant, baseline, broker, once, job: { ...base, scenario, client, variant, ...job } });
   };
 
   const publish = { count: config.publishCount };
-  add('publish', 'raw-amqplib', '', publish, true);
+  // The baseline is what a user writes by hand (persistent + contentType); the wire format every other client sends costs the broker more.
+  add('publish', 'raw-amqplib', 'naive', { ...publish, wire: 'naive' }, true);
+  add('publish', 'raw-amqplib', 'our wire format', publish);
   add('publish', 'rx-pubsub', '', publish);
   for (const peer of PEERS) {
     if (peer === 'rascal') add('publish', peer, `${rascalPool}, ${rascalPublish.count.toLocaleString('en-US')} events`, rascalPublish);
     else add('publish', peer, '', publish);
   }
+
+  // What each property of the wire format costs (mostly the broker): naive raw, plus one property at a time, then all of them.
+  for (const wire of WIRE_VARIANTS) {
+    if (wire !== 'ours') add('wire-cost', 'raw-amqplib', wire, { ...publish, wire }, wire === 'naive');
+  }
+  add('wire-cost', 'raw-amqplib', 'our wire format', publish);
 
   const consume = { count: config.consumeCount, consumes: true };
   add('consume', 'raw-amqplib', '', consume, true);

@@ -21,6 +21,11 @@ export interface Row {
   readonly ratio?: number;
   readonly cpuUsPerMsg?: number;
   readonly cpuRatio?: number;
+  /** The broker's CPU per message, and ÷ the baseline's in the same round. */
+  readonly brokerCpuUsPerMsg?: number;
+  readonly brokerCpuRatio?: number;
+  /** Peak RSS ÷ the baseline's in the same round. */
+  readonly rssRatio?: number;
   readonly p50Ms?: number;
   readonly p99Ms?: number;
   readonly maxMs?: number;
@@ -87,6 +92,9 @@ export function summarize(cases: readonly Case[], runs: readonly Run[]): Row[] {
       ratio: hasBaseline ? ratios((m, b) => (latency ? (m.p50Ms ?? NaN) / (b.p50Ms ?? NaN) : m.msgPerSec / b.msgPerSec)) : undefined,
       cpuUsPerMsg: pick((r) => r.cpuUsPerMsg),
       cpuRatio: hasBaseline ? ratios((m, b) => m.cpuUsPerMsg / b.cpuUsPerMsg) : undefined,
+      brokerCpuUsPerMsg: pick((r) => r.brokerCpuUsPerMsg),
+      brokerCpuRatio: hasBaseline ? ratios((m, b) => (m.brokerCpuUsPerMsg ?? NaN) / (b.brokerCpuUsPerMsg ?? NaN)) : undefined,
+      rssRatio: hasBaseline && !latency ? ratios((m, b) => m.peakRssMb / b.peakRssMb) : undefined,
       p50Ms: pick((r) => r.p50Ms),
       p99Ms: pick((r) => r.p99Ms),
       maxMs: pick((r) => r.maxMs),
@@ -98,11 +106,12 @@ export function summarize(cases: readonly Case[], runs: readonly Run[]): Row[] {
   });
 }
 
-const HEAD = ['scenario', 'client', 'msg/s', '×raw', 'CPU µs/msg', 'CPU ×raw', 'p50 ms', 'p99 ms', 'max ms', 'peak RSS MB', 'notes'];
+const HEAD = ['scenario', 'client', 'msg/s', '×raw', 'CPU µs/msg', 'CPU ×raw', 'broker µs/msg', 'broker ×raw', 'p50 ms', 'p99 ms', 'max ms', 'peak RSS MB', 'RSS ×raw', 'notes'];
 
 function cells(row: Row): string[] {
   const n = (v: number | undefined, digits = 0) =>
     v === undefined ? '' : v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  const x = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '' : `${n(v, 2)}×`);
   const ms = (v: number | undefined) => (v === undefined ? '' : v < 10 ? n(v, 2) : n(v, 1));
   const notes = [
     row.rss && `RSS at start ${n(row.rss.startMb)} MB, from 2 s on ${n(row.rss.minMb)}–${n(row.rss.maxMb)} MB (last ${n(row.rss.lastMb)}): spread ${n(row.rss.spreadMb, 1)} MB, ${row.rss.flat ? 'flat' : 'NOT flat'} (limit ${FLAT_MB})`,
@@ -115,11 +124,14 @@ function cells(row: Row): string[] {
     n(row.msgPerSec),
     row.ratio === undefined ? '' : `${n(row.ratio, 2)}×`,
     n(row.cpuUsPerMsg, 1),
-    row.cpuRatio === undefined ? '' : `${n(row.cpuRatio, 2)}×`,
+    x(row.cpuRatio),
+    n(row.brokerCpuUsPerMsg, 1),
+    x(row.brokerCpuRatio),
     ms(row.p50Ms),
     ms(row.p99Ms),
     ms(row.maxMs),
     n(row.peakRssMb),
+    x(row.rssRatio),
     notes.join('; '),
   ];
 }

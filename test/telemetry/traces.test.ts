@@ -112,6 +112,34 @@ describe('telemetry traces (memory://)', () => {
     expect(new Set(sdk.spans().map((span) => span.spanContext().traceId)).size).toBe(1);
   });
 
+  it('telemetry - context.publish from a handler is the handler span`s child, with correlation and causation from the handled event', async () => {
+    const sdk = installSdk();
+    const { exchange, queue } = names('otel');
+    const bus = await connectBus({ url: memoryUrl(), exchange, queue });
+    const settlements = collectSettlements(bus);
+    const created = orderEvent('created');
+    bus.handle('order.created', async (_event, { publish }) => {
+      await sleep(2);
+      await publish(orderEvent('paid'));
+    });
+    bus.handle('order.paid', () => {});
+    await bus.ready();
+    await bus.publish(created);
+    await waitForCount(settlements, 2, 'settlements');
+    await waitFor(() => sdk.spans().length >= 6, { description: '6 spans' });
+
+    expect(spanTree(sdk.spans(), (span) => `${span.name} [${SpanKind[span.kind]}]`)).toEqual([
+      `publish ${exchange} [PRODUCER]`,
+      `  process ${queue} [CONSUMER]`,
+      `    handle order.created [INTERNAL]`,
+      `      publish ${exchange} [PRODUCER]`,
+      `        process ${queue} [CONSUMER]`,
+      `          handle order.paid [INTERNAL]`,
+    ]);
+    const paid = named(sdk.spans(), `publish ${exchange}`).find((span) => span.attributes['messaging.rabbitmq.destination.routing_key'] === 'order.paid');
+    expect(paid?.attributes['messaging.message.conversation_id']).toBe(created.id);
+  });
+
   it('telemetry - a publish under the application`s own span joins its trace; the message carries traceparent and baggage', async () => {
     const sdk = installSdk();
     const { exchange } = names('otel');

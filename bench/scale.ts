@@ -49,7 +49,7 @@ function specFor(point: ScalePoint, client: ScaleClient): JobSpec {
     count: point.count, window: point.window, prefetch: point.prefetch, noDelay: true, consumes,
     patterns: consumes ? patternsFor(point.handlers) : [], asyncHandlers: true,
     eventBytes: point.eventBytes === 200 ? 0 : point.eventBytes, queueType: point.queueType,
-    rate: 0, seconds: 0, handlerMs: 0, backlog: 0, prefill: 'bus',
+    rate: 0, seconds: 0, handlerMs: 0, backlog: 0, prefill: 'bus', telemetry: 'api',
   };
   return {
     job,

@@ -25,6 +25,8 @@ export interface ClientOptions {
   readonly queueType: 'classic' | 'quorum';
   /** raw amqplib and rx-pubsub: handlers are `async` (the ack waits for every handler's Promise). */
   readonly asyncHandlers: boolean;
+  /** rx-pubsub only: see Job.telemetry. */
+  readonly telemetry: 'off' | 'api' | 'sdk';
 }
 
 /**

@@ -20,7 +20,9 @@ export function rxPubsub(options: ClientOptions): BenchClient {
 
   return {
     async connect() {
+      if (options.telemetry === 'sdk') await (await import('../lib/otel-sdk.js')).registerOtelSdk();
       bus = await EventBus.connect({
+        ...(options.telemetry === 'off' ? { telemetry: false } : {}),
         url: options.url,
         exchange: options.exchange,
         ...(options.consumes ? { queue: options.queue, queueOptions: { type: options.queueType } } : {}),

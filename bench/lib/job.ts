@@ -49,6 +49,12 @@ export interface Job {
   readonly queueType: 'classic' | 'quorum';
   /** Handlers return a Promise (`async`), as most applications' do; the delivery is acked once all have resolved. */
   readonly asyncHandlers: boolean;
+  /**
+   * rx-pubsub only: `off` passes `telemetry: false`; `api` (the default) runs with @opentelemetry/api installed and no
+   * SDK registered (what most applications have); `sdk` registers the OpenTelemetry SDK first (always-on sampler,
+   * batch span processor, metrics), exporting to memory.
+   */
+  readonly telemetry: 'off' | 'api' | 'sdk';
 }
 
 /** What a child prints, as one JSON line after {@link RESULT_PREFIX}. */

@@ -40,6 +40,7 @@ export function plan(config: BenchConfig, brokerPid?: number): Case[] {
     eventBytes: 0,
     queueType: 'classic' as const,
     asyncHandlers: false,
+    telemetry: 'api' as const,
   };
   const rascalPool = process.env.BENCH_RASCAL_CONFIRM_POOL ? `confirm pool ${process.env.BENCH_RASCAL_CONFIRM_POOL}` : 'confirm pool 5 (default)';
   // rascal's default pool caps it near 2,000 publishes/s: a fifth of the events measures the same rate in a fifth of the time.
@@ -58,6 +59,9 @@ export function plan(config: BenchConfig, brokerPid?: number): Case[] {
   add('publish', 'raw-amqplib', 'naive', { ...publish, wire: 'naive' }, true);
   add('publish', 'raw-amqplib', 'our wire format', publish);
   add('publish', 'rx-pubsub', '', publish);
+  // OpenTelemetry: the default row has @opentelemetry/api and no SDK; these show that it costs nothing, and what an SDK costs.
+  add('publish', 'rx-pubsub', 'telemetry: false', { ...publish, telemetry: 'off' });
+  add('publish', 'rx-pubsub', 'OpenTelemetry SDK, always on', { ...publish, telemetry: 'sdk' });
   for (const peer of PEERS) {
     if (peer === 'rascal') add('publish', peer, `${rascalPool}, ${rascalPublish.count.toLocaleString('en-US')} events`, rascalPublish);
     else add('publish', peer, '', publish);
@@ -73,6 +77,8 @@ export function plan(config: BenchConfig, brokerPid?: number): Case[] {
   add('consume', 'raw-amqplib', '', consume, true);
   add('consume', 'rx-pubsub', '1 handler', { ...consume, patterns: HANDLER_PATTERNS.slice(0, 1) });
   add('consume', 'rx-pubsub', '3 handlers', { ...consume, patterns: HANDLER_PATTERNS });
+  add('consume', 'rx-pubsub', '1 handler, telemetry: false', { ...consume, patterns: HANDLER_PATTERNS.slice(0, 1), telemetry: 'off' });
+  add('consume', 'rx-pubsub', '1 handler, OpenTelemetry SDK, always on', { ...consume, patterns: HANDLER_PATTERNS.slice(0, 1), telemetry: 'sdk' });
   for (const peer of PEERS) add('consume', peer, '', consume);
 
   const latency = { consumes: true, noDelay: true, patterns: HANDLER_PATTERNS.slice(0, 1) };

@@ -18,7 +18,11 @@ type Deliver = (message: ConsumeMessage | null) => void;
 class FakeChannel extends EventEmitter {
   deliver: Deliver = () => undefined;
 
-  constructor(private readonly burst: readonly number[]) {
+  /** `refusal`: the broker's reply code to basic.consume, which then fails. */
+  constructor(
+    private readonly burst: readonly number[],
+    private readonly refusal?: number,
+  ) {
     super();
   }
 
@@ -28,6 +32,8 @@ class FakeChannel extends EventEmitter {
   close = (): Promise<void> => Promise.resolve();
 
   consume = (_queue: string, onMessage: Deliver): Promise<object> => {
+    if (this.refusal !== undefined)
+      return Promise.reject(Object.assign(new Error(`Operation failed: BasicConsume; ${this.refusal}`), { code: this.refusal }));
     this.deliver = onMessage;
     for (const offset of this.burst) onMessage(messageAt(offset));
     return Promise.resolve({ consumerTag: 'probe' });
@@ -56,16 +62,17 @@ function fakeConnection(channels: FakeChannel[]) {
   return { connection, down: () => current.next(undefined), up: () => current.next(model()) };
 }
 
+const REOPEN_DELAY_MS = 100;
+
 function probeOn(connection: AmqpConnection) {
   const ends: number[] = [];
+  const failures: unknown[] = [];
   const probe = new StreamEndProbe(
-    { stream: 's', connection, connected: Promise.resolve(), logger: silentLogger, reopenDelayMs: 100, closeTimeoutMs: 100 },
+    { stream: 's', connection, connected: Promise.resolve(), logger: silentLogger, reopenDelayMs: REOPEN_DELAY_MS, closeTimeoutMs: 100 },
     (end) => ends.push(end),
-    (error) => {
-      throw error;
-    },
+    (error) => failures.push(error),
   );
-  return { ends, probe };
+  return { ends, failures, probe };
 }
 
 describe('stream end probe', () => {
@@ -103,5 +110,23 @@ describe('stream end probe', () => {
     await vi.advanceTimersByTimeAsync(1);
     expect(ends).toEqual([4]);
     probe.stop();
+  });
+
+  it('stream end probe - refused with 406 (no replica running on the node yet, after a restart): retried every reopenDelayMs, not less and less often', async () => {
+    const refused = Array.from({ length: 4 }, () => new FakeChannel([], 406));
+    const { ends, failures, probe } = probeOn(fakeConnection([...refused, new FakeChannel([0, 1, 2, 3])]).connection);
+    // Consumed at 0, 100, 200, 300 ms (refused) and 400 ms; the burst over 200 ms later. Backing off would consume at 1,500 ms.
+    await vi.advanceTimersByTimeAsync(4 * REOPEN_DELAY_MS + PROBE_QUIET_MS);
+    expect(ends).toEqual([3]);
+    expect(failures).toEqual([]);
+    probe.stop();
+  });
+
+  it('stream end probe - refused with another code (404: the stream is gone): fails at once', async () => {
+    const { ends, failures } = probeOn(fakeConnection([new FakeChannel([], 404)]).connection);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(ends).toEqual([]);
+    expect(failures).toHaveLength(1);
+    expect(String(failures[0])).toMatch(/Could not read the history stream "s": Operation failed: BasicConsume; 404/);
   });
 });

@@ -48,10 +48,10 @@ export async function stopNodeForTest(target: ClusterNode): Promise<void> {
 }
 
 /**
- * Waits until the quorum queue has a leader and every member online: after a
- * node came back, the next one may only be stopped once the queue is whole
- * again (what `rabbitmq-upgrade await_online_quorum_plus_one` waits for in a
- * rolling upgrade).
+ * Waits until the quorum queue (or stream) has a leader and every member
+ * online: after a node came back, the next one may only be stopped once the
+ * queue is whole again (what `rabbitmq-upgrade await_online_quorum_plus_one`
+ * waits for in a rolling upgrade).
  */
 export async function waitForQuorumMembers(queue: string, timeoutMs = 60_000): Promise<void> {
   await waitFor(
@@ -67,7 +67,7 @@ export async function waitForQuorumMembers(queue: string, timeoutMs = 60_000): P
   );
 }
 
-/** The node leading the quorum queue. */
+/** The node leading the quorum queue (or stream). */
 export async function queueLeader(queue: string): Promise<ClusterNode> {
   const name = (await queueLeaders(await runningNode(), [queue])).get(queue);
   const leader = CLUSTER_NODES.find((n) => n.name === name);

@@ -23,6 +23,11 @@ export interface ManagedChannelOptions<C extends Channel> {
   readonly setup: (channel: C) => Promise<void>;
   /** Wait before reopening a channel the broker closed while the connection stayed up. */
   readonly reopenDelayMs: number;
+  /**
+   * Whether a setup failure is one the broker ends on its own (a stream replica starting after a
+   * restart): retried every `reopenDelayMs` instead of less and less often. @default none: every failure backs off
+   */
+  readonly transient?: (error: unknown) => boolean;
   readonly logger: Logger;
 }
 
@@ -114,7 +119,8 @@ export class ManagedChannel<C extends Channel> {
     } catch (error) {
       this.setupFailed(error);
       channel.close().catch(() => undefined);
-      if (this.connection.connection === model) this.scheduleReopen(this.backoffMs());
+      const delayMs = this.options.transient?.(error) === true ? this.options.reopenDelayMs : this.backoffMs();
+      if (this.connection.connection === model) this.scheduleReopen(delayMs);
       return;
     }
     if (this.closed) return void channel.close().catch(() => undefined);

@@ -70,7 +70,8 @@ export class StreamEndProbe {
     await channel.checkQueue(stream);
     await channel.prefetch(PROBE_PREFETCH, false);
     await channel.consume(stream, (message) => this.onMessage(channel, message), { arguments: { 'x-stream-offset': 'last' } });
-    if (this.done) return;
+    // amqplib hands out the deliveries read with consume-ok before this line runs: their quiet timer is the one to keep.
+    if (this.done || this.quietTimer !== undefined) return;
     if (this.last < 0) this.emptyTimer = setTimeout(() => this.conclude(), EMPTY_AFTER_MS);
     else this.quietTimer = setTimeout(() => this.conclude(), PROBE_QUIET_MS);
   }

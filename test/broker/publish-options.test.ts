@@ -69,7 +69,8 @@ describe.each(TRANSPORTS)('publish options (%s)', (kind) => {
   priorityTest('publish options - a queue with x-max-priority delivers higher priorities first (memory:// keeps FIFO)', async () => {
     const { url } = await rig(kind);
     const { exchange, queue } = names('po-prio');
-    const options = { url, exchange, queue, prefetch: 1, queueOptions: { arguments: { 'x-max-priority': 10 } } };
+    // Priorities are a classic-queue feature: RabbitMQ refuses x-max-priority on a quorum queue.
+    const options = { url, exchange, queue, prefetch: 1, queueOptions: { type: 'classic' as const, arguments: { 'x-max-priority': 10 } } };
     const first = await connectBus(options);
     const sub = first.on$('order.*').subscribe();
     await first.ready();

@@ -89,12 +89,13 @@ describe('cluster - failover', () => {
     // reconnectDelayMs at its default (1 s): the failover time printed is the one an application gets.
     const { bus, connectionName, handled, handledAt, publisher } = await loadedBus(node(1), 12, 1_000);
     const states = recordStates(bus);
+    const healthSeen: string[] = [];
+    const watching = bus.health$.subscribe((health) => healthSeen.push(health.status));
     expect(await nodesOf(connectionName)).toEqual([node(1).port]);
     await waitFor(() => handled.size >= RATE, { timeoutMs: 10_000, description: 'the load running' });
 
     const stopIssuedAt = Date.now();
     await stopNodeForTest(node(1));
-    // state$ back to `connected` is the bus's health here; bus.health() (added beside this work) reports up from then on.
     await waitFor(() => lastStatus(states) === 'connected' && firstState(states, 'disconnected', stopIssuedAt) !== undefined, {
       timeoutMs: 20_000,
       description: 'state$ connected again after the disconnect',
@@ -107,6 +108,11 @@ describe('cluster - failover', () => {
     const moved = await nodesOf(connectionName);
     expect(moved.length).toBeGreaterThan(0);
     expect(moved).not.toContain(node(1).port);
+    // Health rode it out: degraded while reconnecting (within the grace period), up again once consuming on the new node.
+    await waitFor(() => bus.health().status === 'up', { timeoutMs: 10_000, description: 'health up again' });
+    watching.unsubscribe();
+    expect(healthSeen).toContain('degraded');
+    expect(healthSeen).not.toContain('down');
 
     await drainAndCheck(publisher, handled);
     console.info(

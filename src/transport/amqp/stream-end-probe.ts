@@ -32,6 +32,8 @@ export class StreamEndProbe {
   private readonly channel: ManagedChannel<Channel>;
   private readonly subscriptions: Subscription[] = [];
   private last = -1;
+  /** When the last record was written, in whole seconds (its AMQP timestamp, else its event's), if it tells. */
+  private lastSecond: number | undefined;
   private emptyTimer: NodeJS.Timeout | undefined;
   private quietTimer: NodeJS.Timeout | undefined;
   private maxTimer: NodeJS.Timeout | undefined;
@@ -39,7 +41,7 @@ export class StreamEndProbe {
 
   constructor(
     private readonly context: StreamReadContext,
-    private readonly onEnd: (end: number) => void,
+    private readonly onEnd: (end: number, lastSecond: number | undefined) => void,
     private readonly onFailure: (error: RxPubsubError) => void,
   ) {
     const { channel, subscription } = readChannel(
@@ -85,7 +87,11 @@ export class StreamEndProbe {
     } catch {
       // The channel is closing: the next one starts over.
     }
-    this.last = Math.max(this.last, streamOffsetOf(message) ?? -1);
+    const offset = streamOffsetOf(message) ?? -1;
+    if (offset >= this.last) {
+      this.last = offset;
+      this.lastSecond = secondOf(message);
+    }
     clearTimeout(this.emptyTimer);
     clearTimeout(this.quietTimer);
     this.quietTimer = setTimeout(() => this.conclude(), PROBE_QUIET_MS);
@@ -96,7 +102,7 @@ export class StreamEndProbe {
     if (this.done) return;
     const end = this.last;
     this.stop();
-    this.onEnd(end);
+    this.onEnd(end, end < 0 ? undefined : this.lastSecond);
   }
 
   private fail(error: RxPubsubError): void {
@@ -110,5 +116,18 @@ export class StreamEndProbe {
     clearTimeout(this.quietTimer);
     clearTimeout(this.maxTimer);
     this.emptyTimer = this.quietTimer = this.maxTimer = undefined;
+  }
+}
+
+/** A message's time in whole seconds: its AMQP `timestamp`, else the `timestamp` of the event in its body; undefined when neither tells. */
+function secondOf(message: ConsumeMessage): number | undefined {
+  const stamp: unknown = message.properties.timestamp;
+  if (typeof stamp === 'number' && Number.isFinite(stamp)) return Math.floor(stamp);
+  try {
+    const parsed = JSON.parse(message.content.toString('utf8')) as { timestamp?: unknown };
+    const ms = typeof parsed.timestamp === 'string' ? Date.parse(parsed.timestamp) : Number.NaN;
+    return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000);
+  } catch {
+    return undefined;
   }
 }

@@ -71,7 +71,7 @@ export class StreamReader {
     if (!options.follow) {
       this.probe = new StreamEndProbe(
         context,
-        (end) => this.endFound(end),
+        (end, lastSecond) => this.endFound(end, lastSecond),
         (error) => void this.fail(error),
       );
     }
@@ -142,10 +142,17 @@ export class StreamReader {
     if (this.end !== undefined && offset >= this.end) this.complete();
   }
 
-  private endFound(end: number): void {
+  private endFound(end: number, lastSecond: number | undefined): void {
     this.probe = undefined;
     this.end = end;
     if (end < this.floor) return this.complete();
+    const { from } = this.options;
+    if (from instanceof Date && lastSecond !== undefined) {
+      // The broker starts at the chunk of that second: none when it is after the last write, else one at or before the end.
+      // Decided now, not by waiting: a loaded broker may take over a second to start sending, and waiting would end a replay early.
+      if (Math.floor(from.getTime() / 1000) > lastSecond) this.complete();
+      return;
+    }
     this.watchForNothing();
   }
 

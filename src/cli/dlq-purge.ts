@@ -55,7 +55,7 @@ async function purge(flags: PurgeFlags, cli: CliContext): Promise<void> {
       ...(run.limit === undefined ? {} : { limit: run.limit }),
     });
     const seconds = (Date.now() - started) / 1000;
-    if (output.json) output.record({ purged, kept, seconds: Math.round(seconds * 10) / 10 });
+    if (output.json) output.record({ purged, kept, durationMs: Math.round(seconds * 1000) });
     else
       output.line(
         `${output.colors.red(`purged ${purged}`)} from ${dlq.deadLetterQueue}, kept ${kept} (not matching) in ${durationText(seconds)}`,

@@ -117,7 +117,7 @@ async function replayed(
 function summary(output: Output, done: DeadLetterReplayProgress & { seconds: number }, where: string): void {
   const { replayed, skipped, failed, total, seconds, ratePerSec: rate = 0 } = done;
   if (output.json) {
-    output.record({ replayed, skipped, failed, total, to: where, seconds: Math.round(seconds * 10) / 10, ratePerSec: rate });
+    output.record({ replayed, skipped, failed, total, to: where, durationMs: Math.round(seconds * 1000), ratePerSec: rate });
     return;
   }
   const { green, yellow, red } = output.colors;

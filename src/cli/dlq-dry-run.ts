@@ -1,4 +1,6 @@
 import type { DeadLetters, DeadLetterStats } from '../index.js';
+import type { CliContext } from './cli-context.js';
+import { confirm } from './confirmation.js';
 import { statsRecord, statsText } from './dead-letter-output.js';
 import type { DlqRun } from './dlq-options.js';
 import type { Output } from './output.js';
@@ -31,4 +33,32 @@ export function showDryRun(output: Output, operation: string, deadLetterQueue: s
     `${output.colors.yellow('dry run')}: would ${operation} ${touched.count} dead letters of ${deadLetterQueue}${where ? ` to ${where}` : ''}; nothing changed`,
   );
   if (touched.count > 0) output.line(statsText(output, deadLetterQueue, touched.stats, true));
+}
+
+/** How a replay or purge goes ahead: `--dry-run`, asking first, or at once (`--yes`). */
+export interface Consent {
+  readonly dryRun: boolean;
+  readonly ask: boolean;
+  /** `replay`, `purge`. */
+  readonly operation: string;
+  /** Where a replay sends its copies (`queue billing`); none for a purge. */
+  readonly where?: string;
+  /** The question for `count` dead letters. */
+  question(count: number): string;
+}
+
+/**
+ * Whether the operation may run: with `--dry-run` it shows what would be
+ * touched and says no; when it must ask, it counts and asks (a "no" throws);
+ * otherwise yes at once, without reading anything.
+ */
+export async function goAhead(dlq: DeadLetters, run: DlqRun, output: Output, cli: CliContext, consent: Consent): Promise<boolean> {
+  if (!consent.dryRun && !consent.ask) return true;
+  const touched = await touchedBy(dlq, run);
+  if (consent.dryRun) {
+    showDryRun(output, consent.operation, dlq.deadLetterQueue, touched, consent.where);
+    return false;
+  }
+  await confirm(cli, consent.question(touched.count));
+  return true;
 }

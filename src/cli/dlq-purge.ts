@@ -1,8 +1,8 @@
 import { type CliCommand, examples } from './cli-command.js';
 import type { CliContext } from './cli-context.js';
-import { confirm, requireConsent } from './confirmation.js';
+import { requireConsent } from './confirmation.js';
 import { durationText } from './dead-letter-output.js';
-import { showDryRun, touchedBy } from './dlq-dry-run.js';
+import { goAhead } from './dlq-dry-run.js';
 import { type DlqFlags, dlqRunOf, withDeadLetters, withDlqOptions } from './dlq-options.js';
 import { createOutput } from './output.js';
 
@@ -41,14 +41,13 @@ async function purge(flags: PurgeFlags, cli: CliContext): Promise<void> {
   const ask = requireConsent(cli, flags, 'dlq purge');
   const output = createOutput(cli, run.options.json);
   await withDeadLetters(run, async (dlq) => {
-    if (flags.dryRun === true || ask) {
-      const touched = await touchedBy(dlq, run);
-      if (flags.dryRun === true) {
-        showDryRun(output, 'purge', dlq.deadLetterQueue, touched);
-        return;
-      }
-      await confirm(cli, `Remove ${touched.count} dead letters from ${dlq.deadLetterQueue}, for good?`);
-    }
+    const consent = {
+      dryRun: flags.dryRun === true,
+      ask,
+      operation: 'purge',
+      question: (count: number) => `Remove ${count} dead letters from ${dlq.deadLetterQueue}, for good?`,
+    };
+    if (!(await goAhead(dlq, run, output, cli, consent))) return;
     const started = Date.now();
     const { purged, kept } = await dlq.purge({
       ...(run.filter === undefined ? {} : { filter: run.filter }),

@@ -3,9 +3,9 @@ import { ConnectionError, ErrorCode } from '../errors.js';
 import type { DeadLetterReplayOptions, DeadLetterReplayProgress, DeadLetters } from '../index.js';
 import { type CliCommand, examples } from './cli-command.js';
 import type { CliContext } from './cli-context.js';
-import { confirm, requireConsent } from './confirmation.js';
+import { requireConsent } from './confirmation.js';
 import { durationText } from './dead-letter-output.js';
-import { showDryRun, touchedBy } from './dlq-dry-run.js';
+import { goAhead } from './dlq-dry-run.js';
 import { type DlqFlags, dlqRunOf, withDeadLetters, withDlqOptions } from './dlq-options.js';
 import { createOutput, type Output } from './output.js';
 import { replayProgressBar } from './replay-progress-bar.js';
@@ -56,14 +56,14 @@ async function replay(flags: ReplayFlags, cli: CliContext): Promise<void> {
   const output = createOutput(cli, run.options.json);
   const where = flags.to === 'queue' ? `queue ${run.queue}` : `exchange ${run.options.exchange}`;
   await withDeadLetters(run, async (dlq) => {
-    if (flags.dryRun === true || ask) {
-      const touched = await touchedBy(dlq, run);
-      if (flags.dryRun === true) {
-        showDryRun(output, 'replay', dlq.deadLetterQueue, touched, where);
-        return;
-      }
-      await confirm(cli, `Replay ${touched.count} dead letters of ${dlq.deadLetterQueue} to ${where}?`);
-    }
+    const consent = {
+      dryRun: flags.dryRun === true,
+      ask,
+      operation: 'replay',
+      where,
+      question: (count: number) => `Replay ${count} dead letters of ${dlq.deadLetterQueue} to ${where}?`,
+    };
+    if (!(await goAhead(dlq, run, output, cli, consent))) return;
     const options: DeadLetterReplayOptions = {
       to: flags.to,
       ...(run.filter === undefined ? {} : { filter: run.filter }),

@@ -6,7 +6,8 @@ import { fatalConnectFailure, urlParameterProblem } from '../transport/amqp/conn
 import { splitCredentials } from '../transport/amqp/url-credentials.js';
 import type { TlsOptions } from '../transport/tls-options.js';
 import { AmqpDeadLetterSession, brokerError, replyCodeOf } from './amqp-dead-letter-queue.js';
-import type { DeadLetterBroker, DeadLetterSession } from './dead-letter-queue.js';
+import { majorVersionOf, probeQueue, type TrialDeclare } from './amqp-queue-probe.js';
+import type { DeadLetterBroker, DeadLetterSession, QueueReadProfile } from './dead-letter-queue.js';
 import { missingExchange, missingQueue } from './missing-topology.js';
 
 /** How to reach RabbitMQ: one URL, its password kept out of every message. */
@@ -33,9 +34,18 @@ export class AmqpDeadLetterBroker implements DeadLetterBroker {
     this.#config = config;
   }
 
-  async queueType(queue: string): Promise<string> {
+  async readProfile(queue: string): Promise<QueueReadProfile> {
     await this.checkQueue(queue);
-    return this.withChannel((channel) => probeType(channel, queue));
+    // The broker's refusal is the answer: returned as a value, it leaves the channel (which it closes) unwrapped.
+    const trial: TrialDeclare = (options) =>
+      this.withChannel((channel) =>
+        channel.assertQueue(queue, options).then(
+          () => undefined,
+          (error: unknown) => error,
+        ),
+      );
+    const profile = await probeQueue(queue, trial);
+    return { ...profile, brokerMajor: majorVersionOf((await this.connect()).connection.serverProperties) };
   }
 
   async checkQueue(queue: string): Promise<void> {
@@ -137,29 +147,5 @@ export class AmqpDeadLetterBroker implements DeadLetterBroker {
     } finally {
       await channel.close().catch(() => {});
     }
-  }
-}
-
-/**
- * The queue's type, without reading a message: a declare asking for a
- * classic queue. RabbitMQ (3.10 measured) compares `x-queue-type` before any
- * other property, so a refusal naming another argument (durable, a TTL) still
- * means classic, and one naming `x-queue-type` says the real type. The queue
- * exists (checked just before), so the declare creates nothing. Without the
- * configure permission the broker will not say: `unknown`.
- */
-async function probeType(channel: Channel, queue: string): Promise<string> {
-  try {
-    await channel.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'classic' } });
-    return 'classic';
-  } catch (error) {
-    const code = replyCodeOf(error);
-    if (code === 404) throw missingQueue(queue);
-    if (code === 403) return 'unknown';
-    if (code === 405)
-      throw new ConfigError(ErrorCode.INVALID_ARGUMENT, `Queue "${queue}" is exclusive to another connection (RESOURCE_LOCKED)`);
-    if (code !== 406) throw error;
-    const type = /inequivalent arg 'x-queue-type'.*current is (?:the value )?'([^']*)'/.exec(messageOf(error))?.[1];
-    return type ?? 'classic';
   }
 }

@@ -18,10 +18,14 @@ interface Unconfirmed {
   returned: boolean;
 }
 
+/** How long `release` waits for the broker to have put back what the session held. */
+const GIVE_BACK_MS = 5_000;
+const POLL_MS = 10;
+
 /**
  * A session over amqplib: one channel reads (manual acks; closing it gives
- * back, in place, every delivery not acked) and a confirm channel publishes.
- * Both are the session's own: `release` closes them.
+ * back every delivery not acked) and a confirm channel publishes. Both are
+ * the session's own: `release` closes them.
  */
 export class AmqpDeadLetterSession implements DeadLetterSession {
   private reading: Channel | undefined;
@@ -31,6 +35,8 @@ export class AmqpDeadLetterSession implements DeadLetterSession {
   private readonly unconfirmed: Unconfirmed[] = [];
   private readonly lostListeners = new Set<(error: Error) => void>();
   private readonly messages = new WeakMap<HeldLetter, Message>();
+  /** Deliveries of the reading channel not acked: what closing it gives back. */
+  private held = 0;
   /** Why the broker closed the publish channel, for the publishes it took down. */
   private publishClosedBy: string | undefined;
 
@@ -40,8 +46,11 @@ export class AmqpDeadLetterSession implements DeadLetterSession {
   ) {}
 
   async readyCount(): Promise<number> {
-    const channel = await this.reader();
-    return (await call(() => channel.checkQueue(this.queue), 'count the dead letters')).messageCount;
+    return (await this.counts()).messageCount;
+  }
+
+  async consumerCount(): Promise<number> {
+    return (await this.counts()).consumerCount;
   }
 
   async consume(prefetch: number, deliver: (letter: HeldLetter) => void, lost: (error: Error) => void): Promise<LetterConsumer> {
@@ -56,6 +65,7 @@ export class AmqpDeadLetterSession implements DeadLetterSession {
             if (message !== null) {
               const letter = letterOf(message);
               this.messages.set(letter, message);
+              this.held++;
               return deliver(letter);
             }
             if (!this.released)
@@ -77,6 +87,8 @@ export class AmqpDeadLetterSession implements DeadLetterSession {
     // A closed channel already gave its deliveries back: acking there would throw, and could only fail.
     const message = this.messages.get(letter);
     if (this.released || this.reading === undefined || message === undefined) return;
+    this.messages.delete(letter);
+    this.held--;
     this.reading.ack(message);
   }
 
@@ -116,13 +128,42 @@ export class AmqpDeadLetterSession implements DeadLetterSession {
 
   async release(): Promise<void> {
     if (this.released) return;
+    const ready = this.held > 0 && this.reading !== undefined ? await this.readyCount().catch(() => undefined) : undefined;
     this.released = true;
     this.lostListeners.clear();
     const reading = this.openingReader?.catch(() => undefined);
     const publishing = this.publishing?.catch(() => undefined);
-    // Closing the reading channel is what gives the held deliveries back, each to its place.
+    // Closing the reading channel is what gives the held deliveries back.
     await (await reading)?.close().catch(() => {});
     await (await publishing)?.close().catch(() => {});
+    if (ready !== undefined) await this.givenBack(ready + this.held);
+  }
+
+  /**
+   * Waits (bounded) until `ready` messages are ready again. A quorum queue
+   * puts back what a closed channel held after the close completed
+   * (RabbitMQ 3.10 measured): without this wait, the next operation would
+   * find the queue empty.
+   */
+  private async givenBack(ready: number): Promise<void> {
+    let channel: Channel | undefined;
+    try {
+      channel = await this.model.createChannel();
+      channel.on('error', () => {});
+      for (const deadline = Date.now() + GIVE_BACK_MS; Date.now() < deadline;) {
+        if ((await channel.checkQueue(this.queue)).messageCount >= ready) return;
+        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      }
+    } catch {
+      // The connection or the queue is gone: the broker gives the messages back (or lost the queue) without us.
+    } finally {
+      await channel?.close().catch(() => {});
+    }
+  }
+
+  private async counts(): Promise<{ messageCount: number; consumerCount: number }> {
+    const channel = await this.reader();
+    return call(() => channel.checkQueue(this.queue), 'count the dead letters');
   }
 
   private reader(): Promise<Channel> {

@@ -29,6 +29,8 @@ export type PublishResult = 'routed' | 'unroutable';
 export interface DeadLetterSession {
   /** Messages ready in the queue (those held by a consumer, this session's included, are not counted). */
   readyCount(): Promise<number>;
+  /** Consumers of the queue, this session's included. */
+  consumerCount(): Promise<number>;
   /**
    * Starts a consumer with manual acks holding at most `prefetch` unacked
    * deliveries; they reach `deliver` in queue order. `lost` hears it when the
@@ -48,15 +50,36 @@ export interface DeadLetterSession {
   release(): Promise<void>;
 }
 
+/** A quorum queue's `x-delivery-limit` argument, as far as the broker lets it be known. */
+export type DeliveryLimit =
+  /** Proven absent: the queue re-declared exactly as the bus declares `Q.dlq` (RabbitMQ compares the argument on a re-declare). */
+  | { readonly kind: 'none' }
+  /** Set (`value` as the broker shows it): past it, the broker drops or dead-letters a message given back. */
+  | { readonly kind: 'set'; readonly value: string }
+  /** Cannot be known: `why` says what hid it. */
+  | { readonly kind: 'unknown'; readonly why: string };
+
+/** What decides how a queue may be read: see `read-strategy.ts`. */
+export interface QueueReadProfile {
+  /**
+   * `classic` keeps a message read and given back as it was; `quorum` (and
+   * anything else) counts it as a delivery. `unknown` when the broker would
+   * not say (then `deliveryLimit` says why).
+   */
+  readonly type: string;
+  /** On a quorum queue, its `x-delivery-limit` argument; `none` on other types. */
+  readonly deliveryLimit: DeliveryLimit;
+  /** The broker's major version, when it tells (RabbitMQ 4 gives every quorum queue a delivery limit, not visible over AMQP). */
+  readonly brokerMajor: number | undefined;
+}
+
 /** A broker holding dead-letter queues: opens sessions and answers questions about its topology. */
 export interface DeadLetterBroker {
   /**
-   * How `queue` treats a message read and given back: `classic` keeps it as
-   * it was; `quorum` (and anything else) counts it as a delivery. `unknown`
-   * when the broker would not say (no configure permission on the queue).
+   * How `queue` treats a message read and given back.
    * @throws {ConfigError} `INVALID_ARGUMENT` when the queue does not exist.
    */
-  queueType(queue: string): Promise<string>;
+  readProfile(queue: string): Promise<QueueReadProfile>;
   /** @throws {ConfigError} `INVALID_ARGUMENT` when the queue does not exist. */
   checkQueue(queue: string): Promise<void>;
   /** @throws {ConfigError} `INVALID_ARGUMENT` when the exchange does not exist. */

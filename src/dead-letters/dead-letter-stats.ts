@@ -1,6 +1,6 @@
 import type { DeadLetterEntry } from './dead-letter-entry.js';
 import { compileFilter, type DeadLetterFilter } from './dead-letter-filter.js';
-import type { DeadLetterBroker } from './dead-letter-queue.js';
+import type { ReadSource } from './read-strategy.js';
 import { scanDeadLetters } from './scan.js';
 
 /** Dead letters sharing one error, one failed pattern or one routing key. */
@@ -106,12 +106,11 @@ export interface StatsOptions {
 }
 
 /** Reads the whole queue (leaving it as it was) and counts its dead letters. */
-export async function statsOfDeadLetters(broker: DeadLetterBroker, queue: string, options: StatsOptions = {}): Promise<DeadLetterStats> {
+export async function statsOfDeadLetters(source: ReadSource, options: StatsOptions = {}): Promise<DeadLetterStats> {
   const matches = compileFilter(options.filter);
   const tally = new StatsTally();
   await scanDeadLetters(
-    broker,
-    queue,
+    source,
     'stats',
     (depth) => depth,
     (entry) => {

@@ -22,6 +22,16 @@ export interface DeadLettersOptions {
   readonly tls?: TlsOptions;
   /** Where a failing observer of a replay is reported. @default silent */
   readonly logger?: Logger;
+  /**
+   * You vouch that no delivery limit applies to the dead-letter queue where
+   * rx-pubsub cannot see one, so that reads it gives back (`peek`, `stats`, a
+   * filtered `replay` or `purge`) may be counted as deliveries on a quorum
+   * queue. Needed on RabbitMQ 4 (every quorum queue has a delivery limit, 20
+   * by default, unless a policy sets `delivery-limit: -1`, which AMQP cannot
+   * show), and where the queue's type or arguments cannot be read. A visible
+   * `x-delivery-limit` is refused all the same. @default false
+   */
+  readonly countedReads?: boolean;
 }
 
 /** The options, checked, with their defaults. */
@@ -36,15 +46,17 @@ export interface ResolvedDeadLettersOptions {
   readonly connectionName: string;
   readonly tls: TlsOptions | undefined;
   readonly logger: Logger;
+  readonly countedReads: boolean;
 }
 
-const KEYS = ['url', 'queue', 'exchange', 'deadLetterQueue', 'connectTimeoutMs', 'connectionName', 'tls', 'logger'];
+const KEYS = ['url', 'queue', 'exchange', 'deadLetterQueue', 'connectTimeoutMs', 'connectionName', 'tls', 'logger', 'countedReads'];
 
 /** @throws {ConfigError} `INVALID_OPTIONS`, naming the option and the fix. */
 export function resolveDeadLettersOptions(options: DeadLettersOptions): ResolvedDeadLettersOptions {
   if (typeof options !== 'object' || (options as unknown) === null) fail('options', 'must be an object: { url, queue }');
   for (const key of Object.keys(options)) if (!KEYS.includes(key)) fail(key, `is not an option; use ${KEYS.join(', ')}`);
   const { url, queue, exchange = 'events', connectTimeoutMs = 10_000, connectionName = 'rx-pubsub dead-letters', tls, logger } = options;
+  const { countedReads = false } = options;
   if (typeof url !== 'string' || !/^(amqps?|memory):\/\/./.test(url) || !URL.canParse(url)) {
     // A malformed URL may hold a password anywhere: show it only when it parses as a URL redactUrl understands.
     fail(
@@ -58,6 +70,7 @@ export function resolveDeadLettersOptions(options: DeadLettersOptions): Resolved
   if (typeof tls !== 'undefined' && (typeof tls !== 'object' || (tls as unknown) === null)) fail('tls', 'must be an object such as { ca }');
   if (logger !== undefined && typeof (logger as Partial<Logger>).error !== 'function')
     fail('logger', 'must be a Logger (pino, consoleLogger())');
+  if (typeof countedReads !== 'boolean') fail('countedReads', `must be true or false (got ${show(countedReads)})`);
   return {
     url,
     memoryBroker,
@@ -68,6 +81,7 @@ export function resolveDeadLettersOptions(options: DeadLettersOptions): Resolved
     connectionName: name('connectionName', connectionName),
     tls,
     logger: logger === undefined ? silentLogger : guardedLogger(logger),
+    countedReads,
   };
 }
 

@@ -17,6 +17,7 @@ import {
 import { MemoryDeadLetterBroker } from './memory-dead-letter-queue.js';
 import { type PeekOptions, peekDeadLetters } from './peek.js';
 import { type PurgeOptions, type PurgeResult, purgeDeadLetters } from './purge.js';
+import type { ReadSource } from './read-strategy.js';
 import { type DeadLetterReplayOptions, type ReplayPlan, type DeadLetterReplayProgress, ReplayRun } from './replay.js';
 
 export type { DeadLetterEntry } from './dead-letter-entry.js';
@@ -36,19 +37,28 @@ export type { DeadLetterReplayOptions, DeadLetterReplayProgress } from './replay
  *
  * | operation | removes                        | the others                     | cut off (even SIGKILL)                  |
  * |-----------|--------------------------------|--------------------------------|-----------------------------------------|
- * | `peek`    | nothing                        | unchanged: same order, same delivery counts | nothing changed                 |
+ * | `peek`    | nothing                        | unchanged: same order (a quorum queue counts one delivery each) | nothing changed |
  * | `stats`   | nothing                        | unchanged                      | nothing changed                         |
  * | `replay`  | each one only after its copy's confirm | stay, in order         | nothing lost; at most `window` copied twice |
  * | `purge`   | the matching ones              | stay, in order                 | the rest stay                           |
  *
- * How nothing moves: an operation reads from the head with manual acks and
- * holds what it read; what it does not remove it gives back by closing its
- * channel, and RabbitMQ puts each message of a classic queue back where it was
- * (measured on 3.10: order, and no count; `Q.dlq` is always classic). A quorum
- * queue counts every message given back as a delivery, and past a delivery
- * limit drops it: there, whatever would give messages back (peek, stats, a
- * filtered replay or purge) is refused with `UNSAFE_READ`, and a replay or
- * purge of everything reads exactly what it removes.
+ * How nothing moves: an operation reads with manual acks and holds what it
+ * read; what it does not remove it gives back by closing its channel. A
+ * classic queue puts each message back where it was, uncounted (RabbitMQ
+ * 3.10 measured), so it is read from the head only as far as needed. A
+ * quorum queue (`Q.dlq` is one unless the bus's queue is classic) counts
+ * each message given back as a delivery (`x-delivery-count` + 1), and keeps
+ * the order only when it gets the whole queue back at once (measured: a part
+ * given back goes behind the rest). So there `peek`, `stats` and a filtered
+ * `replay` or `purge` hold the whole queue through one consumer (at most
+ * 65,535 messages, else `UNSAFE_READ`) and give it back together; `peek`'s
+ * `limit` then limits what is returned, not what is read. Counting is
+ * harmless without a delivery limit: a read is allowed only when the queue
+ * provably has no `x-delivery-limit` (it accepts being re-declared as the bus
+ * declares `Q.dlq`), and on RabbitMQ 4 (whose quorum queues all have a limit
+ * unless a policy lifts it, invisibly to AMQP) only with
+ * {@link DeadLettersOptions.countedReads}; otherwise `UNSAFE_READ`. A replay
+ * or purge without a filter reads exactly what it removes, on any queue.
  *
  * Operations of one `DeadLetters` run one at a time, in call order (a replay
  * from its subscription to its end). The connection opens on first use;
@@ -69,15 +79,15 @@ export interface DeadLetters {
   readonly exchange: string;
   /**
    * The first dead letters (that match the filter), head first, decoded; the
-   * queue is left exactly as it was.
-   * @throws {ConfigError} `UNSAFE_READ` on a queue that is not classic; `INVALID_ARGUMENT` for bad options or a missing queue.
+   * queue is left in its order (on a quorum queue, each counted once more as delivered).
+   * @throws {ConfigError} `UNSAFE_READ` where reading cannot be made safe (see above); `INVALID_ARGUMENT` for bad options or a missing queue.
    * @throws {ConnectionError} when the broker cannot be reached.
    */
   peek(options?: PeekOptions): Promise<DeadLetterEntry[]>;
   /**
    * Counts of the dead letters by error, failed pattern and routing key,
-   * with the oldest and newest failures; the queue is left exactly as it was.
-   * @throws {ConfigError} `UNSAFE_READ` on a queue that is not classic.
+   * with the oldest and newest failures; the queue is left as `peek` leaves it.
+   * @throws {ConfigError} `UNSAFE_READ` where reading cannot be made safe.
    */
   stats(options?: StatsOptions): Promise<DeadLetterStats>;
   /**
@@ -88,14 +98,14 @@ export interface DeadLetters {
    * then at every change) and completes at the end; unsubscribing stops it,
    * and the dead letters not yet removed stay in the queue.
    * @throws {ConfigError} at once for bad options; through the Observable
-   *   `UNSAFE_READ` (a filter on a queue that is not classic), `INVALID_ARGUMENT`
+   *   `UNSAFE_READ` (a filter, where reading cannot be made safe), `INVALID_ARGUMENT`
    *   (a missing queue or exchange), a `PublishError` or `ConnectionError` that ended it.
    */
   replay(options?: DeadLetterReplayOptions): Observable<DeadLetterReplayProgress>;
   /**
    * Removes the dead letters that match (all without a filter) among those
    * in the queue when it starts, and only those.
-   * @throws {ConfigError} `UNSAFE_READ` with a filter, on a queue that is not classic.
+   * @throws {ConfigError} `UNSAFE_READ` with a filter, where reading cannot be made safe.
    */
   purge(options?: PurgeOptions): Promise<PurgeResult>;
   /** Stops a running replay, waits for the operations under way, and closes the connection. Later calls reject with `CLOSED`. */
@@ -128,6 +138,7 @@ class DeadLettersOfQueue implements DeadLetters {
   readonly exchange: string;
   // Not the options: util.inspect would show their URL, password included (the broker keeps its own, hidden).
   private readonly logger: Logger;
+  private readonly source: ReadSource;
   /** The operations, one after the other. */
   private tail: Promise<unknown> = Promise.resolve();
   private readonly replays = new Set<ReplayRun>();
@@ -141,18 +152,19 @@ class DeadLettersOfQueue implements DeadLetters {
     this.deadLetterQueue = options.deadLetterQueue;
     this.exchange = options.exchange;
     this.logger = options.logger;
+    this.source = { broker, queue: options.deadLetterQueue, countedReads: options.countedReads };
   }
 
   peek(options?: PeekOptions): Promise<DeadLetterEntry[]> {
-    return this.exclusive('peek', () => peekDeadLetters(this.broker, this.deadLetterQueue, options));
+    return this.exclusive('peek', () => peekDeadLetters(this.source, options));
   }
 
   stats(options?: StatsOptions): Promise<DeadLetterStats> {
-    return this.exclusive('stats', () => statsOfDeadLetters(this.broker, this.deadLetterQueue, options));
+    return this.exclusive('stats', () => statsOfDeadLetters(this.source, options));
   }
 
   purge(options?: PurgeOptions): Promise<PurgeResult> {
-    return this.exclusive('purge', () => purgeDeadLetters(this.broker, this.deadLetterQueue, options));
+    return this.exclusive('purge', () => purgeDeadLetters(this.source, options));
   }
 
   replay(options: DeadLetterReplayOptions = {}): Observable<DeadLetterReplayProgress> {
@@ -190,6 +202,7 @@ class DeadLettersOfQueue implements DeadLetters {
       limit: operationLimit('replay', options.limit, Infinity),
       window: operationLimit('replay', options.window, 100, 'window'),
       publishTimeoutMs: operationLimit('replay', options.publishTimeoutMs, 30_000, 'publishTimeoutMs'),
+      countedReads: this.source.countedReads,
     };
   }
 

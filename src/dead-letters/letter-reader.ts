@@ -22,6 +22,16 @@ interface Generation {
   idle: NodeJS.Timeout | undefined;
 }
 
+/** Reads a queue's messages in order, one at a time (a pull), holding each until the caller acks it or the session releases it. */
+export interface HeldLetterReader {
+  /** The next message in queue order; undefined at the end of what it reads, or once stopped. */
+  next(): Promise<HeldLetter | undefined>;
+  /** Removes a letter read here from the queue; resolves once the ack was sent. */
+  ack(letter: HeldLetter): Promise<void>;
+  /** Stops reading: what was read and not acked stays held, for the session to give back. */
+  stop(): Promise<void>;
+}
+
 /**
  * Reads the first `max` messages of a queue, in order, one at a time (a
  * pull), holding each until the caller acks it or the session releases it.
@@ -34,7 +44,7 @@ interface Generation {
  * delivery limit is dropped), a read-and-remove of the whole queue gives
  * nothing back.
  */
-export class LetterReader {
+export class LetterReader implements HeldLetterReader {
   private readonly ready: HeldLetter[] = [];
   private readonly generationOf = new WeakMap<HeldLetter, Generation>();
   private readonly generations = new Set<Generation>();

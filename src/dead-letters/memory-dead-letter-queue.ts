@@ -5,18 +5,29 @@ import type { MemoryConnection } from '../transport/memory/memory-connection.js'
 import type { MemoryDelivery } from '../transport/memory/memory-consumer.js';
 import { copyProperties } from '../transport/memory/memory-inspection.js';
 import { bodyBytes, type OutboundMessage } from '../transport/transport.js';
-import type { DeadLetterBroker, DeadLetterSession, HeldLetter, LetterConsumer, PublishResult } from './dead-letter-queue.js';
+import type {
+  DeadLetterBroker,
+  DeadLetterSession,
+  DeliveryLimit,
+  HeldLetter,
+  LetterConsumer,
+  PublishResult,
+  QueueReadProfile,
+} from './dead-letter-queue.js';
 import { missingExchange, missingQueue } from './missing-topology.js';
 
 /** The dead-letter operations' `memory://NAME`: the process's in-memory broker of that name. */
 export class MemoryDeadLetterBroker implements DeadLetterBroker {
   constructor(private readonly broker: MemoryBroker) {}
 
-  queueType(queue: string): Promise<string> {
+  /** Read from the declaration: an in-process broker has no version, and no policies. */
+  readProfile(queue: string): Promise<QueueReadProfile> {
     const declaration = this.broker.queueDeclaration(queue);
     if (declaration === undefined) return Promise.reject(missingQueue(queue));
-    const type = declaration.arguments['x-queue-type'];
-    return Promise.resolve(typeof type === 'string' ? type : 'classic');
+    const { 'x-queue-type': type = 'classic', 'x-delivery-limit': limit } = declaration.arguments;
+    const deliveryLimit: DeliveryLimit =
+      type === 'quorum' && limit !== undefined ? { kind: 'set', value: JSON.stringify(limit) } : { kind: 'none' };
+    return Promise.resolve({ type: String(type), deliveryLimit, brokerMajor: undefined });
   }
 
   checkQueue(queue: string): Promise<void> {
@@ -59,6 +70,10 @@ export class MemoryDeadLetterSession implements DeadLetterSession {
 
   readyCount(): Promise<number> {
     return Promise.resolve(this.broker.queueDepth(this.queue));
+  }
+
+  consumerCount(): Promise<number> {
+    return Promise.resolve(this.broker.consumerCount(this.queue));
   }
 
   consume(prefetch: number, deliver: (letter: HeldLetter) => void, lost: (error: Error) => void): Promise<LetterConsumer> {

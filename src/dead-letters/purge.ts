@@ -1,9 +1,8 @@
 import { entryOf } from './dead-letter-entry.js';
 import { compileFilter, type DeadLetterFilter } from './dead-letter-filter.js';
-import type { DeadLetterBroker } from './dead-letter-queue.js';
 import { operationLimit } from './dead-letters-options.js';
-import { LetterReader } from './letter-reader.js';
-import { refuseUnsafeRead } from './unsafe-read.js';
+import { openReader } from './open-reader.js';
+import { type ReadSource, removalStrategy } from './read-strategy.js';
 
 /** Options of {@link DeadLetters.purge}. */
 export interface PurgeOptions {
@@ -27,17 +26,17 @@ export interface PurgeResult {
  * those: the others are held while it reads, then given back in place.
  * Resolves once the broker applied every removal.
  */
-export async function purgeDeadLetters(broker: DeadLetterBroker, queue: string, options: PurgeOptions = {}): Promise<PurgeResult> {
+export async function purgeDeadLetters(source: ReadSource, options: PurgeOptions = {}): Promise<PurgeResult> {
   const limit = operationLimit('purge', options.limit, Infinity);
   const matches = options.filter === undefined ? undefined : compileFilter(options.filter);
-  const type = await broker.queueType(queue);
-  if (matches !== undefined) refuseUnsafeRead(type, queue, 'A purge with a filter');
-  const session = await broker.open(queue);
+  const operation = 'A purge with a filter';
+  const strategy = await removalStrategy(source, matches !== undefined, operation);
+  const session = await source.broker.open(source.queue);
   let purged = 0;
   let kept = 0;
   try {
-    const depth = await session.readyCount();
-    const reader = new LetterReader(session, matches === undefined ? Math.min(depth, limit) : depth);
+    const count = (depth: number): number => (matches === undefined ? Math.min(depth, limit) : depth);
+    const { reader } = await openReader(session, strategy, { queue: source.queue, operation }, count);
     const acks: Promise<void>[] = [];
     for (let position = 0; purged < limit; position++) {
       const letter = await reader.next();

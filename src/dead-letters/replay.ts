@@ -2,10 +2,11 @@ import { AckBarrier } from './ack-barrier.js';
 import { type DeadLetterEntry, entryOf } from './dead-letter-entry.js';
 import type { DeadLetterFilter } from './dead-letter-filter.js';
 import type { DeadLetterBroker, DeadLetterSession, HeldLetter } from './dead-letter-queue.js';
-import { LetterReader } from './letter-reader.js';
+import type { HeldLetterReader } from './letter-reader.js';
 import type { OutboundMessage } from '../transport/transport.js';
+import { openReader } from './open-reader.js';
+import { type ReadStrategy, removalStrategy } from './read-strategy.js';
 import { replayCopyOf, type ReplayTarget } from './replay-copy.js';
-import { refuseUnsafeRead } from './unsafe-read.js';
 
 /** Options of {@link DeadLetters.replay}. */
 export interface DeadLetterReplayOptions {
@@ -53,7 +54,11 @@ export interface ReplayPlan {
   readonly limit: number;
   readonly window: number;
   readonly publishTimeoutMs: number;
+  /** {@link DeadLettersOptions.countedReads}. */
+  readonly countedReads: boolean;
 }
+
+const FILTERED = 'A replay with a filter';
 
 /**
  * One replay: reads the dead letters in order, publishes a copy of each that
@@ -64,7 +69,7 @@ export interface ReplayPlan {
  */
 export class ReplayRun {
   private stopped = false;
-  private reader: LetterReader | undefined;
+  private reader: HeldLetterReader | undefined;
   private failure: Error | undefined;
   private unsettled = 0;
   private slotFreed: (() => void) | undefined;
@@ -82,17 +87,16 @@ export class ReplayRun {
 
   /** Runs to the end (or to `stop`), session released; rejects with what ended it early. */
   async run(): Promise<void> {
-    const { broker, deadLetterQueue, target, matches } = this.plan;
+    const { broker, deadLetterQueue: queue, target, matches, countedReads } = this.plan;
     if (this.stopped) return;
-    const type = await broker.queueType(deadLetterQueue);
     // A filter leaves the others held until the end, then gives them back: counted as deliveries on a quorum queue.
-    if (matches !== undefined) refuseUnsafeRead(type, deadLetterQueue, 'A replay with a filter');
+    const strategy = await removalStrategy({ broker, queue, countedReads }, matches !== undefined, FILTERED);
     if (target.to === 'exchange') await broker.checkExchange(target.exchange);
     else await broker.checkQueue(target.queue);
     if (!this.going()) return;
-    const session = await broker.open(deadLetterQueue);
+    const session = await broker.open(queue);
     try {
-      await this.replay(session);
+      await this.replay(session, strategy);
     } finally {
       await session.release();
     }
@@ -102,14 +106,16 @@ export class ReplayRun {
   /** Stops reading and publishing; dead letters not yet acked go back to the queue. */
   stop(): void {
     this.stopped = true;
-    void this.reader?.stop();
+    // What ended a read is what `replay` rethrows; this call only stops it.
+    this.reader?.stop().catch(() => {});
     this.wakeSlot();
   }
 
-  private async replay(session: DeadLetterSession): Promise<void> {
-    const depth = await session.readyCount();
-    this.total = this.plan.matches === undefined ? Math.min(depth, this.plan.limit) : depth;
-    const reader = (this.reader = new LetterReader(session, this.total));
+  private async replay(session: DeadLetterSession, strategy: ReadStrategy): Promise<void> {
+    const count = (depth: number): number => (this.plan.matches === undefined ? Math.min(depth, this.plan.limit) : depth);
+    const opened = await openReader(session, strategy, { queue: this.plan.deadLetterQueue, operation: FILTERED }, count);
+    const reader = (this.reader = opened.reader);
+    this.total = count(opened.depth);
     if (!this.going()) return;
     this.report();
     const barrier = new AckBarrier(session);
@@ -121,11 +127,17 @@ export class ReplayRun {
       this.take(session, reader, barrier, letter, entryOf(letter, position));
     }
     await this.slot(1);
-    await reader.stop();
+    await reader.stop().catch((error: unknown) => (this.failure ??= errorOf(error)));
     if (this.going()) this.report();
   }
 
-  private take(session: DeadLetterSession, reader: LetterReader, barrier: AckBarrier, letter: HeldLetter, entry: DeadLetterEntry): void {
+  private take(
+    session: DeadLetterSession,
+    reader: HeldLetterReader,
+    barrier: AckBarrier,
+    letter: HeldLetter,
+    entry: DeadLetterEntry,
+  ): void {
     if (this.plan.matches !== undefined && !this.plan.matches(entry)) {
       this.skipped++;
       return this.report();
@@ -142,7 +154,7 @@ export class ReplayRun {
   // Counted in one step with its removal from `unsettled`: the limit counts each dead letter once.
   private async republish(
     session: DeadLetterSession,
-    reader: LetterReader,
+    reader: HeldLetterReader,
     barrier: AckBarrier,
     letter: HeldLetter,
     copy: OutboundMessage,
@@ -157,7 +169,7 @@ export class ReplayRun {
       }
     } catch (error) {
       this.failure ??= errorOf(error);
-      void reader.stop();
+      reader.stop().catch(() => {});
     }
     this.unsettled--;
     if (outcome !== undefined) this[outcome]++;
@@ -165,7 +177,7 @@ export class ReplayRun {
     this.wakeSlot();
   }
 
-  private async read(reader: LetterReader): Promise<HeldLetter | undefined> {
+  private async read(reader: HeldLetterReader): Promise<HeldLetter | undefined> {
     try {
       return await reader.next();
     } catch (error) {

@@ -1,27 +1,28 @@
-import { type DeadLetterEntry, entryOf } from './dead-letter-entry.js';
-import type { DeadLetterBroker } from './dead-letter-queue.js';
-import { LetterReader } from './letter-reader.js';
-import { refuseUnsafeRead } from './unsafe-read.js';
+import { entryOf, type DeadLetterEntry } from './dead-letter-entry.js';
+import { openReader } from './open-reader.js';
+import { type ReadSource, readStrategyOf } from './read-strategy.js';
 
 /**
  * Reads a dead-letter queue from its head, in order, holding every message
- * it reads (unacked), and gives them all back where they were: nothing is
- * removed, reordered, or (on a classic queue: others are refused) counted.
+ * it reads (unacked), and gives them all back: nothing is removed or
+ * reordered. A classic queue is read as far as `count(depth)` says (`depth`:
+ * its ready messages when it starts) and takes each message back where it
+ * was, uncounted; a quorum queue is read whole, whatever `count` says, and
+ * counts each message given back as a delivery (see read-strategy.ts).
+ * `visit` sees each entry and returns whether to go on.
  *
- * `count(depth)` says how many to read at most (`depth`: the ready messages
- * when it starts); `visit` sees each entry and returns whether to go on.
+ * @throws {ConfigError} `UNSAFE_READ` where reading cannot be made safe.
  */
 export async function scanDeadLetters(
-  broker: DeadLetterBroker,
-  queue: string,
+  source: ReadSource,
   operation: string,
   count: (depth: number) => number,
   visit: (entry: DeadLetterEntry) => boolean,
 ): Promise<void> {
-  refuseUnsafeRead(await broker.queueType(queue), queue, operation);
-  const session = await broker.open(queue);
+  const strategy = await readStrategyOf(source, operation);
+  const session = await source.broker.open(source.queue);
   try {
-    const reader = new LetterReader(session, count(await session.readyCount()));
+    const { reader } = await openReader(session, strategy, { queue: source.queue, operation }, count);
     for (let position = 0; ; position++) {
       const letter = await reader.next();
       if (letter === undefined || !visit(entryOf(letter, position))) break;

@@ -30,7 +30,7 @@ const QUORUM = { 'x-queue-type': 'quorum' } as const;
  * down RabbitMQ refuses to declare it ("home node ... is down"), so no
  * reconnect to another node could set the consumer up again.
  */
-export function deadLetterQueueOf(queue: QueueSpec): QueueDeclaration {
+export function deadLetterQueueOf(queue: Pick<QueueSpec, 'type'>): QueueDeclaration {
   return { durable: true, exclusive: false, autoDelete: false, arguments: queue.type === 'quorum' ? QUORUM : {} };
 }
 

@@ -1,7 +1,15 @@
 import { inspect } from 'node:util';
 import { lastValueFrom, takeWhile, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, ConnectionError, createEvent, ErrorCode, type Event, type DeadLetterReplayProgress, RxPubsubHeader as Header } from '../../src/index.js';
+import {
+  ConfigError,
+  ConnectionError,
+  createEvent,
+  ErrorCode,
+  type Event,
+  type DeadLetterReplayProgress,
+  RxPubsubHeader as Header,
+} from '../../src/index.js';
 import {
   amqpUrl,
   brokerView,
@@ -24,10 +32,10 @@ describe.each(TRANSPORTS)('dead letters API (%s)', (kind, makeUrl) => {
    * A bus on a fresh queue whose `order.created`, `order.paid` and `*.shipped` handlers fail while `broken.now`,
    * and 12 events through it (4 of each, in turn); resolves once all 12 are in Q.dlq.
    */
-  async function failingService(prefix: string) {
+  async function failingService(prefix: string, type: 'quorum' | 'classic' = 'quorum') {
     const url = makeUrl();
     const { exchange, queue } = names(prefix);
-    const bus = await connectBus({ url, exchange, queue });
+    const bus = await connectBus({ url, exchange, queue, queueOptions: { type } });
     const broken = { now: true };
     const handled: Event[] = [];
     const fail = (reason: string) => (event: Event) => {
@@ -81,11 +89,12 @@ describe.each(TRANSPORTS)('dead letters API (%s)', (kind, makeUrl) => {
     expect(await view.depth(`${queue}.dlq`)).toBe(12);
   });
 
-  it('peek - decoded entries, head first; the queue keeps its depth and its order, and no message is counted as delivered', async () => {
+  it('peek - on the quorum Q.dlq of a default bus: decoded entries, head first; three peeks leave its depth and order, lose nothing, and count one delivery each', async () => {
     const { dlq, view, queue, events } = await failingService('dla-peek');
 
     const first = await dlq.peek();
     const again = await dlq.peek();
+    // A limit limits what is returned: the whole queue is read all the same, or the 7 others would move ahead of these 5.
     const head = await dlq.peek({ limit: 5 });
     expect(first.map((e) => e.position)).toEqual([...Array(12).keys()]);
     expect(ids(first.map((e) => e.event!)).sort()).toEqual(ids(events).sort());
@@ -101,10 +110,20 @@ describe.each(TRANSPORTS)('dead letters API (%s)', (kind, makeUrl) => {
     });
     expect(created?.event).toEqual(events.find((e) => e.id === created?.messageId));
     expect(created?.lastFailedAt).toBeInstanceOf(Date);
+    expect((await dlq.stats()).total).toBe(12);
 
     expect(await view.depth(`${queue}.dlq`)).toBe(12);
     const left = await view.take(`${queue}.dlq`);
     expect(left.map((m) => m.properties.messageId)).toEqual(first.map((e) => e.messageId));
+    expect(left.map((m) => m.properties.headers?.['x-delivery-count'])).toEqual(Array(12).fill(4));
+  });
+
+  it('peek - on a classic Q.dlq (queueOptions.type classic) nothing is counted as delivered', async () => {
+    const { dlq, view, queue } = await failingService('dla-peek-classic', 'classic');
+    const first = await dlq.peek({ limit: 5 });
+    expect((await dlq.peek()).slice(0, 5).map((e) => e.messageId)).toEqual(first.map((e) => e.messageId));
+    const left = await view.take(`${queue}.dlq`);
+    expect(left.map((m) => m.properties.messageId).slice(0, 5)).toEqual(first.map((e) => e.messageId));
     expect(left.every((m) => (m.properties.headers?.['x-delivery-count'] ?? 0) === 0)).toBe(true);
   });
 
@@ -124,7 +143,7 @@ describe.each(TRANSPORTS)('dead letters API (%s)', (kind, makeUrl) => {
     }
     const refused = await dlq.stats().catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(ConfigError);
-    expect((refused as Error).message).toMatch(/quorum/);
+    expect((refused as Error).message).toMatch(/quorum queue with x-delivery-limit 1: .*needs no delivery limit/);
     await expect(dlq.purge({ filter: { routingKey: 'order.*' } })).rejects.toMatchObject({ code: ErrorCode.UNSAFE_READ });
     await expect(lastValueFrom(dlq.replay({ filter: { routingKey: 'order.*' } }))).rejects.toMatchObject({ code: ErrorCode.UNSAFE_READ });
     expect(await view.depth(deadLetterQueue)).toBe(5);
@@ -257,21 +276,28 @@ describe.each(TRANSPORTS)('dead letters API (%s)', (kind, makeUrl) => {
     expect(left).toEqual(ids(events).filter((id) => left.includes(id)));
   });
 
-  it('peek and purge - past several consumers of 500, 1,200 dead letters keep their order; a filtered purge removes only the matching ones', async () => {
-    const url = makeUrl();
-    registerCleanup(url);
-    const queue = uniqueName('dla-many');
-    await declareQueue(url, queue);
-    await declareQueue(url, `${queue}.dlq`);
-    const events = await fillDeadLetters(url, `${queue}.dlq`, 1_200, ['created', 'paid', 'shipped']);
-    const dlq = openDeadLetters({ url, queue });
-    const view = await brokerView(url);
+  it.each([
+    ['classic', {}],
+    ['quorum', { 'x-queue-type': 'quorum' }],
+  ])(
+    'peek and purge - on a %s Q.dlq, 1,200 dead letters (more than one consumer of 500) keep their order; a filtered purge removes only the matching ones',
+    async (_type, args) => {
+      const url = makeUrl();
+      registerCleanup(url);
+      const queue = uniqueName('dla-many');
+      await declareQueue(url, queue);
+      await declareQueue(url, `${queue}.dlq`, args);
+      const events = await fillDeadLetters(url, `${queue}.dlq`, 1_200, ['created', 'paid', 'shipped']);
+      const dlq = openDeadLetters({ url, queue });
+      const view = await brokerView(url);
 
-    expect((await dlq.peek({ limit: 2_000 })).map((e) => e.messageId)).toEqual(ids(events));
-    expect((await dlq.peek({ filter: { messageId: events[1_150]!.id } })).map((e) => e.position)).toEqual([1_150]);
-    expect(await dlq.purge({ filter: { routingKey: 'order.paid' } })).toEqual({ purged: 400, kept: 800 });
-    expect((await view.take(`${queue}.dlq`)).map((m) => m.properties.messageId)).toEqual(ids(events.filter((e) => e.action !== 'paid')));
-  }, 30_000);
+      expect((await dlq.peek({ limit: 2_000 })).map((e) => e.messageId)).toEqual(ids(events));
+      expect((await dlq.peek({ filter: { messageId: events[1_150]!.id } })).map((e) => e.position)).toEqual([1_150]);
+      expect(await dlq.purge({ filter: { routingKey: 'order.paid' } })).toEqual({ purged: 400, kept: 800 });
+      expect((await view.take(`${queue}.dlq`)).map((m) => m.properties.messageId)).toEqual(ids(events.filter((e) => e.action !== 'paid')));
+    },
+    30_000,
+  );
 
   it('replay to the exchange - a copy no queue takes (nothing bound to its key) is counted failed, and its dead letter stays, in order', async () => {
     const url = makeUrl();
@@ -303,6 +329,59 @@ describe.each(TRANSPORTS)('dead letters API (%s)', (kind, makeUrl) => {
     await declareQueue(url, queue);
     await declareQueue(url, `${queue}.dlq`);
     await expect(lastValueFrom(dlq.replay({ to: 'exchange' }))).rejects.toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });
+  });
+});
+
+describe('dead letters API - what a declare tells (amqp)', () => {
+  /** A Q.dlq declared with `args` behind the bus's back, holding 3 dead letters; what two peeks do to it. */
+  async function peekTwice(args: Record<string, unknown>, options: { countedReads?: boolean } = {}) {
+    const url = amqpUrl();
+    registerCleanup(url);
+    const queue = uniqueName('dla-declared');
+    await declareQueue(url, queue);
+    await declareQueue(url, `${queue}.dlq`, args);
+    // A stream can be neither filled nor emptied as a queue is (basic.get): it only has to be refused.
+    const stream = args['x-queue-type'] === 'stream';
+    const events = stream ? [] : await fillDeadLetters(url, `${queue}.dlq`, 3);
+    const dlq = openDeadLetters({ url, queue, ...options });
+    const outcome = await Promise.all([dlq.peek({ limit: 1 }), dlq.peek()]).catch((error: unknown) => error);
+    const left = stream ? [] : await (await brokerView(url)).take(`${queue}.dlq`);
+    return { outcome, events, left };
+  }
+
+  it.each([
+    ['classic with a TTL (compared before x-queue-type)', { 'x-message-ttl': 600_000 }, 0],
+    ['quorum with x-max-length (compared before x-delivery-limit)', { 'x-queue-type': 'quorum', 'x-max-length': 1_000 }, 2],
+    ['quorum with a dead-letter exchange of its own', { 'x-queue-type': 'quorum', 'x-dead-letter-exchange': 'elsewhere' }, 2],
+  ])('read profile - %s: peeked in its order, nothing lost, counted as its type counts', async (_, args, counted) => {
+    const { outcome, events, left } = await peekTwice(args);
+    expect((outcome as { messageId: string }[][]).map((entries) => entries.map((e) => e.messageId))).toEqual([
+      ids(events.slice(0, 1)),
+      ids(events),
+    ]);
+    expect(left.map((m) => m.properties.messageId)).toEqual(ids(events));
+    expect(left.map((m) => m.properties.headers?.['x-delivery-count'] ?? 0)).toEqual([counted, counted, counted]);
+  });
+
+  it.each([
+    [
+      'a delivery limit behind x-max-length',
+      { 'x-queue-type': 'quorum', 'x-max-length': 1_000, 'x-delivery-limit': 3 },
+      /with x-delivery-limit 3/,
+    ],
+    [
+      'a delivery limit beside a TTL',
+      { 'x-queue-type': 'quorum', 'x-message-ttl': 600_000, 'x-delivery-limit': 2 },
+      /with x-delivery-limit 2/,
+    ],
+    ['a stream', { 'x-queue-type': 'stream' }, /is a stream queue/],
+  ])('read profile - %s is refused (UNSAFE_READ), countedReads or not; nothing read', async (_, args, message) => {
+    for (const countedReads of [false, true]) {
+      const { outcome, events, left } = await peekTwice(args, { countedReads });
+      expect(outcome).toMatchObject({ code: ErrorCode.UNSAFE_READ, message: expect.stringMatching(message) as string });
+      expect(left.map((m) => m.properties.messageId)).toEqual(ids(events));
+      expect(left.every((m) => (m.properties.headers?.['x-delivery-count'] ?? 0) === 0)).toBe(true);
+    }
   });
 });
 

@@ -29,11 +29,30 @@ describe('cli exit codes', () => {
     ['a second argument other than -', ['publish', 'order.created', 'data.json']],
     ['--prune without --keep', ['bindings', '--queue', 'q', '--prune']],
     ['an empty --exchange', ['tail', '--exchange', '']],
+    ['dlq stats without --queue', ['dlq', 'stats']],
+    ['a dlq --error that is not a regular expression', ['dlq', 'ls', '--queue', 'q', '--error', '(']],
+    ['a dlq --routing-key no routing key can match', ['dlq', 'ls', '--queue', 'q', '--routing-key', 'order.#']],
+    ['a dlq --since that is no time', ['dlq', 'stats', '--queue', 'q', '--since', 'yesterday']],
+    ['dlq replay --to elsewhere', ['dlq', 'replay', '--queue', 'q', '--to', 'elsewhere', '--yes']],
+    ['dlq replay without --yes, and no terminal to ask on', ['dlq', 'replay', '--queue', 'q']],
+    ['dlq purge without --yes, and no terminal to ask on', ['dlq', 'purge', '--queue', 'q', '--error', 'x']],
   ])('cli exit codes - %s is a usage error: exit 2, one error line', async (_, args) => {
     const { code, stdout, stderr } = await runInProcess(args, URL_ENV);
     expect(code).toBe(2);
     expect(stderr).toMatch(/^error: /);
     expect(stdout).toBe('');
+  });
+
+  it('cli exit codes - dlq without a command shows its commands on stderr and exits 2', async () => {
+    const { code, stdout, stderr } = await runInProcess(['dlq'], URL_ENV);
+    expect({ code, stdout }).toEqual({ code: 2, stdout: '' });
+    expect(stderr).toContain('Usage: rx-pubsub dlq [options] [command]');
+  });
+
+  it('cli exit codes - dlq replay and purge without --yes and no terminal say how to go ahead, before connecting', async () => {
+    const { code, stderr } = await runInProcess(['dlq', 'replay', '--queue', 'q', '--url', 'amqp://127.0.0.1:9']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^error: dlq replay changes the queues: add --yes to go ahead, or --dry-run to see what it would touch/);
   });
 
   it('cli exit codes - no --url and no AMQP_URL is a usage error naming both', async () => {

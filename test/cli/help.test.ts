@@ -2,7 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 import { runInProcess } from './capture.js';
 
-const COMMANDS = ['tail', 'publish', 'status', 'bindings', 'asyncapi'] as const;
+const COMMANDS = [
+  'tail',
+  'publish',
+  'status',
+  'bindings',
+  'dlq',
+  'dlq stats',
+  'dlq ls',
+  'dlq show',
+  'dlq replay',
+  'dlq purge',
+  'asyncapi',
+] as const;
 
 describe('cli help', () => {
   it('cli help - the program lists every command, the environment and the exit codes', async () => {
@@ -12,7 +24,7 @@ describe('cli help', () => {
   });
 
   it.each(COMMANDS)('cli help - %s --help shows its arguments, options and examples', async (command) => {
-    const { code, stdout } = await runInProcess([command, '--help']);
+    const { code, stdout } = await runInProcess([...command.split(' '), '--help']);
     expect(code).toBe(0);
     expect(stdout).toContain(`Usage: rx-pubsub ${command}`);
     expect(stdout).toContain(`Examples:\n  $ rx-pubsub ${command}`);
@@ -22,7 +34,7 @@ describe('cli help', () => {
   it('cli help - help wraps at 80 columns and shows no password, whatever AMQP_URL holds', async () => {
     const secret = 'amqp://ops:hunter2@rabbit.internal:5672';
     for (const command of COMMANDS) {
-      const { stdout } = await runInProcess([command, '--help'], { AMQP_URL: secret });
+      const { stdout } = await runInProcess([...command.split(' '), '--help'], { AMQP_URL: secret });
       expect(stdout).not.toContain('hunter2');
       expect(Math.max(...stdout.split('\n').map((line) => line.length))).toBeLessThanOrEqual(80);
     }

@@ -24,6 +24,7 @@ describe('deadLetters options', () => {
     ['an empty exchange', { url: 'memory://x', queue: 'orders', exchange: '' }, /exchange/],
     ['a typo', { url: 'memory://x', queue: 'orders', dlq: 'x' }, /dlq is not an option/],
     ['a zero timeout', { url: 'memory://x', queue: 'orders', connectTimeoutMs: 0 }, /connectTimeoutMs/],
+    ['countedReads not a boolean', { url: 'memory://x', queue: 'orders', countedReads: 'yes' }, /countedReads must be true or false/],
   ])('deadLetters options - %s is refused with INVALID_OPTIONS, naming the option', (_, options, message) => {
     const error = refusal(options);
     expect(error.code).toBe(ErrorCode.INVALID_OPTIONS);

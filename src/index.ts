@@ -12,7 +12,15 @@
  * outside semver. Anything else is internal and cannot be imported.
  */
 // The bus
-export { EventBus, type BusStats, type HandleOptions, type CloseOptions, type ReplayOptions } from './bus/event-bus.js';
+export {
+  EventBus,
+  type BusStats,
+  type HandleOptions,
+  type CloseOptions,
+  type ReplayOptions,
+  type PublishAllOptions,
+  type PublishAllSource,
+} from './bus/event-bus.js';
 export type { BrokerOption, EventBusOptions, EventBusSettings, HistoryOptions, QueueOptions, TlsOptions } from './bus/options.js';
 export type { BusHealth, ConsumerHealth, HealthError, HealthStatus } from './bus/health.js';
 export type { RetryPolicy } from './core/retry-policy.js';

@@ -27,6 +27,8 @@ export interface ClientOptions {
   readonly asyncHandlers: boolean;
   /** rx-pubsub only: see Job.telemetry. */
   readonly telemetry: 'off' | 'api' | 'sdk';
+  /** rx-pubsub only: see Job.publishAll. */
+  readonly publishAll?: boolean;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { createEvent, EventBus } from 'rx-pubsub';
-import type { Subscription } from 'rxjs';
+import { ignoreElements, lastValueFrom, type Subscription } from 'rxjs';
 import { ACTION, benchData, DOMAIN, type BenchData } from '../lib/bench-event.js';
 import { windowed } from '../lib/window.js';
 import type { BenchClient, ClientOptions } from './client.js';
@@ -10,13 +10,18 @@ import type { BenchClient, ClientOptions } from './client.js';
  * `bus.handle`. With several patterns every one of them matches
  * `bench.created`, so each delivery runs all handlers before its ack;
  * `asyncHandlers` makes them `async`. Its consuming bus declares its queue
- * with `queueOptions.type` (classic or quorum).
+ * with `queueOptions.type` (classic or quorum). With `publishAll`, `publishMany`
+ * pipes a generator of the events into `bus.publishAll` instead.
  */
 export function rxPubsub(options: ClientOptions): BenchClient {
   let bus: EventBus;
   let settled: Subscription | undefined;
-  const publish = (seq: number, sentAt = 0): Promise<void> =>
-    bus.publish(createEvent({ domain: DOMAIN, action: ACTION, data: benchData(seq, sentAt, options.eventBytes) }));
+  const eventOf = (seq: number, sentAt = 0) =>
+    createEvent({ domain: DOMAIN, action: ACTION, data: benchData(seq, sentAt, options.eventBytes) });
+  const publish = (seq: number, sentAt = 0): Promise<void> => bus.publish(eventOf(seq, sentAt));
+  function* events(count: number) {
+    for (let i = 0; i < count; i++) yield eventOf(i);
+  }
 
   return {
     async connect() {
@@ -31,6 +36,8 @@ export function rxPubsub(options: ClientOptions): BenchClient {
     },
 
     publishMany(count, window) {
+      if (options.publishAll)
+        return lastValueFrom(bus.publishAll(events(count), { window }).pipe(ignoreElements()), { defaultValue: undefined });
       return windowed(count, window, (i) => publish(i));
     },
 

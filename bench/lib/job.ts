@@ -55,6 +55,8 @@ export interface Job {
    * batch span processor, metrics), exporting to memory.
    */
   readonly telemetry: 'off' | 'api' | 'sdk';
+  /** rx-pubsub only: `publishMany` pipes a generator of the events into `bus.publishAll` (window = `window`) instead of calling `bus.publish` per event. */
+  readonly publishAll?: boolean;
 }
 
 /** What a child prints, as one JSON line after {@link RESULT_PREFIX}. */

@@ -59,6 +59,7 @@ export function plan(config: BenchConfig, brokerPid?: number): Case[] {
   add('publish', 'raw-amqplib', 'naive', { ...publish, wire: 'naive' }, true);
   add('publish', 'raw-amqplib', 'our wire format', publish);
   add('publish', 'rx-pubsub', '', publish);
+  add('publish', 'rx-pubsub', 'publishAll', { ...publish, publishAll: true });
   // OpenTelemetry: the default row has @opentelemetry/api and no SDK; these show that it costs nothing, and what an SDK costs.
   add('publish', 'rx-pubsub', 'telemetry: false', { ...publish, telemetry: 'off' });
   add('publish', 'rx-pubsub', 'OpenTelemetry SDK, always on', { ...publish, telemetry: 'sdk' });

@@ -20,12 +20,17 @@ import { type EventBusOptions, type ResolvedOptions, resolveOptions } from './op
 import { Routes } from './routes.js';
 import { type BusTelemetry, startTelemetry } from '../telemetry/bus-telemetry.js';
 import { History, openHistory, type ReplayOptions } from './replay.js';
+import { publishAll } from './publish-all.js';
+import type { PublishAllOptions } from './publish-all-options.js';
+import type { PublishAllSource } from './publish-all-source.js';
 import type { CatalogEvent, PublishableEvent } from '../typing/catalog-event.js';
 import type { CatalogPattern, EventsMatching } from '../typing/events-matching.js';
 
 export type { BusStats } from './bus-stats.js';
 export type { CloseOptions, HandleOptions } from './bus-call-options.js';
 export type { ReplayOptions } from './replay.js';
+export type { PublishAllOptions } from './publish-all-options.js';
+export type { PublishAllSource } from './publish-all-source.js';
 
 /**
  * The event bus: publish events, route deliveries to handlers by glob, watch them as Observables.
@@ -196,6 +201,34 @@ export class EventBus<E extends Event<unknown> = Event> {
   publish<T extends PublishableEvent<E>>(event: T, options?: PublishOptions): Promise<void> {
     if (this.state === 'closed') return Promise.reject(closedBusError('publish'));
     return this.sender.publish(event, options);
+  }
+
+  /**
+   * Publishes a stream of events with the confirms as backpressure, and emits each event once the broker confirmed
+   * it, in source order (the last one emitted: it and all before it are confirmed). Cold: each subscription reads the
+   * source anew. At most `window` events are out (published, not emitted yet): an Iterable or AsyncIterable is pulled
+   * only as one is emitted; an Observable is subscribed once and its values wait in a queue, and past
+   * `maxPendingPublishes` queued and out the result errors with `PUBLISH_BUFFER_FULL` (pull from an AsyncIterable
+   * instead when the source can be slower). Completes after the source completed and its last event was confirmed.
+   *
+   * Errors stop it: the first failed publish in source order (each publish as {@link EventBus.publish}: `INVALID_EVENT`,
+   * `INVALID_DATA`, `PUBLISH_REFUSED`, `PUBLISH_TIMEOUT`, `CLOSED`), or the source's own error (an iterator that
+   * throws, an Observable that errors), in both cases after the events before it were emitted. Reading stops at the
+   * first failure; unsubscribing stops it too (an iterator is `return()`ed). Publishes already sent are not
+   * cancelled: the broker still confirms or refuses them, unreported.
+   * @throws {ConfigError} `INVALID_ARGUMENT` for a source of none of the three kinds or that cannot be read (an
+   *   iterator that is not one errors the result likewise); `INVALID_OPTIONS` for a bad `window`.
+   *   The result errors with `ConnectionError` `CLOSED` when subscribed after `close()`.
+   * @example
+   * const published = await lastValueFrom(bus.publishAll(orders$.pipe(map(toEvent))).pipe(count()));
+   */
+  publishAll<T extends PublishableEvent<E>>(source: PublishAllSource<T>, options?: PublishAllOptions): Observable<T> {
+    return publishAll<T>(source, options, {
+      publish: (event) => this.publish(event as PublishableEvent<E>),
+      closed: () => this.state === 'closed',
+      maxPending: this.config.maxPendingPublishes,
+      report: loggedObserverFailure(this.config.logger)('publishAll'),
+    });
   }
 
   /**

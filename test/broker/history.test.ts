@@ -39,6 +39,21 @@ describe('replay$ on RabbitMQ', () => {
     expect(numbersOf(await replayed(bus.replay$('order.*', { from: 'first' })))).toEqual([0, 2, 4, 6, 8]);
   });
 
+  it('replay$ - from a Date early in a second, the events before it in the second before: the events from it, none missed', async () => {
+    // RabbitMQ 3.10 sometimes attaches a timestamp consumer past the records of such a second (seen with raw amqplib
+    // too): the reader then reads from the first record, and the bus skips those before the Date.
+    // It happens about 1 time in 8 here: six rounds on one stream make a reader without the fallback fail most runs.
+    const { bus } = await freshBus();
+    for (let round = 0; round < 6; round++) {
+      await publishInOrder(bus, numberedEvents(5, round * 10));
+      await new Promise((resolve) => setTimeout(resolve, 1_005 - (Date.now() % 1_000)));
+      const since = new Date();
+      await publishInOrder(bus, numberedEvents(5, round * 10 + 5));
+      const expected = [5, 6, 7, 8, 9].map((n) => round * 10 + n);
+      expect(numbersOf(await replayed(bus.replay$('*', { from: since }))), `round ${round}`).toEqual(expected);
+    }
+  }, 60_000);
+
   it('replay$ - from an offset starts at that position of the log; past the end it completes empty', async () => {
     const { bus } = await freshBus();
     await publishInOrder(bus, numberedEvents(10));

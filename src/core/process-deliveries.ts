@@ -147,9 +147,14 @@ function decideFor(
     if (before !== undefined) startedAt = before.timing === undefined ? clockOf(scheduler) : startedAt + before.timing.durationMs;
     const run = new HandlerRun(route.pattern.source, event, attempt, delivery, config.publish);
     runs.push(run);
-    const start = (): Eventually<HandlerFailure | null> =>
-      startHandler(route.target.handler, run, config.handlerTimeoutMs, scheduler, startedAt);
-    started.push(telemetry === undefined ? start() : telemetry.runHandler(run.pattern, id, start));
+    const { handler } = route.target;
+    const at = startedAt;
+    // No closure per handler run when telemetry is off: the common case stays on the hot path's direct call.
+    started.push(
+      telemetry === undefined
+        ? startHandler(handler, run, config.handlerTimeoutMs, scheduler, at)
+        : telemetry.runHandler(run.pattern, id, () => startHandler(handler, run, config.handlerTimeoutMs, scheduler, at)),
+    );
   }
   const decide = (results: readonly (HandlerFailure | null)[]): Decision => ({
     event,

@@ -7,8 +7,7 @@ import { Observable, Subscriber } from 'rxjs';
  * handler's own timer or socket callback, where nothing catches it and the
  * process exits. Handed to the handler's Observable as its subscriber, it
  * keeps that throw inside: the handler already completed (or errored), which
- * is what decides. An unsubscription from outside (close past its deadline)
- * still throws to its caller, which logs it.
+ * is what decides.
  */
 class QuietSubscriber<T> extends Subscriber<T> {
   override complete(): void {
@@ -28,12 +27,36 @@ class QuietSubscriber<T> extends Subscriber<T> {
   }
 }
 
-/** `source`, subscribed through a {@link QuietSubscriber}: its teardown cannot throw out of its own completion. */
+/**
+ * `source`, subscribed through a {@link QuietSubscriber}: its teardown cannot
+ * throw out of its own completion, nor into the operators downstream. A throw
+ * from an operator's unsubscribe stops rxjs's own cleanup half-way (`endWith`
+ * and `concat` start their next source only after the unsubscribe returns):
+ * the handler's completion was seen, but its run never ended, and the
+ * delivery stayed unsettled until close gave up on it. So the quiet
+ * subscriber is not a child of the downstream one, and unsubscribing it
+ * swallows what the application's teardown throws.
+ */
 export function quietTeardown<T>(source: Observable<T>): Observable<T> {
   return new Observable<T>((subscriber) => {
     // eslint-disable-next-line @typescript-eslint/no-deprecated -- QuietSubscriber extends rxjs's Subscriber (deprecated as public API), the only way to wrap complete()/error()
-    const quiet = new QuietSubscriber<T>(subscriber);
-    source.subscribe(quiet);
-    return quiet;
+    const quiet = new QuietSubscriber<T>({
+      next: (value: T) => subscriber.next(value),
+      error: (error: unknown) => subscriber.error(error),
+      complete: () => subscriber.complete(),
+    });
+    try {
+      source.subscribe(quiet);
+    } catch (error) {
+      // A teardown added to an already finished subscriber runs (and throws) at once: that run has its outcome.
+      if (!quiet.closed) subscriber.error(error);
+    }
+    return () => {
+      try {
+        quiet.unsubscribe();
+      } catch {
+        // The application's teardown threw; its run has an outcome (or is being abandoned at close): nothing to add.
+      }
+    };
   });
 }

@@ -2,6 +2,7 @@ import { type Observable, Subject, type Subscription, tap } from 'rxjs';
 import type { Publisher } from '../core/handler-run.js';
 import type { Settlement } from '../core/outcome.js';
 import { processDeliveries } from '../core/process-deliveries.js';
+import { publishedRoutingKeyOf } from '../core/headers.js';
 import { messageOf } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { redactText } from '../redact-url.js';
@@ -10,6 +11,7 @@ import type { BusCounters } from './bus-stats.js';
 import type { CloseDeadline } from './close-deadline.js';
 import { safeMessageOf } from './checked-arguments.js';
 import { completeEach } from './complete-each.js';
+import { boundedText } from './copy-headers.js';
 import { deliveryDecoder } from './decode-delivery.js';
 import { DegradedBy } from './degraded-by.js';
 import { GuardedObservable, type ObserverFailure } from './guarded-observable.js';
@@ -136,8 +138,9 @@ export class DeliveryLoop {
   private log({ outcome, delivery }: Settlement): void {
     if (outcome.kind !== 'dead-letter' && outcome.kind !== 'retry') return;
     const { attempt, reason } = outcome;
+    // A retried copy comes back through the default exchange, keyed by the queue's name: log the key it was published with.
     this.parts.options.logger.warn(
-      { routingKey: delivery.routingKey, attempt, reason },
+      { routingKey: boundedText(publishedRoutingKeyOf(delivery), 255), attempt, reason },
       outcome.kind === 'retry' ? 'retrying' : 'dead-lettered',
     );
   }

@@ -1,8 +1,10 @@
 import { defer, type Observable } from 'rxjs';
+import { publishedRoutingKeyOf } from '../core/headers.js';
 import type { Outcome } from '../core/outcome.js';
 import { ErrorCode, isRxPubsubError, messageOf } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Delivery, OutboundMessage, QueueConsumer, Transport } from '../transport/transport.js';
+import { boundedText } from './copy-headers.js';
 import { deadLetterOf, retryOf } from './dead-letter.js';
 
 export interface SettleConfig {
@@ -52,13 +54,13 @@ export function settleDelivery(config: SettleConfig): (delivery: Delivery, outco
       : defer(async () => {
           // The broker already gave it to someone again: a copy now would duplicate it.
           if (delivery.stale) {
-            logger.debug({ routingKey: delivery.routingKey }, 'failed delivery is stale; the broker redelivers it');
+            logger.debug({ routingKey: loggedKeyOf(delivery) }, 'failed delivery is stale; the broker redelivers it');
             return false;
           }
           try {
             for (const copy of await copiesOf(delivery, outcome)) await publishCopy(copy);
           } catch (error) {
-            const fields = { routingKey: delivery.routingKey, reason: reasonOf(error) };
+            const fields = { routingKey: loggedKeyOf(delivery), reason: reasonOf(error) };
             logger.error(fields, 'could not copy a failed delivery; rejecting it to the broker, which dead-letters it');
             delivery.nack(false);
             return false;
@@ -82,4 +84,9 @@ function reasonOf(error: unknown): string {
   } catch {
     return 'an error whose message cannot be read';
   }
+}
+
+/** The key the event was published with (a retried copy arrives keyed by its queue's name), bounded: it comes off the wire. */
+function loggedKeyOf(delivery: Delivery): string {
+  return boundedText(publishedRoutingKeyOf(delivery), 255);
 }

@@ -27,8 +27,7 @@ export interface Failed {
  * | `ack`         | every matching handler succeeded                         | ack                                  |
  * | `unhandled`   | no handler matches the routing key                       | ack                                  |
  * | `retry`       | a handler failed and its retry policy has attempts left  | copy to `Q.retry.<ms>`, then ack     |
- * | `dead-letter` | a handler failed for good, the body is not an event, or  | copy to `Q.dlq`, then ack            |
- * |               | the message was redelivered more than `maxRedeliveries`  |                                      |
+ * | `dead-letter` | a handler failed for good, the body is not an event, or the message was redelivered more than `maxRedeliveries` | copy to `Q.dlq`, then ack |
  *
  * A `retry` may carry a `deadLetter` part: handlers out of attempts go to
  * `Q.dlq` while the others are retried.

@@ -11,12 +11,10 @@ import { badMessage } from './serializer.js';
  * The event types a bus knows, by routing key: what `EventBus.connect({ events })`
  * builds. It guards the wire in both directions:
  *
- * | where                  | event of the catalog                                   | other event    |
- * |------------------------|--------------------------------------------------------|----------------|
- * | `publish`              | version must equal the definition's; `data` must pass  | sent unchecked |
- * |                        | the schema, else `EventValidationError` (INVALID_DATA) |                |
- * | delivery               | older version → upcast; newer → dead-letter; `data`    | routed as it   |
- * |                        | must pass the schema, else dead-letter with the issues | is, unchecked  |
+ * | where      | event of the catalog                                                                                     | other event           |
+ * |------------|----------------------------------------------------------------------------------------------------------|-----------------------|
+ * | `publish`  | version must equal the definition's; `data` must pass the schema, else `EventValidationError` (INVALID_DATA) | sent unchecked        |
+ * | delivery   | older version → upcast; newer → dead-letter; `data` must pass the schema, else dead-letter with the issues | routed as it is, unchecked |
  *
  * Publishing awaits a schema that validates asynchronously. Deliveries are
  * checked synchronously on the consume path: a schema answering with a

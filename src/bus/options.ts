@@ -10,9 +10,9 @@ export { resolveOptions, type ResolvedOptions } from './resolve-options.js';
 export type { HistoryOptions } from './history-options.js';
 
 /**
- * Options of the service queue. The flags' defaults are those of the Python
- * system's `QueueConfig`; its type is quorum (RabbitMQ's recommendation for
- * data safety) unless the flags make it a temporary queue.
+ * Options of the service queue: durable, not exclusive, not auto-delete by
+ * default; its type is quorum (RabbitMQ's recommendation for data safety)
+ * unless the flags make it a temporary queue.
  */
 export interface QueueOptions {
   /** Survives a broker restart. @default true */

@@ -47,10 +47,16 @@ export interface EventCatalog {
 }
 
 /**
- * Builds a catalog from event definitions.
+ * Builds a catalog from event definitions. A bus builds its own from the
+ * `events` option; build one yourself to check events outside a bus (a
+ * gateway validating what it forwards, a test).
  *
+ * @param where - Names the caller in error messages.
  * @throws {ConfigError} `INVALID_OPTIONS` when an item is not made by
  *   `defineEvent` or two items share a routing key.
+ * @example
+ * const catalog = createCatalog([OrderCreated, OrderPaid]);
+ * await catalog.checkOutgoing(event); // throws EventValidationError when data fails the schema
  */
 export function createCatalog(definitions: readonly AnyEventDefinition[], where = 'EventBus option events'): EventCatalog {
   try {

@@ -3,7 +3,7 @@ import { ConfigError, ErrorCode, show } from '../errors.js';
 
 /**
  * A routing pattern: a glob over the routing key with minimatch semantics,
- * where `*` crosses dots as in Python's fnmatch (routing keys have no `/`).
+ * where `*` crosses dots (routing keys have no `/`), unlike AMQP's topic `*`.
  *
  * | pattern                | matches                          |
  * |------------------------|----------------------------------|

@@ -12,7 +12,7 @@ import { splitCredentials } from './url-credentials.js';
 import { backOffBetweenRounds } from './reconnect-backoff.js';
 import type { TlsOptions } from '../tls-options.js';
 
-/** How to reach RabbitMQ (the Python system's `ConnectionConfig`). */
+/** How to reach RabbitMQ: the connection settings of {@link AmqpTransportConfig}, which the bus fills from its options. */
 export interface AmqpConnectionConfig {
   /** One URL, or several (a cluster) tried round-robin. The vhost is the URL path. */
   readonly urls: readonly string[];

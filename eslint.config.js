@@ -31,8 +31,9 @@ export default defineConfig(
     },
   },
   {
-    // One concept per file: a file of src/ that outgrows this is two (STYLE.md).
+    // One concept per file: a file of src/ that outgrows this is two (STYLE.md). Comments do not count: the
+    // TSDoc on public types (which the API reference is generated from) must not push a file over it.
     files: ['src/**/*.ts'],
-    rules: { 'max-lines': ['error', { max: 300 }] },
+    rules: { 'max-lines': ['error', { max: 300, skipComments: true }] },
   },
 );

@@ -51,16 +51,32 @@ export const ErrorCode = {
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+/** The options of an {@link RxPubsubError}'s constructor. */
 export interface RxPubsubErrorOptions {
+  /** The underlying error (an amqplib error, a handler's throw), kept as the standard `Error.cause`. */
   readonly cause?: unknown;
   /** Whether the same call may succeed later without changes. */
   readonly retriable?: boolean;
 }
 
-/** The base class of every error rx-pubsub throws. */
+/**
+ * The base class of every error rx-pubsub throws. Catch it by subclass (how
+ * to recover) and tell cases apart by `code`, or use {@link isRxPubsubError}.
+ *
+ * @example
+ * try {
+ *   await bus.publish(event);
+ * } catch (error) {
+ *   if (isRxPubsubError(error, ErrorCode.PUBLISH_BUFFER_FULL)) await backOff();
+ *   else throw error;
+ * }
+ */
 export class RxPubsubError extends Error {
+  /** The class's name (`'ConfigError'`, `'PublishError'`...), shown by `console.error` and in stack traces. */
   override readonly name: string = 'RxPubsubError';
+  /** What happened exactly: one of {@link ErrorCode}, stable across releases (match on it, not on the message). */
   readonly code: ErrorCode;
+  /** Whether the same call may succeed later without changes (a timeout, a full buffer); `false` unless said otherwise. */
   readonly retriable: boolean;
 
   constructor(code: ErrorCode, message: string, options: RxPubsubErrorOptions = {}) {

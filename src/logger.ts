@@ -17,13 +17,19 @@ export type LogFields = Readonly<Record<string, unknown>>;
  * const bus = await EventBus.connect({ url: 'memory://demo', logger: pino() });
  */
 export interface Logger {
+  /** Detail: a stale ack dropped, a failure repeated, a replayed record skipped. Off in production. */
   debug(fields: LogFields, message: string): void;
+  /** Lifecycle: reconnected, unblocked by the broker, recovered. */
   info(fields: LogFields, message: string): void;
+  /** Trouble the bus recovers from by itself: a queue declared again, deliveries requeued at a `close()` deadline, a failing telemetry call. */
   warn(fields: LogFields, message: string): void;
+  /** A failure the bus works around, worth a look: a copy to the dead letters, a channel setup, a step of `close()`, an observer of yours that threw. */
   error(fields: LogFields, message: string): void;
+  /** A logger that adds `bindings` to every line (the bus binds its queue, for instance). */
   child(bindings: LogFields): Logger;
 }
 
+/** A {@link Logger} method's name. */
 type Level = 'debug' | 'info' | 'warn' | 'error';
 
 /** A logger that writes nothing: the default. */
@@ -35,7 +41,14 @@ export const silentLogger: Logger = Object.freeze({
   child: () => silentLogger,
 });
 
-/** A logger over `console`, pino's argument order in, `console.warn('[rx-pubsub] message', fields)` out. */
+/**
+ * A logger over `console`, pino's argument order in, `console.warn('[rx-pubsub] message', fields)` out.
+ *
+ * @param bindings - Fields added to every line.
+ * @param sink - Where lines go, one method per level. @default console
+ * @example
+ * const bus = await EventBus.connect({ url: 'memory://demo', logger: consoleLogger({ service: 'billing' }) });
+ */
 export function consoleLogger(bindings: LogFields = {}, sink: Pick<Console, Level> = console): Logger {
   const write =
     (level: Level) =>

@@ -1,7 +1,12 @@
 import type { Settlement } from '../core/outcome.js';
 
-/** Counters since the bus connected. */
+/**
+ * Counters since the bus connected, from `bus.stats()`: what reached the
+ * broker, not what was attempted. Each delivery counts once, under the
+ * settlement the broker got.
+ */
 export interface BusStats {
+  /** Events the broker confirmed (a publish that failed or was refused is not counted). */
   readonly published: number;
   /** Deliveries every matching handler succeeded on. */
   readonly acked: number;
@@ -9,6 +14,7 @@ export interface BusStats {
   readonly unhandled: number;
   /** Deliveries sent to a delay queue for another attempt. */
   readonly retried: number;
+  /** Deliveries copied to the dead-letter queue (`Q.dlq`): a handler failed for good, the body was not an event, or it was redelivered too often. */
   readonly deadLettered: number;
   /**
    * Settlements the broker never got: the delivery's channel had died (the

@@ -134,6 +134,11 @@ export class EventBus<E extends Event<unknown> = Event> {
    * Unsubscribe the returned Subscription to remove it.
    * @throws {ConfigError} `INVALID_PATTERN`, `INVALID_ARGUMENT`, or `INVALID_OPTIONS` when the bus has no `queue`.
    * @throws {ConnectionError} `CLOSED` after `close()`.
+   * @example
+   * const subscription = bus.handle('order.{created,paid}', (event) => save(event), {
+   *   retry: { attempts: 3, delaysMs: [1_000, 10_000] }, // then Q.dlq
+   * });
+   * subscription.unsubscribe(); // this handler stops; the queue's bindings stay (see unbind)
    */
   handle<P extends string>(
     pattern: CatalogPattern<E, P>,
@@ -149,6 +154,8 @@ export class EventBus<E extends Event<unknown> = Event> {
    * A live stream of the events matching `pattern`: subscribing binds the queue, unsubscribing leaves the binding
    * (see {@link EventBus.unbind}). Streams only watch: handlers decide acks. Completes when the bus closes.
    * @throws {ConfigError} `INVALID_PATTERN`, or `INVALID_OPTIONS` when the bus has no `queue`.
+   * @example
+   * const totals$ = bus.on$('order.paid').pipe(scan((sum, event) => sum + event.data.total, 0));
    */
   on$<P extends string>(pattern: CatalogPattern<E, P>): Observable<EventsMatching<E, P>> {
     return this.routes.stream$(this.routes.checkedPattern(pattern, 'on$')) as Observable<EventsMatching<E, P>>;
@@ -240,7 +247,7 @@ export class EventBus<E extends Event<unknown> = Event> {
     return this.monitor.snapshot();
   }
 
-  /** Counters since connect. */
+  /** Counters since connect (see {@link BusStats}): what reached the broker, read fresh. */
   stats(): BusStats {
     return this.counters.snapshot();
   }

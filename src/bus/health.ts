@@ -6,6 +6,7 @@ export type HealthStatus = 'up' | 'degraded' | 'down';
 
 /** The last error the consumer met while it could not consume, and when that began. */
 export interface HealthError {
+  /** The error's {@link ErrorCode}, e.g. `TOPOLOGY_FAILED` when the queue cannot be declared or consumed. */
   readonly code: ErrorCode;
   /** Credentials redacted, as in every rx-pubsub message. */
   readonly message: string;
@@ -34,6 +35,7 @@ export interface ConsumerHealth {
  * | `down`     | closing or closed, or one of the troubles above lasting `healthGracePeriodMs` or longer      |
  */
 export interface BusHealth {
+  /** `up`, `degraded` or `down` (see the table above): what a readiness probe answers on. */
   readonly status: HealthStatus;
   /** Why it is not `up`; absent when it is. */
   readonly reason?: string;

@@ -10,9 +10,9 @@ export { resolveOptions, type ResolvedOptions } from './resolve-options.js';
 export type { HistoryOptions } from './history-options.js';
 
 /**
- * Options of the service queue. The flags' defaults are those of the Python
- * system's `QueueConfig`; its type is quorum (RabbitMQ's recommendation for
- * data safety) unless the flags make it a temporary queue.
+ * Options of the service queue: durable, not exclusive, not auto-delete by
+ * default; its type is quorum (RabbitMQ's recommendation for data safety)
+ * unless the flags make it a temporary queue.
  */
 export interface QueueOptions {
   /** Survives a broker restart. @default true */
@@ -64,9 +64,11 @@ export type BrokerOption =
        * Required (or `transport`).
        */
       readonly url: string | readonly string[];
+      /** Not with `url`: give one or the other. */
       readonly transport?: undefined;
     }
   | {
+      /** Not with `transport`: give one or the other. */
       readonly url?: undefined;
       /**
        * A transport of your own (a `MemoryTransport` you inspect, a wrapper that
@@ -86,6 +88,7 @@ export interface EventBusSettings<TEvents extends readonly AnyEventDefinition[] 
   readonly exchange?: string;
   /** This service's queue. Needed by `handle` and `on$`; a publish-only bus leaves it out. */
   readonly queue?: string;
+  /** How `queue` is declared: its type, durability, single active consumer (see {@link QueueOptions}). @default a durable quorum queue */
   readonly queueOptions?: QueueOptions;
   /** Unacked deliveries in flight, and so handlers running at once. @default 16 */
   readonly prefetch?: number;
@@ -126,6 +129,7 @@ export interface EventBusSettings<TEvents extends readonly AnyEventDefinition[] 
    * every message's `appId`: at most 255 bytes. @default 'rx-pubsub'
    */
   readonly connectionName?: string;
+  /** Certificates for `amqps://` URLs: a private CA, a client certificate for mutual TLS or EXTERNAL login. @default Node's trusted CAs, no client certificate */
   readonly tls?: TlsOptions;
   /**
    * How long the bus may be unable to do its work (not connected, its consumer not active on the
@@ -149,7 +153,7 @@ export interface EventBusSettings<TEvents extends readonly AnyEventDefinition[] 
   /**
    * For tests: the RxJS scheduler handler timeouts (`handlerTimeoutMs`) run
    * on, e.g. a `TestScheduler` for virtual time. On `memory://`, pair it with
-   * the broker's (`testBus({ scheduler })` from `rx-pubsub/testing` sets both).
+   * the broker's (`testBus({ scheduler })` from `rx-pubsub-amqp/testing` sets both).
    * @default the event loop's timers (asyncScheduler)
    */
   readonly scheduler?: SchedulerLike;

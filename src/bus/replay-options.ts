@@ -13,6 +13,7 @@ import type { HistoryReadOptions } from '../transport/transport.js';
  * | a number  | that offset: the position in the stream, 0 for the first message it ever held          |
  */
 export interface ReplayOptions {
+  /** Where the replay starts: `'first'`, `'last'`, a `Date` or an offset (see the table above). Required. */
   readonly from: 'first' | 'last' | Date | number;
   /**
    * After the last event the history held at subscribe time, go on with the

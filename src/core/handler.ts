@@ -20,8 +20,22 @@ export type HandlerFn<E extends Event<unknown> = Event, BusEvent extends Event<u
   context: HandlerContext<BusEvent>,
 ) => HandlerResult;
 
-/** An object handler, like the Python system's handler classes. */
+/**
+ * An object handler: a class instance whose `handle` method the bus calls as
+ * `handler.handle(event, context)` (so `this` is the object), for a handler
+ * that holds its own dependencies.
+ *
+ * @example
+ * class SendReceipt implements HandlerObject<OrderPlaced> {
+ *   constructor(private readonly mailer: Mailer) {}
+ *   handle(event: OrderPlaced) {
+ *     return this.mailer.send(event.data.email);
+ *   }
+ * }
+ * bus.handle('order.placed', new SendReceipt(mailer));
+ */
 export interface HandlerObject<E extends Event<unknown> = Event, BusEvent extends Event<unknown> = Event> {
+  /** Handles one event; what it returns decides success or failure, as for a {@link HandlerFn}. */
   handle(event: E, context: HandlerContext<BusEvent>): HandlerResult;
 }
 
@@ -31,6 +45,7 @@ export type Handler<E extends Event<unknown> = Event, BusEvent extends Event<unk
 
 /** A handler as registered: with its own retry policy, if it has one. */
 export interface RegisteredHandler {
+  /** The function or object given to `bus.handle`. */
   readonly handler: Handler;
   /** Overrides the bus's `retry` for this handler. */
   readonly retry?: RetryPolicy | undefined;

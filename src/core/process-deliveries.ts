@@ -41,6 +41,7 @@ export interface PipelineConfig {
   readonly settle: (delivery: Delivery, outcome: Outcome, event: Event | undefined) => Observable<unknown> | boolean | void;
   /** Deliveries processed at once; equal to the prefetch, so nothing buffers beyond it. */
   readonly concurrency: number;
+  /** A handler still running after this has failed (`DeliveryError` `HANDLER_TIMEOUT`); in the scheduler's time units with a `scheduler`. */
   readonly handlerTimeoutMs: number;
   /** The bus's retry policy, for handlers without one of their own. */
   readonly retry?: RetryPolicy | undefined;
@@ -48,6 +49,7 @@ export interface PipelineConfig {
   readonly redeliveries?: (delivery: Delivery) => number;
   /** More redeliveries than this dead-letter the message as poison, without running handlers. */
   readonly maxRedeliveries?: number | undefined;
+  /** Runs the handler timeouts on this scheduler (a `TestScheduler` for marble tests). @default the event loop */
   readonly scheduler?: SchedulerLike;
   /** Kept holding the deliveries not settled yet, beyond the one being processed: what to requeue when the result is unsubscribed. */
   readonly inFlight?: Set<Delivery>;
@@ -64,7 +66,7 @@ const MAX_REASON = 1_000;
  * deliveries$ → decode → route → every matching handler (isolated, with a
  * timeout) → one outcome → settle. Emits each settlement once it was carried out.
  *
- * Each step returns an {@link Eventually}: a delivery whose handlers all
+ * Each step returns an `Eventually` (a value now, or an Observable of it): a delivery whose handlers all
  * finished synchronously, then acked, is settled at once and holds no slot of
  * the bounded merge; the others wait on rxjs `forkJoin` of their handlers.
  */

@@ -7,9 +7,11 @@ import { scanDeadLetters } from './scan.js';
 export interface DeadLetterGroup {
   /** The error text, the pattern or the routing key; `''` where the dead letters have none (a bad message has no failed pattern). */
   readonly key: string;
+  /** Dead letters in the group. */
   readonly count: number;
   /** The earliest and latest last failure in the group (`undefined` when none recorded a time). */
   readonly oldest: Date | undefined;
+  /** See `oldest`. */
   readonly newest: Date | undefined;
 }
 
@@ -24,6 +26,7 @@ export interface DeadLetterStats {
   readonly total: number;
   /** The earliest and latest last failure among them. */
   readonly oldest: Date | undefined;
+  /** See `oldest`. */
   readonly newest: Date | undefined;
   /** By error text ({@link DeadLetterEntry.error}), as written: the same failure with different details is two groups. */
   readonly byError: readonly DeadLetterGroup[];

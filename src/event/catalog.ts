@@ -11,12 +11,10 @@ import { badMessage } from './serializer.js';
  * The event types a bus knows, by routing key: what `EventBus.connect({ events })`
  * builds. It guards the wire in both directions:
  *
- * | where                  | event of the catalog                                   | other event    |
- * |------------------------|--------------------------------------------------------|----------------|
- * | `publish`              | version must equal the definition's; `data` must pass  | sent unchecked |
- * |                        | the schema, else `EventValidationError` (INVALID_DATA) |                |
- * | delivery               | older version → upcast; newer → dead-letter; `data`    | routed as it   |
- * |                        | must pass the schema, else dead-letter with the issues | is, unchecked  |
+ * | where      | event of the catalog                                                                                     | other event           |
+ * |------------|----------------------------------------------------------------------------------------------------------|-----------------------|
+ * | `publish`  | version must equal the definition's; `data` must pass the schema, else `EventValidationError` (INVALID_DATA) | sent unchecked        |
+ * | delivery   | older version → upcast; newer → dead-letter; `data` must pass the schema, else dead-letter with the issues | routed as it is, unchecked |
  *
  * Publishing awaits a schema that validates asynchronously. Deliveries are
  * checked synchronously on the consume path: a schema answering with a
@@ -49,10 +47,16 @@ export interface EventCatalog {
 }
 
 /**
- * Builds a catalog from event definitions.
+ * Builds a catalog from event definitions. A bus builds its own from the
+ * `events` option; build one yourself to check events outside a bus (a
+ * gateway validating what it forwards, a test).
  *
+ * @param where - Names the caller in error messages.
  * @throws {ConfigError} `INVALID_OPTIONS` when an item is not made by
  *   `defineEvent` or two items share a routing key.
+ * @example
+ * const catalog = createCatalog([OrderCreated, OrderPaid]);
+ * await catalog.checkOutgoing(event); // throws EventValidationError when data fails the schema
  */
 export function createCatalog(definitions: readonly AnyEventDefinition[], where = 'EventBus option events'): EventCatalog {
   try {

@@ -37,7 +37,9 @@ export interface EventDefinitionOptions<TSchema extends StandardSchemaV1 | undef
  * if (OrderCreated.is(event)) event.data.order_id;
  */
 export interface EventDefinition<TData = Json, TDomain extends string = string, TAction extends string = string> {
+  /** What the event is about: the first word of the routing key. */
   readonly domain: TDomain;
+  /** What happened: the second word of the routing key. */
   readonly action: TAction;
   /** `domain.action`: the AMQP routing key and the pattern matching exactly this event. */
   readonly routingKey: `${TDomain}.${TAction}`;

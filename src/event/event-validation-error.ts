@@ -14,11 +14,13 @@ const MAX_LISTED = 10;
  * `DeliveryError` (`BAD_MESSAGE`) has this error as `cause`.
  */
 export class EventValidationError extends ConfigError {
+  /** `'EventValidationError'`: its `code` is `INVALID_DATA`, as a {@link ConfigError} (not retriable). */
   override readonly name: string = 'EventValidationError';
   /** The event type, `domain.action`. */
   readonly routingKey: string;
   /** The version of the definition whose schema refused the data. */
   readonly version: number;
+  /** Every issue the schema reported, as its library gave them (message and path); frozen. */
   readonly issues: readonly StandardSchemaV1.Issue[];
 
   constructor(routingKey: string, version: number, issues: readonly StandardSchemaV1.Issue[]) {

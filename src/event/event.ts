@@ -32,14 +32,23 @@ export interface Event<TData = Json, TDomain extends string = string, TAction ex
 
 /** What `createEvent` takes: `domain`, `action` and `data`, and optionally any other field. */
 export interface EventInit<TData = Json, TDomain extends string = string, TAction extends string = string> {
+  /** What the event is about: one word, `[A-Za-z0-9_-]+` (the first half of the routing key). Required. */
   readonly domain: TDomain;
+  /** What happened: one word, `[A-Za-z0-9_-]+` (the second half of the routing key). Required. */
   readonly action: TAction;
+  /** The payload: plain JSON (no `Date`, `Map`, class instance or `undefined` in an array), nested at most {@link MAX_DATA_DEPTH} deep. Required. */
   readonly data: TData;
+  /** Unique id, at most `EVENT_LIMITS.maxIdBytes`. @default a new UUID (`crypto.randomUUID()`) */
   readonly id?: string;
+  /** Schema version of `data`, an integer ≥ 1. @default 1 */
   readonly version?: number;
+  /** When it happened, ISO-8601 between `EVENT_LIMITS.minTimestamp` and `maxTimestamp`. @default now */
   readonly timestamp?: string;
+  /** Ties together every event of one business transaction (a handler's `context.publish` carries it over). */
   readonly correlationId?: string;
+  /** The id of the event (or command) that caused this one (a handler's `context.publish` sets it). */
   readonly causationId?: string;
+  /** Free-form string labels (tenant, source service, ...), within the `EVENT_LIMITS` on metadata. */
   readonly metadata?: Readonly<Record<string, string>>;
 }
 

@@ -1,6 +1,7 @@
 import { ConfigError, DeliveryError, ErrorCode, messageOf, show } from '../errors.js';
 import { type Event, routingKeyOf, toEvent } from './event.js';
 
+/** The AMQP `contentType` of an event's body: what the bus sends, and what `decodeEvent` accepts (or none). */
 export const JSON_CONTENT_TYPE = 'application/json';
 
 /** What the decoder needs to know about a message besides its body. */
@@ -11,6 +12,7 @@ export interface WireInfo {
    * exchange), whose key is the queue's name and says nothing of the event.
    */
   readonly routingKey: string | undefined;
+  /** The AMQP `contentType`: absent, or {@link JSON_CONTENT_TYPE} (parameters such as `; charset=utf-8` allowed). */
   readonly contentType?: string | undefined;
   /** The AMQP `contentEncoding`: absent or UTF-8; anything else (`gzip`) is refused. */
   readonly contentEncoding?: string | undefined;
@@ -81,6 +83,12 @@ export function encodeEventInProcess(event: Event): Buffer {
  * A message without a content type is accepted when its body is an event.
  * The body must be UTF-8 (strictly: a malformed byte sequence is refused, not
  * replaced) without a byte order mark, and not otherwise encoded.
+ *
+ * @throws {DeliveryError} `BAD_MESSAGE` for another content type or encoding,
+ *   a body that is not UTF-8 JSON or not a valid event, or an event whose
+ *   `domain.action` is not the routing key it arrived with.
+ * @example
+ * const event = decodeEvent(delivery.body, { routingKey: delivery.routingKey, contentType: delivery.properties.contentType });
  */
 export function decodeEvent(body: Buffer, info: WireInfo): Event {
   try {

@@ -13,14 +13,20 @@ import type { Json } from './json.js';
  * };
  */
 // A method type, so that an upcaster whose parameter names the old shape is accepted (bivariance).
-export type Upcaster = { upcast(data: Json): unknown }['upcast'];
+export type Upcaster = {
+  /** Takes the `data` of version `n` as it arrived, returns the `data` of version `n + 1`; a throw dead-letters the delivery (`BAD_MESSAGE`). */
+  upcast(data: Json): unknown;
+}['upcast'];
 
 /**
  * Upcasters by the version they start from: `upcast[n]` turns version `n`
  * data into version `n + 1`. A version 1 message reaching a version 3
  * definition goes through `upcast[1]`, then `upcast[2]`.
  */
-export type Upcasters = { readonly [fromVersion: number]: Upcaster };
+export type Upcasters = {
+  /** The upcaster from version `fromVersion` to `fromVersion + 1`. */
+  readonly [fromVersion: number]: Upcaster;
+};
 
 /**
  * Checks the upcasters of a definition of `version` and returns a frozen copy.

@@ -3,7 +3,7 @@ import { ConfigError, ErrorCode, show } from '../errors.js';
 
 /**
  * A routing pattern: a glob over the routing key with minimatch semantics,
- * where `*` crosses dots as in Python's fnmatch (routing keys have no `/`).
+ * where `*` crosses dots (routing keys have no `/`), unlike AMQP's topic `*`.
  *
  * | pattern                | matches                          |
  * |------------------------|----------------------------------|
@@ -14,6 +14,7 @@ import { ConfigError, ErrorCode, show } from '../errors.js';
  * | `order.{created,paid}` | the two keys                     |
  */
 export interface Pattern {
+  /** The glob as given, e.g. `order.*`. */
   readonly source: string;
   /** Whether the routing key matches. */
   test(routingKey: string): boolean;
@@ -57,6 +58,10 @@ const LITERAL = /^[A-Za-z0-9_.-]+$/;
  * @throws {ConfigError} `INVALID_PATTERN` for an empty or `/`-containing
  *   pattern, a character no routing key has (`#`: here `*` crosses dots), or
  *   one past {@link PATTERN_LIMITS}.
+ * @example
+ * const pattern = compilePattern('order.{created,paid}');
+ * pattern.test('order.paid'); // true
+ * pattern.bindingKeys; // ['order.created', 'order.paid']
  */
 export function compilePattern(source: string): Pattern {
   if (typeof source !== 'string' || source.length === 0 || source.length > PATTERN_LIMITS.maxLength || /[\s/]/.test(source)) {

@@ -2,7 +2,9 @@ import { compilePattern, type Pattern } from './pattern.js';
 
 /** One registration: a compiled pattern and what it routes to. */
 export interface Route<T> {
+  /** The compiled pattern the route matches routing keys with. */
   readonly pattern: Pattern;
+  /** What it routes to: a handler, a stream's subscriber. */
   readonly target: T;
 }
 
@@ -11,6 +13,12 @@ const CACHE_LIMIT = 10_000;
 /**
  * Patterns → targets (handlers, streams), matched per routing key. Matches are
  * cached per key and the cache is dropped whenever a route is added or removed.
+ *
+ * @example
+ * const registry = new Registry<string>();
+ * const remove = registry.add('order.*', 'billing');
+ * registry.match('order.created').map((route) => route.target); // ['billing']
+ * remove();
  */
 export class Registry<T> {
   private readonly all = new Set<Route<T>>();
@@ -41,6 +49,7 @@ export class Registry<T> {
     return [...this.all];
   }
 
+  /** How many routes it holds. */
   get size(): number {
     return this.all.size;
   }

@@ -8,6 +8,7 @@ import { ConfigError, ErrorCode, show } from '../errors.js';
  * calls, so that an application without `@opentelemetry/api` still compiles.
  */
 export interface TelemetryTracerProvider {
+  /** The tracer the bus's spans are made with, named after the instrumentation (`rx-pubsub`). */
   getTracer(name: string, version?: string): unknown;
 }
 
@@ -16,6 +17,7 @@ export interface TelemetryTracerProvider {
  * `MeterProvider`). Typed by the one method the bus calls, like {@link TelemetryTracerProvider}.
  */
 export interface TelemetryMeterProvider {
+  /** The meter the bus's instruments are made with, named after the instrumentation (`rx-pubsub`). */
   getMeter(name: string, version?: string): unknown;
 }
 

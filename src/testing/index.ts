@@ -1,5 +1,5 @@
 /**
- * `rx-pubsub/testing`: test your handlers without a broker, and trust that
+ * `rx-pubsub-amqp/testing`: test your handlers without a broker, and trust that
  * the same tests hold against RabbitMQ.
  *
  * - {@link routeMarbles}: your handlers and patterns on the bus's own delivery
@@ -11,6 +11,8 @@
  *   (dropped connections, refused publishes, cancelled consumers, memory
  *   alarms, slow deliveries).
  * - {@link advanceVirtualTime}: that bus in virtual time on a `TestScheduler`.
+ *
+ * @module rx-pubsub-amqp/testing
  */
 export { advanceVirtualTime } from './advance-virtual-time.js';
 export { type HandlerEntry, routeMarbles, type RouteMarbles, type RouteMarblesOptions } from './route-marbles.js';

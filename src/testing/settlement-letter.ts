@@ -10,10 +10,16 @@ import type { Outcome, Settlement } from '../core/outcome.js';
  * | `r`    | `retry`       | copied to `Q.retry.<ms>`, then acked       |
  * | `d`    | `dead-letter` | copied to `Q.dlq` with the reason, then acked |
  */
-export const SettlementLetter = { ack: 'a', unhandled: 'u', retry: 'r', 'dead-letter': 'd' } as const satisfies Record<
-  Outcome['kind'],
-  string
->;
+export const SettlementLetter = {
+  /** Acked: every matching handler succeeded. */
+  ack: 'a',
+  /** Acked: no handler matched. */
+  unhandled: 'u',
+  /** Copied to a delay queue for another attempt, then acked. */
+  retry: 'r',
+  /** Copied to `Q.dlq` with the reason, then acked. */
+  'dead-letter': 'd',
+} as const satisfies Record<Outcome['kind'], string>;
 
 /** `'a' | 'u' | 'r' | 'd'`. */
 export type SettlementLetter = (typeof SettlementLetter)[keyof typeof SettlementLetter];

@@ -6,8 +6,11 @@ import type { QueueSpec } from './transport.js';
  * exactly the same thing; re-declaring a queue differently fails, as in RabbitMQ.
  */
 export interface QueueDeclaration {
+  /** Survives a broker restart. */
   readonly durable: boolean;
+  /** Only the declaring connection may use it; deleted when that connection closes. */
   readonly exclusive: boolean;
+  /** Deleted when its last consumer goes. */
   readonly autoDelete: boolean;
   /**
    * On memory://, honoured: `x-dead-letter-exchange`, `x-dead-letter-routing-key`,

@@ -8,10 +8,11 @@ export interface TlsOptions {
   readonly key?: string | Buffer;
   /** The client key and certificate as one PKCS#12 file. */
   readonly pfx?: string | Buffer;
+  /** The password of an encrypted `key` or `pfx`. */
   readonly passphrase?: string;
   /** The host name the server certificate must name. @default the URL's host */
   readonly servername?: string;
-  /** @default true */
+  /** Refuse a server whose certificate does not verify against `ca`; `false` only for a test broker. @default true */
   readonly rejectUnauthorized?: boolean;
   /** e.g. `'TLSv1.2'`. @default Node's */
   readonly minVersion?: 'TLSv1.3' | 'TLSv1.2' | 'TLSv1.1' | 'TLSv1';

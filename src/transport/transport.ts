@@ -4,16 +4,23 @@ import type { Event } from '../event/event.js';
 
 /** AMQP basic properties, the subset rx-pubsub reads and writes. */
 export interface MessageProperties {
+  /** The body's MIME type: `application/json` for an event. */
   readonly contentType?: string | undefined;
+  /** The body's encoding: absent (or UTF-8) on an event; a delivery in another (`gzip`) is a bad message. */
   readonly contentEncoding?: string | undefined;
+  /** Application headers: `rx-pubsub-*` on retry and dead-letter copies, `x-death` set by the broker, trace context. */
   readonly headers?: Readonly<Record<string, unknown>> | undefined;
   /** 2 = persistent. */
   readonly deliveryMode?: number | undefined;
+  /** The event's `id`. */
   readonly messageId?: string | undefined;
+  /** The event's `correlationId`. */
   readonly correlationId?: string | undefined;
+  /** The event's routing key, `domain.action`. */
   readonly type?: string | undefined;
   /** Seconds since the epoch, as AMQP defines it. */
   readonly timestamp?: number | undefined;
+  /** The sending bus's `connectionName`. */
   readonly appId?: string | undefined;
   /** Per-message TTL in milliseconds, as a decimal string (AMQP's form); a copy to `Q.dlq` or a delay queue drops it. */
   readonly expiration?: string | undefined;
@@ -37,6 +44,7 @@ export function bodyBytes(body: Buffer | string): Buffer {
 export interface OutboundMessage {
   /** `''` is the default exchange, which routes by queue name. */
   readonly exchange: string;
+  /** The topic the exchange routes by: an event's `domain.action`, or a queue name on the default exchange. */
   readonly routingKey: string;
   /**
    * The payload; a string is sent as its UTF-8 bytes. The bus gives a network
@@ -45,6 +53,7 @@ export interface OutboundMessage {
    * garbage collector less than a kept Buffer.
    */
   readonly body: Buffer | string;
+  /** Sent as the message's AMQP properties. */
   readonly properties: MessageProperties;
   /** Reject when no queue receives the message. */
   readonly mandatory?: boolean;
@@ -58,10 +67,15 @@ export interface OutboundMessage {
  * never sent on a new channel; settling twice is harmless.
  */
 export interface Delivery {
+  /** The exchange it was published to (`''` for the default exchange: a retry copy). */
   readonly exchange: string;
+  /** The routing key it was published with. */
   readonly routingKey: string;
+  /** The payload's bytes, as received. */
   readonly body: Buffer;
+  /** Its AMQP properties, headers included. */
   readonly properties: MessageProperties;
+  /** The broker delivered it before, and it was not acked (a consumer or its connection died holding it, or it was requeued). */
   readonly redelivered: boolean;
   /** Settled already, or its channel (connection) is gone: the broker redelivers it, and settling it is dropped. */
   readonly stale: boolean;
@@ -73,16 +87,22 @@ export interface Delivery {
 
 /** A service queue and its dead-letter queue. */
 export interface QueueSpec {
+  /** The service queue's name. */
   readonly name: string;
+  /** Its dead-letter queue's name: `<name>.dlq`. */
   readonly deadLetterQueue: string;
   /**
    * `quorum` queues are replicated and count redeliveries (`x-delivery-count`);
    * the dead-letter and delay queues are declared of the same type.
    */
   readonly type: 'classic' | 'quorum';
+  /** Survives a broker restart. */
   readonly durable: boolean;
+  /** Only the declaring connection may use it; deleted when that closes. */
   readonly exclusive: boolean;
+  /** Deleted when its last consumer goes. */
   readonly autoDelete: boolean;
+  /** Extra `x-` arguments of the service queue (`x-message-ttl`, `x-max-length`, ...). */
   readonly arguments: Readonly<Record<string, unknown>>;
   /** `x-single-active-consumer`: the broker delivers to one consumer of the queue at a time. @default false */
   readonly singleActiveConsumer?: boolean | undefined;
@@ -90,8 +110,11 @@ export interface QueueSpec {
 
 /** Where a consumer reads from, and how many unacked deliveries it may hold. */
 export interface ConsumerSpec {
+  /** The topic exchange the queue's bindings are on. */
   readonly exchange: string;
+  /** The queue to declare and consume. */
   readonly queue: QueueSpec;
+  /** Unacked deliveries the consumer may hold (AMQP `basic.qos`). */
   readonly prefetch: number;
 }
 
@@ -101,12 +124,38 @@ export interface ConsumerSpec {
  * `reason` says why; back to `connected` once it consumes again.
  */
 export type ConnectionState =
-  | { readonly status: 'connecting' }
-  | { readonly status: 'connected'; readonly url: string }
-  | { readonly status: 'degraded'; readonly reason: string }
-  | { readonly status: 'disconnected'; readonly reason: string }
-  | { readonly status: 'blocked'; readonly reason: string }
-  | { readonly status: 'closed' };
+  | {
+      /** Opening the first connection. */
+      readonly status: 'connecting';
+    }
+  | {
+      /** Connected, every consumer consuming. */
+      readonly status: 'connected';
+      /** The URL of the node it is connected to, credentials redacted. */
+      readonly url: string;
+    }
+  | {
+      /** Connected, but a consumer cannot consume. */
+      readonly status: 'degraded';
+      /** Why, e.g. `TOPOLOGY_FAILED: ...`. */
+      readonly reason: string;
+    }
+  | {
+      /** The connection was lost; reconnecting, publishes buffered. */
+      readonly status: 'disconnected';
+      /** The error the connection was lost with, credentials redacted. */
+      readonly reason: string;
+    }
+  | {
+      /** Connected, but the broker blocks publishing (a memory or disk alarm); consuming goes on. */
+      readonly status: 'blocked';
+      /** The broker's reason, e.g. `low on memory`. */
+      readonly reason: string;
+    }
+  | {
+      /** Closed for good, by `close()`. */
+      readonly status: 'closed';
+    };
 
 /**
  * A consumer's lifecycle, as data: `starting` until its queue is first declared,
@@ -118,10 +167,26 @@ export type ConnectionState =
  * `since` (epoch ms); `stopped` once closed.
  */
 export type ConsumerStatus =
-  | { readonly status: 'starting' }
-  | { readonly status: 'consuming' }
-  | { readonly status: 'failing'; readonly error: RxPubsubError; readonly since: number }
-  | { readonly status: 'stopped' };
+  | {
+      /** Declaring its queue, or re-establishing the broker consumer. */
+      readonly status: 'starting';
+    }
+  | {
+      /** Queue, bindings and broker consumer in place. */
+      readonly status: 'consuming';
+    }
+  | {
+      /** Setting them up fails; retried. */
+      readonly status: 'failing';
+      /** The last failure, e.g. a `ConnectionError` `TOPOLOGY_FAILED`. */
+      readonly error: RxPubsubError;
+      /** When it started failing, epoch milliseconds. */
+      readonly since: number;
+    }
+  | {
+      /** Closed. */
+      readonly status: 'stopped';
+    };
 
 /**
  * A consumer of one queue. `deliveries$` is lazy: subscribing starts consuming,
@@ -129,6 +194,7 @@ export type ConsumerStatus =
  * every reconnect.
  */
 export interface QueueConsumer {
+  /** The queue's deliveries: subscribing consumes, unsubscribing cancels the consumer. */
   readonly deliveries$: Observable<Delivery>;
   /** Its status, the current one replayed on subscribe, each change once. Completes when the transport closes. */
   readonly status$: Observable<ConsumerStatus>;
@@ -169,6 +235,7 @@ export interface PublisherStatus {
  * (0, 1, 2, ... from its creation), until its retention drops it.
  */
 export interface HistorySpec {
+  /** The exchange whose messages it keeps. */
   readonly exchange: string;
   /** The stream's name. */
   readonly stream: string;
@@ -185,6 +252,7 @@ export type HistoryFrom = 'first' | 'last' | Date | number;
 
 /** How to read the log. */
 export interface HistoryReadOptions {
+  /** Where the read starts (see {@link HistoryFrom}). */
   readonly from: HistoryFrom;
   /** Records handed out and not yet acked, at most (AMQP `basic.qos`). */
   readonly prefetch: number;
@@ -197,11 +265,15 @@ export interface HistoryReadOptions {
 
 /** One message of the log. */
 export interface HistoryRecord {
+  /** Its position in the log: 0 for the first message the log ever held. */
   readonly offset: number;
   /** The exchange it was published to (`''`: straight to the stream). */
   readonly exchange: string;
+  /** The routing key it was published with. */
   readonly routingKey: string;
+  /** The payload's bytes. */
   readonly body: Buffer;
+  /** Its AMQP properties, as published. */
   readonly properties: MessageProperties;
   /** Done with it: frees its prefetch slot, so the next record comes. Idempotent. */
   ack(): void;
@@ -232,6 +304,7 @@ export interface HistoryLog {
  * the bus and the delivery pipeline never see which one they run on.
  */
 export interface Transport {
+  /** Its connection's lifecycle: the current state replayed on subscribe, then each change. Completes after `closed`. */
   readonly state$: Observable<ConnectionState>;
   /**
    * The user this transport's connections log in as, when it is one user

@@ -12,15 +12,21 @@ import { splitCredentials } from './url-credentials.js';
 import { backOffBetweenRounds } from './reconnect-backoff.js';
 import type { TlsOptions } from '../tls-options.js';
 
-/** How to reach RabbitMQ (the Python system's `ConnectionConfig`). */
+/** How to reach RabbitMQ: the connection settings of {@link AmqpTransportConfig}, which the bus fills from its options. */
 export interface AmqpConnectionConfig {
   /** One URL, or several (a cluster) tried round-robin. The vhost is the URL path. */
   readonly urls: readonly string[];
+  /** AMQP heartbeat: a dead peer is noticed after about twice this (the bus's `heartbeatSeconds`, 10 by default). */
   readonly heartbeatSeconds: number;
+  /** Wait before reconnecting and before the next URL, doubling after a round where every URL failed, up to 30 s (the bus uses 1000). */
   readonly reconnectDelayMs: number;
+  /** Connecting fails with `ConnectionError` `CONNECTION_FAILED` (retriable) past this (the bus uses 10000). */
   readonly connectTimeoutMs: number;
+  /** The connection's name in the management UI and every message's `appId`; at most 255 bytes. */
   readonly connectionName: string;
+  /** Certificates for `amqps://` URLs; `undefined` for Node's defaults. */
   readonly tls: TlsOptions | undefined;
+  /** Where connection events go: pass `silentLogger` for none. */
   readonly logger: Logger;
 }
 

@@ -130,7 +130,7 @@ export class AmqpTransport implements Transport {
     return consumer;
   }
 
-  /** The RabbitMQ stream `spec.stream` as an event log: see {@link AmqpHistory}. */
+  /** The RabbitMQ stream `spec.stream` as an event log (see {@link HistoryLog} for how reads behave). */
   history(spec: HistorySpec): HistoryLog {
     const { logger, reconnectDelayMs, connectTimeoutMs } = this.#config;
     const history = new AmqpHistory(spec, {

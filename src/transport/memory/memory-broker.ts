@@ -60,9 +60,12 @@ const NO_QUEUES: readonly MemoryQueue[] = [];
  * A redelivery from a quorum queue carries header `x-delivery-count`, the
  * number of earlier deliveries of that message (RabbitMQ 3.10+).
  *
- * Topology ({@link MemoryBrokerTopology}), fault injection for tests
- * ({@link MemoryBrokerFaults}) and inspection ({@link MemoryBrokerInspection})
- * live in files of their own; virtual time: {@link MemoryBroker.setScheduler}.
+ * Its methods come in three groups, each implemented in a file of its own:
+ * topology (`declareQueue`, `bind`, `hasQueue`...), fault injection for tests
+ * (`dropConnections`, `block`, `delayDeliveries`...) and inspection
+ * (`queueDepth`, `peek`, `consumers`...). Virtual time:
+ * {@link MemoryBroker.setScheduler}. Tests usually reach it through
+ * {@link memoryBroker} or {@link testBus}.
  */
 // Not `implements QueueHost`: its members are internal, stripped from the published declarations, which would break.
 export class MemoryBroker implements MemoryBrokerTopology, MemoryBrokerFaults, MemoryBrokerInspection {
@@ -108,7 +111,11 @@ export class MemoryBroker implements MemoryBrokerTopology, MemoryBrokerFaults, M
     exchanges: () => this.topology.allExchanges(),
   });
 
-  constructor(readonly name: string) {}
+  /** Prefer {@link MemoryBroker.named}: a broker made with `new` is reachable by no `memory://` URL. */
+  constructor(
+    /** Its name: the `NAME` of `memory://NAME`. */
+    readonly name: string,
+  ) {}
 
   /** @internal Dispatch turns, TTLs and the transports' reconnects and publish timeouts run on it. */
   get clock(): MemoryClock {

@@ -48,11 +48,11 @@ export interface MemoryBrokerFaults {
    * `set_vm_memory_high_watermark` triggers). Every connection hears
    * `connection.blocked`: a transport emits `{ status: 'blocked', reason }`
    * and holds its publishes (their Promises stay pending, each bounded by its
-   * `timeoutMs`) until {@link MemoryBrokerFaults.unblock}. Consuming and settling go on.
+   * `timeoutMs`) until `unblock()`. Consuming and settling go on.
    * Connections opened meanwhile start blocked.
    */
   block(reason?: string): void;
-  /** Ends {@link MemoryBrokerFaults.block}: transports emit `connected` again and send what they held, in order. */
+  /** Ends `block(reason)`: transports emit `connected` again and send what they held, in order. */
   unblock(): void;
   /** Why the broker is blocked, or `undefined` when it is not. */
   readonly blockReason: string | undefined;

@@ -5,23 +5,31 @@ import type { TopicExchange } from './topic-exchange.js';
 
 /** A copy of a message waiting in a queue, for inspection. */
 export interface MemoryMessage {
+  /** The exchange it was published to (`''`: the default exchange). */
   readonly exchange: string;
+  /** The routing key it was published with. */
   readonly routingKey: string;
+  /** A copy of its body. */
   readonly body: Buffer;
+  /** Its properties, headers included (the `x-death` and `rx-pubsub-*` headers of a dead letter). */
   readonly properties: MessageProperties;
+  /** It was delivered before and went back to the queue (nacked with requeue, or its connection closed). */
   readonly redelivered: boolean;
 }
 
 /** A binding of a queue to a topic exchange. */
 export interface MemoryBinding {
+  /** The topic exchange. */
   readonly exchange: string;
+  /** The binding key: an AMQP topic pattern (`order.*`, `#`). */
   readonly routingKey: string;
 }
 
 /** A consumer of a queue, as the management UI lists it. */
 export interface MemoryConsumerInfo {
+  /** The consumer tag (`amq.ctag-N`), unique in the process. */
   readonly tag: string;
-  /** The {@link MemoryConnection.id} it consumes on. */
+  /** The id of the connection it consumes on (unique in the process). */
   readonly connection: number;
   /** 0 means no limit. */
   readonly prefetch: number;

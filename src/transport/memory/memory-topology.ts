@@ -32,8 +32,11 @@ export interface MemoryBrokerTopology {
    * as dropped.
    */
   deleteQueue(name: string): boolean;
+  /** Whether the exchange exists (the default exchange `''` always does). */
   hasExchange(name: string): boolean;
+  /** Whether the queue exists. */
   hasQueue(name: string): boolean;
+  /** Every queue's name, in the order they were declared. */
   queueNames(): string[];
 }
 

@@ -30,6 +30,7 @@ import { type ConnectionLink, MemoryQueueConsumer } from './memory-queue-consume
 export interface MemoryTransportOptions {
   /** `memory://NAME`: transports with the same NAME share one in-process broker. */
   readonly url: string;
+  /** Where connection events go: pass `silentLogger` for none. */
   readonly logger: Logger;
   /** Publishes that may be held while disconnected or blocked before `publish` rejects. @default 10000 */
   readonly maxPendingPublishes?: number;
@@ -161,7 +162,7 @@ export class MemoryTransport implements Transport {
     return consumer;
   }
 
-  /** The broker's stream `spec.stream` as an event log: see {@link MemoryHistory}. */
+  /** The broker's stream `spec.stream` as an event log (see {@link HistoryLog} for how reads behave). */
   history(spec: HistorySpec): HistoryLog {
     const history = new MemoryHistory(this.broker, spec);
     if (this.link.closed) history.close();

@@ -1,0 +1,71 @@
+/**
+ * Runs the ```ts run / run=broker blocks, at most `concurrency` at a time, each
+ * with its deadline: memory blocks without AMQP_URL (so `process.env.AMQP_URL
+ * ?? 'memory://...'` stays in memory), broker blocks with it, after their
+ * fixture if the fence names one. Every outcome is a value (never a rejected
+ * Promise), so runs started before their test awaits them cannot go unhandled.
+ */
+import type { DocBlock } from '../support/doc-snippets.js';
+import { blockWorkspace } from './block-workspace.js';
+import { boundedPool, runBlock, type RunOutcome } from './run-block.js';
+import type { Fixture } from './run-fixtures.js';
+
+export interface RunOptions {
+  root: string;
+  concurrency: number;
+  timeoutMs: number;
+  /** The broker for run=broker blocks; without it they fail, saying so. */
+  amqpUrl: string | undefined;
+  fixtures: Readonly<Record<string, Fixture>>;
+}
+
+export interface Runs {
+  outcomeOf(block: DocBlock): Promise<RunOutcome>;
+  /** Awaits every run, then deletes the block files. */
+  finish(): Promise<void>;
+}
+
+export function startRuns(blocks: readonly DocBlock[], options: RunOptions): Runs {
+  const runnable = blocks.filter((block) => block.run !== undefined && !block.ignore);
+  const workspace = blockWorkspace(options.root, 'run', runnable);
+  const pool = boundedPool(options.concurrency);
+  const outcomes = new Map(runnable.map((block) => [block, pool(() => runOne(block))]));
+
+  async function runOne(block: DocBlock): Promise<RunOutcome> {
+    const where = `${block.file}:${block.fenceLine}`;
+    if (block.problems.length > 0) return { ok: false, report: block.problems.join('\n') };
+    if (block.run === 'memory') {
+      const env = { ...process.env };
+      delete env.AMQP_URL;
+      return runBlock(options.root, workspace, block, { env, timeoutMs: options.timeoutMs });
+    }
+    if (options.amqpUrl === undefined) return { ok: false, report: `${where}: a run=broker block, and no broker was given` };
+    const fixture = block.fixture === undefined ? undefined : options.fixtures[block.fixture];
+    if (block.fixture !== undefined && fixture === undefined) {
+      const known = Object.keys(options.fixtures).join(', ');
+      return { ok: false, report: `${where} (${block.name}): no fixture "${block.fixture}" (known: ${known})` };
+    }
+    const env = { ...process.env, AMQP_URL: options.amqpUrl };
+    if (fixture === undefined) return runBlock(options.root, workspace, block, { env, timeoutMs: options.timeoutMs });
+    try {
+      const prepared = await fixture(options.amqpUrl);
+      try {
+        const outcome = await runBlock(options.root, workspace, block, { env: { ...env, ...prepared.env }, timeoutMs: options.timeoutMs });
+        if (outcome.ok) await prepared.verify();
+        return outcome;
+      } finally {
+        await prepared.cleanup();
+      }
+    } catch (error) {
+      return { ok: false, report: `${where}: fixture "${block.fixture ?? ''}": ${error instanceof Error ? (error.stack ?? error.message) : String(error)}` };
+    }
+  }
+
+  return {
+    outcomeOf: (block) => outcomes.get(block) ?? Promise.resolve({ ok: false, report: `${block.name} is not a run block` }),
+    finish: async () => {
+      await Promise.all(outcomes.values());
+      workspace.remove();
+    },
+  };
+}

@@ -1,0 +1,83 @@
+/**
+ * Fixtures of ```ts run=broker blocks, by the name a fence gives
+ * (```ts run=broker fixture=NAME). Most broker blocks need none: they choose
+ * unique names and clean up themselves, and the runner gives only AMQP_URL
+ * and a deadline. A fixture is for a block that shows a step in the middle of
+ * a story (replaying a dead letter needs one first): it prepares the broker,
+ * gives the block its environment, checks the broker after, and cleans up.
+ */
+import amqplib from 'amqplib';
+import { expect } from 'vitest';
+import { DeadLetterHeader, RxPubsubHeader, createEvent } from '../../src/index.js';
+import { encodeEvent, JSON_CONTENT_TYPE } from '../../src/blocks.js';
+import { uniqueName } from '../support/broker.js';
+
+export interface Prepared {
+  /** Added to the block's environment. */
+  env: Record<string, string>;
+  /** Checks the broker after the block exited 0. */
+  verify(): Promise<void>;
+  /** Runs after the block (and `verify`), pass or fail. */
+  cleanup(): Promise<void>;
+}
+
+export type Fixture = (amqpUrl: string) => Promise<Prepared>;
+
+export const fixtures: Record<string, Fixture> = {
+  /**
+   * `QUEUE` with the topology the bus declares (`QUEUE.dlq`, named as its
+   * dead-letter target) and one dead-lettered order.created in `QUEUE.dlq`.
+   * After the block, the DLQ is empty and `QUEUE` holds the message once,
+   * without the attempts header (a fresh retry budget), counted as replayed.
+   */
+  'dlq-replay': async (amqpUrl) => {
+    const queue = uniqueName('doc-replay');
+    const deadLetters = `${queue}.dlq`;
+    const connection = await amqplib.connect(amqpUrl);
+    connection.on('error', () => {});
+    const channel = await connection.createConfirmChannel();
+    const cleanup = async (): Promise<void> => {
+      await channel.deleteQueue(queue);
+      await channel.deleteQueue(deadLetters);
+      await connection.close();
+    };
+    await channel.assertQueue(deadLetters, { durable: true });
+    await channel.assertQueue(queue, {
+      durable: true,
+      arguments: { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': deadLetters },
+    });
+    const event = createEvent({ domain: 'order', action: 'created', data: { order_id: 'A1' } });
+    const body = encodeEvent(event);
+    channel.sendToQueue(deadLetters, body, {
+      persistent: true,
+      contentType: JSON_CONTENT_TYPE,
+      messageId: event.id,
+      type: 'order.created',
+      headers: {
+        [DeadLetterHeader.ERROR]: 'order.*: payment provider down',
+        [DeadLetterHeader.PATTERNS]: 'order.*',
+        [DeadLetterHeader.ATTEMPTS]: 3,
+        [DeadLetterHeader.HISTORY]: '3: order.*: payment provider down',
+        [DeadLetterHeader.ROUTING_KEY]: 'order.created',
+      },
+    });
+    await channel.waitForConfirms();
+    return {
+      env: { QUEUE: queue },
+      cleanup,
+      async verify() {
+        expect((await channel.checkQueue(deadLetters)).messageCount, `${deadLetters} after the replay`).toBe(0);
+        expect((await channel.checkQueue(queue)).messageCount, `${queue} after the replay`).toBe(1);
+        const replayed = await channel.get(queue, { noAck: true });
+        if (replayed === false) throw new Error(`${queue} holds no message to get`);
+        expect(replayed.content.equals(body)).toBe(true);
+        expect(replayed.properties.messageId).toBe(event.id);
+        const headers = replayed.properties.headers ?? {};
+        expect(headers[DeadLetterHeader.ROUTING_KEY]).toBe('order.created');
+        expect(headers).not.toHaveProperty(DeadLetterHeader.ATTEMPTS);
+        expect(headers[RxPubsubHeader.REPLAYED]).toBe(1);
+        expect(headers[DeadLetterHeader.HISTORY]).toBe('3: order.*: payment provider down');
+      },
+    };
+  },
+};

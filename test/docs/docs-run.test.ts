@@ -26,9 +26,12 @@ let runs: Runs | undefined;
 beforeAll(() => {
   runs = startRuns(runnable, { root: ROOT, concurrency: 2, timeoutMs: RUN_TIMEOUT_MS, amqpUrl: amqpUrl(), fixtures });
 });
-afterAll(async () => {
-  await runs?.finish();
-}, RUN_TIMEOUT_MS * 2 + FIXTURE_MS);
+afterAll(
+  async () => {
+    await runs?.finish();
+  },
+  RUN_TIMEOUT_MS * 2 + FIXTURE_MS,
+);
 
 it('docs - every fixture in run-fixtures.ts is named by a ```ts run=broker fixture=NAME block', () => {
   const named = new Set(runnable.map((block) => block.fixture));
@@ -38,9 +41,13 @@ it('docs - every fixture in run-fixtures.ts is named by a ```ts run=broker fixtu
 // In the pool's order: when a test starts, every block before its own has
 // settled, so its wait is its own run (and fixture), never the queue's.
 for (const block of runnable) {
-  it(`${block.name} (run${block.run === 'broker' ? '=broker' : ''})`, async () => {
-    if (runs === undefined) throw new Error('the runs did not start');
-    const { ok, report } = await runs.outcomeOf(block);
-    if (!ok) throw new Error(report);
-  }, RUN_TIMEOUT_MS * 2 + FIXTURE_MS);
+  it(
+    `${block.name} (run${block.run === 'broker' ? '=broker' : ''})`,
+    async () => {
+      if (runs === undefined) throw new Error('the runs did not start');
+      const { ok, report } = await runs.outcomeOf(block);
+      if (!ok) throw new Error(report);
+    },
+    RUN_TIMEOUT_MS * 2 + FIXTURE_MS,
+  );
 }

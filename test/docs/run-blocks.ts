@@ -8,7 +8,7 @@
 import type { DocBlock } from '../support/doc-snippets.js';
 import { blockWorkspace } from './block-workspace.js';
 import { boundedPool, runBlock, type RunOutcome } from './run-block.js';
-import type { Fixture } from './run-fixtures.js';
+import type { Fixture, Prepared } from './run-fixtures.js';
 
 export interface RunOptions {
   root: string;
@@ -39,26 +39,43 @@ export function startRuns(blocks: readonly DocBlock[], options: RunOptions): Run
       delete env.AMQP_URL;
       return runBlock(options.root, workspace, block, { env, timeoutMs: options.timeoutMs });
     }
-    if (options.amqpUrl === undefined) return { ok: false, report: `${where}: a run=broker block, and no broker was given` };
     const fixture = block.fixture === undefined ? undefined : options.fixtures[block.fixture];
     if (block.fixture !== undefined && fixture === undefined) {
       const known = Object.keys(options.fixtures).join(', ');
       return { ok: false, report: `${where} (${block.name}): no fixture "${block.fixture}" (known: ${known})` };
     }
+    if (options.amqpUrl === undefined) return { ok: false, report: `${where}: a run=broker block, and no broker was given` };
     const env = { ...process.env, AMQP_URL: options.amqpUrl };
     if (fixture === undefined) return runBlock(options.root, workspace, block, { env, timeoutMs: options.timeoutMs });
+    return runWithFixture(block, fixture, env);
+  }
+
+  async function runWithFixture(block: DocBlock, fixture: Fixture, env: NodeJS.ProcessEnv): Promise<RunOutcome> {
+    const where = `${block.file}:${block.fenceLine}: fixture "${block.fixture ?? ''}"`;
+    let prepared: Prepared;
     try {
-      const prepared = await fixture(options.amqpUrl);
-      try {
-        const outcome = await runBlock(options.root, workspace, block, { env: { ...env, ...prepared.env }, timeoutMs: options.timeoutMs });
-        if (outcome.ok) await prepared.verify();
-        return outcome;
-      } finally {
-        await prepared.cleanup();
-      }
+      prepared = await fixture(options.amqpUrl ?? '');
     } catch (error) {
-      return { ok: false, report: `${where}: fixture "${block.fixture ?? ''}": ${error instanceof Error ? (error.stack ?? error.message) : String(error)}` };
+      return { ok: false, report: `${where} could not prepare the broker: ${describe(error)}` };
     }
+    let outcome: RunOutcome | undefined;
+    try {
+      outcome = await runBlock(options.root, workspace, block, { env: { ...env, ...prepared.env }, timeoutMs: options.timeoutMs });
+      if (outcome.ok) await prepared.verify();
+    } catch (error) {
+      const why = `${where}: the block exited 0, but the broker is not as it should be after it: ${describe(error)}`;
+      outcome = { ok: false, report: `${why}\n${outcome?.report ?? ''}` };
+    }
+    try {
+      await prepared.cleanup();
+    } catch (error) {
+      outcome = {
+        ok: false,
+        report: `${outcome.report}
+${where} could not clean up: ${describe(error)}`,
+      };
+    }
+    return outcome;
   }
 
   return {
@@ -68,4 +85,8 @@ export function startRuns(blocks: readonly DocBlock[], options: RunOptions): Run
       workspace.remove();
     },
   };
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }

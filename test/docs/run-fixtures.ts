@@ -8,7 +8,7 @@
  */
 import amqplib from 'amqplib';
 import { expect } from 'vitest';
-import { DeadLetterHeader, RxPubsubHeader, createEvent } from '../../src/index.js';
+import { RxPubsubHeader, createEvent } from '../../src/index.js';
 import { encodeEvent, JSON_CONTENT_TYPE } from '../../src/blocks.js';
 import { uniqueName } from '../support/broker.js';
 
@@ -41,27 +41,32 @@ export const fixtures: Record<string, Fixture> = {
       await channel.deleteQueue(deadLetters);
       await connection.close();
     };
-    await channel.assertQueue(deadLetters, { durable: true });
-    await channel.assertQueue(queue, {
-      durable: true,
-      arguments: { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': deadLetters },
-    });
     const event = createEvent({ domain: 'order', action: 'created', data: { order_id: 'A1' } });
     const body = encodeEvent(event);
-    channel.sendToQueue(deadLetters, body, {
-      persistent: true,
-      contentType: JSON_CONTENT_TYPE,
-      messageId: event.id,
-      type: 'order.created',
-      headers: {
-        [DeadLetterHeader.ERROR]: 'order.*: payment provider down',
-        [DeadLetterHeader.PATTERNS]: 'order.*',
-        [DeadLetterHeader.ATTEMPTS]: 3,
-        [DeadLetterHeader.HISTORY]: '3: order.*: payment provider down',
-        [DeadLetterHeader.ROUTING_KEY]: 'order.created',
-      },
-    });
-    await channel.waitForConfirms();
+    try {
+      await channel.assertQueue(deadLetters, { durable: true });
+      await channel.assertQueue(queue, {
+        durable: true,
+        arguments: { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': deadLetters },
+      });
+      channel.sendToQueue(deadLetters, body, {
+        persistent: true,
+        contentType: JSON_CONTENT_TYPE,
+        messageId: event.id,
+        type: 'order.created',
+        headers: {
+          [RxPubsubHeader.ERROR]: 'order.*: payment provider down',
+          [RxPubsubHeader.PATTERNS]: 'order.*',
+          [RxPubsubHeader.ATTEMPTS]: 3,
+          [RxPubsubHeader.HISTORY]: '3: order.*: payment provider down',
+          [RxPubsubHeader.ROUTING_KEY]: 'order.created',
+        },
+      });
+      await channel.waitForConfirms();
+    } catch (error) {
+      await cleanup().catch(() => undefined);
+      throw error;
+    }
     return {
       env: { QUEUE: queue },
       cleanup,
@@ -73,10 +78,10 @@ export const fixtures: Record<string, Fixture> = {
         expect(replayed.content.equals(body)).toBe(true);
         expect(replayed.properties.messageId).toBe(event.id);
         const headers = replayed.properties.headers ?? {};
-        expect(headers[DeadLetterHeader.ROUTING_KEY]).toBe('order.created');
-        expect(headers).not.toHaveProperty(DeadLetterHeader.ATTEMPTS);
+        expect(headers[RxPubsubHeader.ROUTING_KEY]).toBe('order.created');
+        expect(headers).not.toHaveProperty(RxPubsubHeader.ATTEMPTS);
         expect(headers[RxPubsubHeader.REPLAYED]).toBe(1);
-        expect(headers[DeadLetterHeader.HISTORY]).toBe('3: order.*: payment provider down');
+        expect(headers[RxPubsubHeader.HISTORY]).toBe('3: order.*: payment provider down');
       },
     };
   },

@@ -65,13 +65,13 @@ export function extractBlocks(markdown: string, file: string): { blocks: DocBloc
       body.push(inner.startsWith(indent) ? inner.slice(indent.length) : inner.trimStart());
     }
     const where = `${file}:${i + 1} (under "${heading}")`;
-    if (j === lines.length) errors.push(`${where}: the \`${fence}${lang}\` fence is never closed`);
+    if (j === lines.length) errors.push(`${where}: the "${fence}${lang}" fence is never closed`);
     if (lang === 'ts' || lang === 'typescript') {
       const count = (perHeading.get(heading) ?? 0) + 1;
       perHeading.set(heading, count);
       const name = `${file} › ${heading}${count === 1 ? '' : ` #${count}`}`;
       const block = { file, fenceLine: i + 1, heading, name, code: body.join('\n') };
-      blocks.push({ ...block, ...parseInfo(info, `${where}: \`${fence}${lang}${info}\``) });
+      blocks.push({ ...block, ...parseInfo(info, `${where}: "${fence}${lang}${info}"`) });
     }
     i = j; // past the closing fence: fences inside a block are its text
   }
@@ -84,8 +84,12 @@ type Attributes = Pick<DocBlock, 'ignore' | 'run' | 'fixture' | 'problems'>;
 function parseInfo(info: string, where: string): Attributes {
   const out: Attributes = { ignore: false, run: undefined, fixture: undefined, problems: [] };
   const seen = new Set<string>();
-  for (const token of info.trim().split(/\s+/).filter((t) => t !== '')) {
-    const [key = '', value] = token.split('=', 2) as [string, string | undefined];
+  const tokens = info
+    .trim()
+    .split(/\s+/)
+    .filter((token) => token !== '');
+  for (const token of tokens) {
+    const [key, value] = token.split('=', 2) as [string, string | undefined];
     if (seen.has(key)) out.problems.push(`${where}: "${key}" is given twice`);
     seen.add(key);
     if (key === 'ignore' && value === undefined) out.ignore = true;

@@ -35,6 +35,7 @@ const BROKER_TESTS = [
   'test/docs/examples-kit.test.ts',
   'test/docs/examples.test.ts',
   'test/docs/docs-run.test.ts',
+  'test/docs/doc-runs-broker.test.ts',
   'test/reliability/ack-coalescing.test.ts',
   'test/reliability/bad-input.property.test.ts',
   'test/reliability/close-deadline.test.ts',

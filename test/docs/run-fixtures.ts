@@ -34,8 +34,13 @@ export const fixtures: Record<string, Fixture> = {
     const queue = uniqueName('doc-replay');
     const deadLetters = `${queue}.dlq`;
     const connection = await amqplib.connect(amqpUrl);
-    connection.on('error', () => {});
+    const closedBy: string[] = [];
+    connection.on('error', (error: unknown) => closedBy.push(`connection error: ${String(error)}`));
+    connection.on('close', (error: unknown) => closedBy.push(`connection closed: ${String(error)}`));
     const channel = await connection.createConfirmChannel();
+    // A channel the broker closed fails every later call with "Channel closed": keep the reason.
+    channel.on('error', (error: unknown) => closedBy.push(`channel error: ${String(error)}`));
+    channel.on('close', () => closedBy.push('channel closed'));
     const cleanup = async (): Promise<void> => {
       await channel.deleteQueue(queue);
       await channel.deleteQueue(deadLetters);
@@ -71,6 +76,7 @@ export const fixtures: Record<string, Fixture> = {
       env: { QUEUE: queue },
       cleanup,
       async verify() {
+        if (closedBy.length > 0) throw new Error(`the fixture's channel was closed: ${closedBy.join('; ')}`);
         expect((await channel.checkQueue(deadLetters)).messageCount, `${deadLetters} after the replay`).toBe(0);
         expect((await channel.checkQueue(queue)).messageCount, `${queue} after the replay`).toBe(1);
         const replayed = await channel.get(queue, { noAck: true });

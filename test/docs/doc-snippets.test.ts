@@ -44,6 +44,7 @@ describe('doc snippets - extraction', () => {
       ['docs/guide/handlers.md › Retrying a failed delivery', false, 'memory'],
       ['docs/guide/handlers.md › Retrying a failed delivery #2', false, 'memory'],
       ['docs/guide/handlers.md › Example', false, 'memory'],
+      ['docs/guide/handlers.md › Another section', false, '-'],
       ['docs/guide/handlers.md › Example #2', false, 'memory'],
       ['docs/guide/handlers.md › Example #3', false, 'broker'],
     ]);

@@ -53,14 +53,15 @@ export function extractBlocks(markdown: string, file: string): { blocks: DocBloc
       heading = title[1] ?? '';
       continue;
     }
-    const open = /^( {0,3})(`{3,}|~{3,})\s*([^\s`]*)(.*)$/.exec(line);
+    // Any indentation: a fence in a nested list item is indented further, and must not be missed silently.
+    const open = /^( *)(`{3,}|~{3,})\s*([^\s`]*)(.*)$/.exec(line);
     if (open === null) continue;
     const [, indent = '', fence = '', lang = '', info = ''] = open;
     const body: string[] = [];
     let j = i + 1;
     for (; j < lines.length; j++) {
       const inner = lines[j] ?? '';
-      const close = /^ {0,3}(`{3,}|~{3,})\s*$/.exec(inner);
+      const close = /^ *(`{3,}|~{3,})\s*$/.exec(inner);
       if (close?.[1] !== undefined && close[1][0] === fence[0] && close[1].length >= fence.length) break;
       body.push(inner.startsWith(indent) ? inner.slice(indent.length) : inner.trimStart());
     }

@@ -69,11 +69,8 @@ export function startRuns(blocks: readonly DocBlock[], options: RunOptions): Run
     try {
       await prepared.cleanup();
     } catch (error) {
-      outcome = {
-        ok: false,
-        report: `${outcome.report}
-${where} could not clean up: ${describe(error)}`,
-      };
+      const why = `${where} could not clean up: ${describe(error)}`;
+      outcome = { ok: false, report: `${outcome.report}\n${why}` };
     }
     return outcome;
   }

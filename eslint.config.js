@@ -5,7 +5,7 @@ import rxjsX from 'eslint-plugin-rxjs-x';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  { ignores: ['dist/**', 'coverage/**', 'bench/**', 'test/.readme-snippets/**', 'node_modules/**'] },
+  { ignores: ['dist/**', 'coverage/**', 'bench/**', 'test/.doc-*/**', 'node_modules/**'] },
   tseslint.configs.strictTypeChecked,
   rxjsX.configs.recommended,
   {

@@ -10,7 +10,7 @@ export type ScaleClient = (typeof SCALE_CLIENTS)[number];
 
 export type Mode = 'publish' | 'consume';
 
-/** Sizes and switches of one scale run: `--quick`, `--rounds=N`, `--axes=a,b`, and the environment (README.md). */
+/** Sizes and switches of one scale run: `--quick`, `--rounds=N`, `--axes=a,b`, `--count=N`, and the environment (README.md). */
 export interface ScaleConfig {
   readonly url: string;
   readonly quick: boolean;
@@ -19,6 +19,13 @@ export interface ScaleConfig {
   /** Events per point at the base setting; other points scale it (see {@link countFor}). */
   readonly count: number;
   readonly childTimeoutMs: number;
+}
+
+function positive(name: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive whole number (got ${raw})`);
+  return value;
 }
 
 export function readScaleConfig(argv: readonly string[], env: NodeJS.ProcessEnv): ScaleConfig {
@@ -30,7 +37,7 @@ export function readScaleConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
     quick,
     rounds: Number(flag('rounds') ?? number('ROUNDS', 3, 1)),
     axes: axes.length > 0 ? (axes as Axis[]) : AXES,
-    count: number('SCALE_COUNT', 30_000, 5_000),
+    count: positive('--count', flag('count')) ?? number('SCALE_COUNT', 30_000, 5_000),
     childTimeoutMs: number('CHILD_TIMEOUT_S', 180, 90) * 1_000,
   };
 }

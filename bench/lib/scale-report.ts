@@ -123,8 +123,8 @@ function row(axis: AxisPlan, mode: string, x: number | string, s: PointSummary):
     pair(s, (c) => c.brokerCores, (v) => n(v, 2)), notes.join('; ')];
 }
 
-/** An axis's table in Markdown: one row per (mode, x), then how much each step changes throughput and CPU. */
-export function axisMarkdown(axis: AxisPlan, summaries: ReadonlyMap<string, PointSummary>): string {
+/** An axis's table in Markdown under a heading of `level`: one row per (mode, x), then how much each step changes throughput and CPU. */
+export function axisMarkdown(axis: AxisPlan, summaries: ReadonlyMap<string, PointSummary>, level = 2): string {
   const rows = axis.curves.flatMap((curve) =>
     curve.pointIds.flatMap((id, i) => {
       const s = summaries.get(id);
@@ -134,7 +134,7 @@ export function axisMarkdown(axis: AxisPlan, summaries: ReadonlyMap<string, Poin
   const table = [HEAD, HEAD.map((_, i) => (i < 2 || i === HEAD.length - 1 ? ':--' : '--:')), ...rows]
     .map((r) => `| ${r.join(' | ')} |`)
     .join('\n');
-  return [`## ${axis.title}`, '', table, '', ...steps(axis, summaries), ''].join('\n');
+  return [`${'#'.repeat(level)} ${axis.title}`, '', table, '', ...steps(axis, summaries), ''].join('\n');
 }
 
 /**

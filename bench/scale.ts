@@ -130,6 +130,7 @@ async function runAll(ctx: RunContext): Promise<ScaleRun[]> {
   const runs: ScaleRun[] = [];
   await warmUp(ctx);
   for (let round = 1; round <= config.rounds; round++) {
+    const roundStart = performance.now();
     const idle = await brokerIdleUsPerSec(3_000);
     brokerIdle.push(idle);
     if (idle !== undefined) console.log(`[round ${round}] broker at rest: ${(idle / 1000).toFixed(1)} ms of CPU per second`);
@@ -145,6 +146,9 @@ async function runAll(ctx: RunContext): Promise<ScaleRun[]> {
         console.log(progress(run, point, (performance.now() - start) / 1000));
       }
     }
+    const took = (performance.now() - roundStart) / 1000;
+    // Every round does the same work: the first one tells how long the run takes on this machine today.
+    if (round === 1 && config.rounds > 1) console.log(`[round 1] took ${Math.round(took)} s: about ${Math.round((took * (config.rounds - 1)) / 60)} min to go (--count=N or --rounds=N for a shorter run)`);
   }
   return runs;
 }

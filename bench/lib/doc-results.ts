@@ -40,6 +40,19 @@ export function wasLoaded(machine: MachineInfo, ...laterLoads: readonly (readonl
   return Math.max(...loads) > machine.nproc * 0.75;
 }
 
+/** How many events each scenario of the run used (only those it ran). */
+function sizes(config: BenchConfig): string[] {
+  const count = (v: number) => v.toLocaleString('en-US');
+  const ran = (scenario: string) => config.scenarios.some((s) => s === scenario);
+  return [
+    (ran('publish') || ran('wire-cost')) && `publish ${count(config.publishCount)} events (at most ${count(config.window)} unconfirmed)`,
+    ran('consume') && `consume ${count(config.consumeCount)} (prefetch ${config.prefetch})`,
+    ran('latency') && `latency ${count(config.latencyRate)}/s for ${config.latencySeconds} s`,
+    ran('memory-routing') && `memory:// ${count(config.memoryCount)} deliveries`,
+    ran('rss-over-time') && `RSS over time ${count(config.rssMemoryCount)} (memory://) and ${count(config.rssAmqpCount)} (RabbitMQ) deliveries, ${config.handlerMs} ms handler`,
+  ].filter((part): part is string => typeof part === 'string');
+}
+
 /**
  * The full table of `npm run bench` with what it was measured on: date,
  * machine, versions, commit, rounds and the command. `links` are paths from
@@ -47,14 +60,13 @@ export function wasLoaded(machine: MachineInfo, ...laterLoads: readonly (readonl
  */
 export function resultsMarkdown(results: LatestResults, links: { readonly json: string; readonly readme: string }): string {
   const { machine, config } = results;
-  const count = (v: number) => v.toLocaleString('en-US');
   const loaded = wasLoaded(machine)
     ? ` — **other work was running: compare the rows of one scenario with each other, not absolute rates**`
     : '';
   return [
     `Measured ${utcMinute(results.started)} on ${machineLine(machine)}; load average at start ${machine.loadAverageAtStart.join(' / ')}${loaded}.`,
     `Commit ${machine.rxPubsub}. Command: \`${benchCommand(results)}\`; ${config.rounds} round${config.rounds === 1 ? '' : 's'}, medians; took ${results.seconds} s.`,
-    `Sizes: publish ${count(config.publishCount)} events (at most ${count(config.window)} unconfirmed); consume ${count(config.consumeCount)} (prefetch ${config.prefetch}); latency ${count(config.latencyRate)}/s for ${config.latencySeconds} s; memory:// ${count(config.memoryCount)} deliveries.`,
+    `Sizes: ${sizes(config).join('; ')}.`,
     '',
     markdownTable(results.rows),
     '',
@@ -81,7 +93,10 @@ export function headlineMarkdown(results: LatestResults, pageLink: string): stri
   if (publish) {
     const all = find(rows, 'publish', LIBRARY, ['publishAll']);
     const batched = all ? `; \`publishAll\` ${x(all.ratio)}` : '';
-    lines.push(`- **Publish**: ${x(publish.ratio)} raw amqplib's throughput (a plain confirmed \`publish\`, as users write it) at ${x(publish.cpuRatio)} its CPU per message${batched}.`);
+    // Older runs compared publishing to raw amqplib sending the library's wire format; newer ones to the plain publish users write.
+    const naive = find(rows, 'publish', BASELINE, ['naive']) !== undefined;
+    const baseline = naive ? 'raw amqplib\'s throughput (a plain confirmed `publish`, as users write it)' : 'raw amqplib\'s throughput (sending the same wire format)';
+    lines.push(`- **Publish**: ${x(publish.ratio)} ${baseline} at ${x(publish.cpuRatio)} its CPU per message${batched}.`);
   }
   const consume = find(rows, 'consume', LIBRARY, ['1 handler', '']);
   if (consume) lines.push(`- **Consume**: ${x(consume.ratio)} raw amqplib's throughput at ${x(consume.cpuRatio)} its CPU per message.`);
@@ -92,6 +107,8 @@ export function headlineMarkdown(results: LatestResults, pageLink: string): stri
     lines.push(`- **Latency p50**: ${ms(latency.p50Ms)} with the defaults, ${x(latency.ratio)} raw amqplib with \`noDelay\`${nagleNote}.`);
   }
   if (lines.length === 0) throw new Error('the results have no publish, consume or latency row of the library: nothing to quote');
-  lines.push(`- ${utcMinute(results.started).slice(0, 10)}, ${machine.nproc} cores, RabbitMQ ${machine.rabbitmq}, medians of ${config.rounds} rounds; the peers, the broker's CPU, memory and the method: [performance](${pageLink}).`);
+  const rounds = config.rounds === 1 ? 'one round' : `medians of ${config.rounds} rounds`;
+  const loaded = wasLoaded(machine) ? ' (a loaded machine: noisy)' : '';
+  lines.push(`- ${utcMinute(results.started).slice(0, 10)}, ${machine.nproc} cores${loaded}, RabbitMQ ${machine.rabbitmq}, ${rounds}; the peers, the broker's CPU, memory and the method: [performance](${pageLink}).`);
   return lines.join('\n');
 }

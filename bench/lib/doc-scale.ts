@@ -1,6 +1,6 @@
 import { machineLine, utcMinute, wasLoaded } from './doc-results.js';
 import type { MachineInfo } from './machine.js';
-import { AXES, type AxisPlan, type ScaleConfig, type ScalePoint } from './scale-plan.js';
+import { AXES, type AxisPlan, SCALE_COUNT, type ScaleConfig, type ScalePoint } from './scale-plan.js';
 import { axisMarkdown, type PointSummary } from './scale-report.js';
 
 /** What `npm run bench:scale` writes to results/scale.json (and the generated docs read back). */
@@ -28,7 +28,7 @@ export function scaleCommand(results: Pick<ScaleResults, 'command' | 'config'>):
     quick && '--quick',
     rounds !== 3 && `--rounds=${rounds}`,
     axes.length !== AXES.length && `--axes=${axes.join(',')}`,
-    count !== (quick ? 5_000 : 30_000) && `--count=${count}`,
+    count !== (quick ? SCALE_COUNT.quick : SCALE_COUNT.normal) && `--count=${count}`,
   ].filter(Boolean);
   return `npm run bench:scale${flags.length > 0 ? ` -- ${flags.join(' ')}` : ''}`;
 }

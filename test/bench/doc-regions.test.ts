@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { replaceRegion } from '../../bench/lib/doc-regions.js';
 import { headlineMarkdown, type LatestResults, resultsMarkdown } from '../../bench/lib/doc-results.js';
+import type { Row } from '../../bench/lib/report.js';
 import { type ScaleResults, scaleMarkdown } from '../../bench/lib/doc-scale.js';
 
 // The docs' benchmark figures are generated from bench/results/*.json (never retyped): the
@@ -63,6 +64,12 @@ describe('resultsMarkdown', () => {
     expect(quick).toContain('Command: `BENCH_QUICK=1 npm run bench -- --rounds=1`; 1 round,');
     expect(resultsMarkdown({ ...latest, command: 'npm run bench -- --rounds=5' }, { json: 'j', readme: 'r' })).toContain('`npm run bench -- --rounds=5`');
   });
+
+  it('resultsMarkdown - lists the sizes of the scenarios the run ran, and only those', () => {
+    const publishOnly = resultsMarkdown({ ...latest, config: { ...latest.config, scenarios: ['publish'] } }, { json: 'j', readme: 'r' });
+    expect(publishOnly).toContain('Sizes: publish 50,000 events (at most 1,000 unconfirmed).');
+    expect(md).toContain('; consume 50,000 (prefetch 200); latency 2,000/s for 6 s; memory:// 200,000 deliveries;');
+  });
 });
 
 describe('headlineMarkdown', () => {
@@ -80,6 +87,15 @@ describe('headlineMarkdown', () => {
   it('headlineMarkdown - links the full table and says when and on what', () => {
     expect(lines.at(-1)).toContain('2026-12-04, 2 cores, RabbitMQ 3.10.8, medians of 3 rounds');
     expect(lines.at(-1)).toContain('(docs/guide/performance.md)');
+  });
+
+  it('headlineMarkdown - names the publish baseline the run used, and says when the machine was loaded', () => {
+    expect(lines[0]).toContain("raw amqplib's throughput (sending the same wire format)");
+    const naiveRow = { ...(latest.rows[0] as Row), variant: 'naive' };
+    const loaded = { ...latest, rows: [naiveRow, ...latest.rows.slice(1)], machine: { ...latest.machine, loadAverageAtStart: [9, 9, 9] }, config: { ...latest.config, rounds: 1 } };
+    const md = headlineMarkdown(loaded, 'p.md');
+    expect(md).toContain("raw amqplib's throughput (a plain confirmed `publish`, as users write it)");
+    expect(md).toContain('2 cores (a loaded machine: noisy), RabbitMQ 3.10.8, one round;');
   });
 
   it('headlineMarkdown - a run with none of the three rows is an error, not an empty headline', () => {

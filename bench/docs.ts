@@ -38,8 +38,8 @@ async function readJson<T>(file: string): Promise<T> {
   return JSON.parse(await readFile(file, 'utf8')) as T;
 }
 
-/** The regions to write, per file: name → Markdown. */
-async function regions(targets: Required<Omit<DocTargets, 'check'>>): Promise<Map<string, Map<string, string>>> {
+/** The regions to write, per file (absolute path): region name → Markdown. */
+export async function generatedRegions(targets: Required<Omit<DocTargets, 'check'>>): Promise<Map<string, Map<string, string>>> {
   const files = new Map<string, Map<string, string>>([[targets.page, new Map()]]);
   const readme = join(here, 'README.md');
   const page = files.get(targets.page) as Map<string, string>;
@@ -57,22 +57,27 @@ async function regions(targets: Required<Omit<DocTargets, 'check'>>): Promise<Ma
   return files;
 }
 
+/** Which results, into which files: by default both, into the repository's page and README. */
+export function docTargets(options: DocTargets = {}): Required<Omit<DocTargets, 'check'>> {
+  const both = options.results === undefined && options.scale === undefined;
+  return {
+    results: both || options.results === true,
+    scale: both || options.scale === true,
+    page: resolve(options.page ?? join(repo, PAGE)),
+    readme: resolve(options.readme ?? join(repo, 'README.md')),
+  };
+}
+
 /**
  * Rewrites every file whose regions it can; a file with a missing marker is
  * left untouched and named in the error thrown at the end (after the others
  * were written), so a results run is never lost to one file's markers.
  */
 export async function updateDocs(options: DocTargets = {}): Promise<string[]> {
-  const both = options.results === undefined && options.scale === undefined;
-  const targets = {
-    results: both || options.results === true,
-    scale: both || options.scale === true,
-    page: resolve(options.page ?? join(repo, PAGE)),
-    readme: resolve(options.readme ?? join(repo, 'README.md')),
-  };
+  const targets = docTargets(options);
   const errors: string[] = [];
   const touched: string[] = [];
-  for (const [file, bodies] of await regions(targets)) {
+  for (const [file, bodies] of await generatedRegions(targets)) {
     const shown = file.startsWith(repo + sep) ? relative(repo, file) : file;
     try {
       const before = await readFile(file, 'utf8').catch(() => {

@@ -37,6 +37,7 @@ const LEGEND = [
   '- **×raw**: rx-pubsub ÷ raw amqplib in the same round, median over rounds (throughput: above 1 is faster; CPU: below 1 is cheaper).',
   "- **CPU µs/msg**: the client process (user + system) over the timed part ÷ messages; **GC µs/msg**: its garbage-collection pauses; **loop busy**: how much of the timed part its event loop was busy (near 100%: the client's JavaScript is the bottleneck).",
   "- **broker µs/msg**: RabbitMQ's beam.smp CPU over the timed part ÷ messages (10 ms clock ticks: coarse on short points; it includes whatever else the broker did meanwhile, see \"broker at rest\"); **broker cores**: that × msg/s, how much of the machine the broker took (a queue is one Erlang process, so at most one core, with the connection and channel processes on top).",
+  '- **likely limit**: read from that client\'s own figures: `client` when its event loop was at least 85% busy (`client (GC)` when GC pauses were a quarter or more of its CPU per message), `broker` when the broker took 0.85 of a core or more, `neither` otherwise (the client waited: round trips, or other processes on the cores). A hint to check against the other columns, not a measurement.',
   "- Below each table, each step's ratio to the point before it: a bend is the step where a ratio leaves ~1×.",
 ];
 

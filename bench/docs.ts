@@ -12,8 +12,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { replaceRegion } from './lib/doc-regions.js';
-import { headlineMarkdown, type LatestResults, resultsMarkdown } from './lib/doc-results.js';
-import { type ScaleResults, scaleMarkdown } from './lib/doc-scale.js';
+import { headlineMarkdown, latestFile, type LatestResults, resultsMarkdown } from './lib/doc-results.js';
+import { scaleFile, type ScaleResults, scaleMarkdown } from './lib/doc-scale.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..');
@@ -77,6 +77,18 @@ export async function updateDocs(options: DocTargets = {}): Promise<string[]> {
   const targets = docTargets(options);
   const errors: string[] = [];
   const touched: string[] = [];
+  // results/latest.md and scale.md, whole: the same Markdown, beside the JSON.
+  const wholes: [string, string][] = [];
+  if (targets.results) wholes.push([join(resultsDir, 'latest.md'), latestFile(await readJson<LatestResults>(join(resultsDir, 'latest.json')))]);
+  if (targets.scale) wholes.push([join(resultsDir, 'scale.md'), scaleFile(await readJson<ScaleResults>(join(resultsDir, 'scale.json')))]);
+  for (const [file, text] of wholes) {
+    if ((await readFile(file, 'utf8').catch(() => '')) === text) continue;
+    if (options.check) errors.push(`${relative(repo, file)}: out of date; run \`npm --prefix bench run docs\``);
+    else {
+      await writeFile(file, text);
+      touched.push(relative(repo, file));
+    }
+  }
   for (const [file, bodies] of await generatedRegions(targets)) {
     const shown = file.startsWith(repo + sep) ? relative(repo, file) : file;
     try {

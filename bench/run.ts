@@ -10,7 +10,7 @@ import { updateDocs } from './docs.js';
 import { AmqpAdmin } from './lib/amqp-admin.js';
 import { buildChild } from './lib/child-process.js';
 import { readConfig } from './lib/config.js';
-import { type LatestResults, resultsMarkdown, utcMinute } from './lib/doc-results.js';
+import { latestFile } from './lib/doc-results.js';
 import { publishWarmup } from './lib/job.js';
 import { brokerPid, machineInfo, warnIfLoaded } from './lib/machine.js';
 import { type Case, plan } from './lib/plan.js';
@@ -48,12 +48,6 @@ function progress(run: Run, seconds: number): string {
 
 /** `npm run bench -- <args>`, as typed: recorded with the results so that the docs quote the command that made them. */
 const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
-
-/** latest.md: the same Markdown the docs get, under a title. */
-function markdown(results: LatestResults): string {
-  const links = { json: 'latest.json', readme: '../README.md' };
-  return `# rx-pubsub benchmark — ${utcMinute(results.started)}\n\n${resultsMarkdown(results, links)}\n`;
-}
 
 /** The docs' generated regions (docs/guide/performance.md, README.md) from what was just written. */
 async function rewriteDocs(): Promise<void> {
@@ -97,7 +91,7 @@ async function main(): Promise<void> {
   const perRound = runs.map(({ round, case: c, result, error }) => ({ round, scenario: c.scenario, client: c.client, variant: c.variant, result, error }));
   const json = { started: started.toISOString(), seconds: Math.round(seconds), command, machine: info, config, rows, runs: perRound };
   await writeFile(join(results, 'latest.json'), `${JSON.stringify(json, null, 2)}\n`);
-  await writeFile(join(results, 'latest.md'), markdown(json));
+  await writeFile(join(results, 'latest.md'), latestFile(json));
   console.log(`Wrote ${join('bench', 'results', 'latest.json')} and latest.md`);
   if (runs.some((run) => run.error)) process.exitCode = 1;
   await rewriteDocs();

@@ -11,8 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { updateDocs } from './docs.js';
 import { AmqpAdmin } from './lib/amqp-admin.js';
-import { utcMinute } from './lib/doc-results.js';
-import { type ScaleResults, scaleMarkdown } from './lib/doc-scale.js';
+import { scaleFile } from './lib/doc-scale.js';
 import { buildChild } from './lib/child-process.js';
 import { type Job, publishWarmup } from './lib/job.js';
 import { brokerPid, loadAverage, machineInfo, type MachineInfo, warnIfLoaded } from './lib/machine.js';
@@ -91,12 +90,6 @@ function subtitle(info: MachineInfo, endLoad: readonly number[]): string {
 /** `npm run bench:scale -- <args>`, as typed: recorded with the results so that the docs quote the command that made them. */
 const command = `npm run bench:scale${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`;
 
-/** scale.md: the same Markdown the docs get, beside the charts, under a title. */
-function markdown(results: ScaleResults): string {
-  const links = { charts: '', readme: '../README.md#the-scale-run-how-cost-grows-as-work-grows' };
-  return `# rx-pubsub scale run — ${utcMinute(results.started)}\n\n${scaleMarkdown(results, links, 2)}`;
-}
-
 /** The performance page's generated scale region, from what was just written. */
 async function rewriteDocs(): Promise<void> {
   try {
@@ -148,7 +141,8 @@ async function runAll(ctx: RunContext): Promise<ScaleRun[]> {
     }
     const took = (performance.now() - roundStart) / 1000;
     // Every round does the same work: the first one tells how long the run takes on this machine today.
-    if (round === 1 && config.rounds > 1) console.log(`[round 1] took ${Math.round(took)} s: about ${Math.round((took * (config.rounds - 1)) / 60)} min to go (--count=N or --rounds=N for a shorter run)`);
+    const left = took * (config.rounds - 1);
+    if (round === 1 && config.rounds > 1) console.log(`[round 1] took ${Math.round(took)} s: about ${left < 120 ? `${Math.round(left)} s` : `${Math.round(left / 60)} min`} to go (--count=N or --rounds=N for a shorter run)`);
   }
   return runs;
 }
@@ -160,7 +154,7 @@ async function write(axesRun: readonly AxisPlan[], summaries: ReadonlyMap<string
   const machine = { ...info, loadAverageAtEnd: endLoad, brokerIdleUsPerSecByRound: brokerIdle };
   const json = { started: started.toISOString(), seconds: Math.round(seconds), command, machine, config, points, axes: axesRun, summaries: [...summaries.values()], runs };
   await writeFile(join(results, 'scale.json'), `${JSON.stringify(json, null, 2)}\n`);
-  const md = markdown(json);
+  const md = scaleFile(json);
   await writeFile(join(results, 'scale.md'), md);
   const footnote = `Medians of ${config.rounds} round(s). CPU per message: the client's process (solid) and RabbitMQ's beam.smp (dashed). Tables: bench/results/scale.md.`;
   for (const axis of axesRun) {

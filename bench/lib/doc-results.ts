@@ -112,3 +112,8 @@ export function headlineMarkdown(results: LatestResults, pageLink: string): stri
   lines.push(`- ${utcMinute(results.started).slice(0, 10)}, ${machine.nproc} cores${loaded}, RabbitMQ ${machine.rabbitmq}, ${rounds}; the peers, the broker's CPU, memory and the method: [performance](${pageLink}).`);
   return lines.join('\n');
 }
+
+/** results/latest.md: the same Markdown the docs get, under a title, with links from beside it. */
+export function latestFile(results: LatestResults): string {
+  return `# rx-pubsub benchmark — ${utcMinute(results.started)}\n\n${resultsMarkdown(results, { json: 'latest.json', readme: '../README.md' })}\n`;
+}

@@ -72,3 +72,9 @@ export function scaleMarkdown(results: ScaleResults, links: { readonly charts: s
     }),
   ].join('\n');
 }
+
+/** results/scale.md: the same Markdown the docs get, beside the charts, under a title. */
+export function scaleFile(results: ScaleResults): string {
+  const links = { charts: '', readme: '../README.md#the-scale-run-how-cost-grows-as-work-grows' };
+  return `# rx-pubsub scale run — ${utcMinute(results.started)}\n\n${scaleMarkdown(results, links, 2)}`;
+}

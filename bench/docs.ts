@@ -2,7 +2,8 @@
  * `npm --prefix bench run docs`: rewrites the generated regions of the docs
  * from the stored results, without running anything: the performance page's
  * `bench:results` and `bench:scale` regions and the README's
- * `bench:headline`. `npm run bench` and `npm run bench:scale` call
+ * `bench:headline`, and results/latest.md and scale.md whole (the same
+ * Markdown). `npm run bench` and `npm run bench:scale` call
  * {@link updateDocs} when they finish. Flags: `--results` / `--scale` (only
  * those; both by default), `--page=<file>` and `--readme=<file>` (other
  * targets, e.g. a copy), `--check` (fail when a region is out of date,

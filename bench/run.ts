@@ -6,13 +6,15 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { updateDocs } from './docs.js';
 import { AmqpAdmin } from './lib/amqp-admin.js';
 import { buildChild } from './lib/child-process.js';
-import { type BenchConfig, readConfig } from './lib/config.js';
+import { readConfig } from './lib/config.js';
+import { latestFile } from './lib/doc-results.js';
 import { publishWarmup } from './lib/job.js';
-import { brokerPid, machineInfo, type MachineInfo, warnIfLoaded } from './lib/machine.js';
+import { brokerPid, machineInfo, warnIfLoaded } from './lib/machine.js';
 import { type Case, plan } from './lib/plan.js';
-import { markdownTable, type Row, type Run, summarize, textTable } from './lib/report.js';
+import { type Run, summarize, textTable } from './lib/report.js';
 import { type RunContext, runJob } from './lib/run-job.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -44,21 +46,18 @@ function progress(run: Run, seconds: number): string {
   return `${name}: ${Math.round(r.msgPerSec).toLocaleString('en-US')} msg/s, ${r.cpuUsPerMsg.toFixed(1)} µs/msg${latency}, peak RSS ${Math.round(r.peakRssMb)} MB (${seconds.toFixed(1)} s)`;
 }
 
-function markdown(rows: readonly Row[], info: MachineInfo, cfg: BenchConfig, seconds: number, started: Date): string {
-  return [
-    `# rx-pubsub benchmark — ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
-    '',
-    `Machine: ${info.nproc} cores (${info.cpu}), ${info.memoryGb} GB, ${info.os}; Node ${info.node}; RabbitMQ ${info.rabbitmq} on the same machine (${info.broker}); load average at start ${info.loadAverageAtStart.join(' / ')}.`,
-    `rx-pubsub: ${info.rxPubsub}.`,
-    `Command: \`npm run bench\`${cfg.quick ? ' (BENCH_QUICK=1)' : ''}; ${cfg.rounds} round(s), medians; took ${Math.round(seconds)} s.`,
-    `Sizes: publish ${cfg.publishCount.toLocaleString('en-US')} events (window ${cfg.window}); consume ${cfg.consumeCount.toLocaleString('en-US')} (prefetch ${cfg.prefetch}); latency ${cfg.latencyRate}/s for ${cfg.latencySeconds} s; memory:// ${cfg.memoryCount.toLocaleString('en-US')} deliveries; RSS over time ${cfg.rssMemoryCount.toLocaleString('en-US')} (memory://) and ${cfg.rssAmqpCount.toLocaleString('en-US')} (RabbitMQ) deliveries, ${cfg.handlerMs} ms handler.`,
-    '',
-    markdownTable(rows),
-    '',
-    '×raw: throughput ÷ the baseline\'s in the same round (higher is better): naive raw amqplib on publish and wire-cost rows, raw amqplib on consume rows; on latency rows, p50 ÷ raw amqplib noDelay\'s p50 (lower is better).',
-    'CPU ×raw, broker ×raw, RSS ×raw: client CPU, broker CPU per message and peak RSS ÷ the baseline\'s in the same round (lower is better). Broker CPU: RabbitMQ\'s process (user + system, /proc/<pid>/stat) over the timed part. See README.md.',
-    '',
-  ].join('\n');
+/** `npm run bench -- <args>`, as typed: recorded with the results so that the docs quote the command that made them. */
+const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+
+/** The docs' generated regions (docs/guide/performance.md, README.md) from what was just written. */
+async function rewriteDocs(): Promise<void> {
+  try {
+    const touched = await updateDocs({ results: true });
+    console.log(touched.length > 0 ? `Rewrote the generated regions of ${touched.join(', ')}` : 'Docs already up to date');
+  } catch (error) {
+    console.error(`The results are written, but the docs are not:\n${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  }
 }
 
 async function main(): Promise<void> {
@@ -90,11 +89,12 @@ async function main(): Promise<void> {
   const results = join(here, 'results');
   await mkdir(results, { recursive: true });
   const perRound = runs.map(({ round, case: c, result, error }) => ({ round, scenario: c.scenario, client: c.client, variant: c.variant, result, error }));
-  const json = { started: started.toISOString(), seconds: Math.round(seconds), machine: info, config, rows, runs: perRound };
+  const json = { started: started.toISOString(), seconds: Math.round(seconds), command, machine: info, config, rows, runs: perRound };
   await writeFile(join(results, 'latest.json'), `${JSON.stringify(json, null, 2)}\n`);
-  await writeFile(join(results, 'latest.md'), markdown(rows, info, config, seconds, started));
+  await writeFile(join(results, 'latest.md'), latestFile(json));
   console.log(`Wrote ${join('bench', 'results', 'latest.json')} and latest.md`);
   if (runs.some((run) => run.error)) process.exitCode = 1;
+  await rewriteDocs();
 }
 
 main().catch((error: unknown) => {

@@ -9,14 +9,16 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { updateDocs } from './docs.js';
 import { AmqpAdmin } from './lib/amqp-admin.js';
+import { scaleFile } from './lib/doc-scale.js';
 import { buildChild } from './lib/child-process.js';
 import { type Job, publishWarmup } from './lib/job.js';
 import { brokerPid, loadAverage, machineInfo, type MachineInfo, warnIfLoaded } from './lib/machine.js';
 import { brokerIdleUsPerSec, watchBroker } from './lib/measure.js';
 import { type JobSpec, type RunContext, runJob } from './lib/run-job.js';
 import { type AxisPlan, bytesLabel, readScaleConfig, type ScaleClient, SCALE_CLIENTS, type ScalePoint, scalePlan } from './lib/scale-plan.js';
-import { axisChart, axisMarkdown, type PointSummary, type ScaleRun, summarizeScale } from './lib/scale-report.js';
+import { axisChart, type PointSummary, type ScaleRun, summarizeScale } from './lib/scale-report.js';
 import { svgChart } from './lib/svg-chart.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -85,26 +87,18 @@ function subtitle(info: MachineInfo, endLoad: readonly number[]): string {
   return `${info.nproc} cores, Node ${info.node}, RabbitMQ ${info.rabbitmq}; ${rounds}; load average ${info.loadAverageAtStart[0]} at start, ${endLoad[0]} at end`;
 }
 
-function markdown(info: MachineInfo, summaries: ReadonlyMap<string, PointSummary>, seconds: number, started: Date, endLoad: readonly number[]): string {
-  const loaded = Math.max(info.loadAverageAtStart[0] ?? 0, endLoad[0] ?? 0) > info.nproc * 0.75;
-  return [
-    `# rx-pubsub scale run — ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
-    '',
-    `Machine: ${info.nproc} cores (${info.cpu}), ${info.memoryGb} GB, ${info.os}; Node ${info.node}; RabbitMQ ${info.rabbitmq} on the same machine (${info.broker}).`,
-    `Load average (1 / 5 / 15 min): ${info.loadAverageAtStart.join(' / ')} at start, ${endLoad.join(' / ')} at end${loaded ? ' — **a loaded machine: other work shared the cores, so the figures are noisy; compare the clients within a row, and the shape of a curve, rather than absolute rates**' : ''}.`,
-    `Broker at rest (its CPU while this run sends it nothing, 3 s before each round): ${brokerIdle.map((us) => (us === undefined ? 'unknown' : `${(us / 1000).toFixed(1)} ms/s`)).join(', ')}; at a point's rate R msg/s it adds (that ÷ R) to the broker's CPU per message.`,
-    `rx-pubsub: ${info.rxPubsub}.`,
-    `Command: \`npm run bench:scale${args.length > 0 ? ` -- ${args.join(' ')}` : ''}\`; axes ${config.axes.join(', ')}; ${config.rounds} round(s), medians; base count ${config.count.toLocaleString('en-US')} events; took ${Math.round(seconds)} s.`,
-    '',
-    'Every point varies one thing from the base setting: consume, the ~200-byte event, 1 async handler, prefetch 100, one consumer, a classic queue. Both clients send rx-pubsub\'s wire format with `noDelay`, use async handlers routed by pattern and ack once they are done.',
-    '',
-    '- **×raw**: rx-pubsub ÷ raw amqplib in the same round, median over rounds (throughput: above 1 is faster; CPU: below 1 is cheaper).',
-    '- **CPU µs/msg**: the client process (user + system) over the timed part ÷ messages; **GC µs/msg**: its garbage-collection pauses; **loop busy**: how much of the timed part its event loop was busy (near 100%: the client\'s JavaScript is the bottleneck).',
-    '- **broker µs/msg**: RabbitMQ\'s beam.smp CPU over the timed part ÷ messages (10 ms clock ticks: coarse on short points); **broker cores**: that × msg/s, how much of the machine the broker took (a queue is one Erlang process, so at most one core, with the connection and channel processes on top).',
-    '- Below each table, each step\'s ratio to the point before it: a bend is the step where a ratio leaves ~1×. See bench/README.md.',
-    '',
-    ...axes.flatMap((axis) => [`![${axis.title}](scale-${axis.axis}.svg)`, '', axisMarkdown(axis, summaries)]),
-  ].join('\n');
+/** `npm run bench:scale -- <args>`, as typed: recorded with the results so that the docs quote the command that made them. */
+const command = `npm run bench:scale${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`;
+
+/** The performance page's generated scale region, from what was just written. */
+async function rewriteDocs(): Promise<void> {
+  try {
+    const touched = await updateDocs({ scale: true });
+    console.log(touched.length > 0 ? `Rewrote the generated regions of ${touched.join(', ')}` : 'Docs already up to date');
+  } catch (error) {
+    console.error(`The results are written, but the docs are not:\n${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  }
 }
 
 /** What the broker does with nobody of ours talking to it, sampled before each round (3 s). */
@@ -129,6 +123,7 @@ async function runAll(ctx: RunContext): Promise<ScaleRun[]> {
   const runs: ScaleRun[] = [];
   await warmUp(ctx);
   for (let round = 1; round <= config.rounds; round++) {
+    const roundStart = performance.now();
     const idle = await brokerIdleUsPerSec(3_000);
     brokerIdle.push(idle);
     if (idle !== undefined) console.log(`[round ${round}] broker at rest: ${(idle / 1000).toFixed(1)} ms of CPU per second`);
@@ -144,6 +139,10 @@ async function runAll(ctx: RunContext): Promise<ScaleRun[]> {
         console.log(progress(run, point, (performance.now() - start) / 1000));
       }
     }
+    const took = (performance.now() - roundStart) / 1000;
+    // Every round does the same work: the first one tells how long the run takes on this machine today.
+    const left = took * (config.rounds - 1);
+    if (round === 1 && config.rounds > 1) console.log(`[round 1] took ${Math.round(took)} s: about ${left < 120 ? `${Math.round(left)} s` : `${Math.round(left / 60)} min`} to go (--count=N or --rounds=N for a shorter run)`);
   }
   return runs;
 }
@@ -153,9 +152,9 @@ async function write(axesRun: readonly AxisPlan[], summaries: ReadonlyMap<string
   const results = join(here, 'results');
   await mkdir(results, { recursive: true });
   const machine = { ...info, loadAverageAtEnd: endLoad, brokerIdleUsPerSecByRound: brokerIdle };
-  const json = { started: started.toISOString(), seconds: Math.round(seconds), machine, config, points, axes: axesRun, summaries: [...summaries.values()], runs };
+  const json = { started: started.toISOString(), seconds: Math.round(seconds), command, machine, config, points, axes: axesRun, summaries: [...summaries.values()], runs };
   await writeFile(join(results, 'scale.json'), `${JSON.stringify(json, null, 2)}\n`);
-  const md = markdown(info, summaries, seconds, started, endLoad);
+  const md = scaleFile(json);
   await writeFile(join(results, 'scale.md'), md);
   const footnote = `Medians of ${config.rounds} round(s). CPU per message: the client's process (solid) and RabbitMQ's beam.smp (dashed). Tables: bench/results/scale.md.`;
   for (const axis of axesRun) {
@@ -184,6 +183,7 @@ async function main(): Promise<void> {
   const summaries = summarizeScale(points, runs);
   await write(axes, summaries, runs, info, started, (performance.now() - t0) / 1000);
   if (runs.some((run) => run.error)) process.exitCode = 1;
+  await rewriteDocs();
 }
 
 main().catch((error: unknown) => {

@@ -10,7 +10,7 @@ export type ScaleClient = (typeof SCALE_CLIENTS)[number];
 
 export type Mode = 'publish' | 'consume';
 
-/** Sizes and switches of one scale run: `--quick`, `--rounds=N`, `--axes=a,b`, and the environment (README.md). */
+/** Sizes and switches of one scale run: `--quick`, `--rounds=N`, `--axes=a,b`, `--count=N`, and the environment (README.md). */
 export interface ScaleConfig {
   readonly url: string;
   readonly quick: boolean;
@@ -19,6 +19,22 @@ export interface ScaleConfig {
   /** Events per point at the base setting; other points scale it (see {@link countFor}). */
   readonly count: number;
   readonly childTimeoutMs: number;
+}
+
+/**
+ * Events at the base setting, by default and with `--quick`. 20,000 should
+ * keep a default run near 5 minutes on 2 quiet cores, where 30,000 would take
+ * 6–9 (an estimate: a --count=10000 run took 647 s at load 13–20, half of it
+ * per-child cost outside the timed part, and raw amqplib published 4,911
+ * msg/s at load 18 against 20,041 on a quiet day). Round 1 prints the projection.
+ */
+export const SCALE_COUNT = { normal: 20_000, quick: 5_000 } as const;
+
+function positive(name: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive whole number (got ${raw})`);
+  return value;
 }
 
 export function readScaleConfig(argv: readonly string[], env: NodeJS.ProcessEnv): ScaleConfig {
@@ -30,7 +46,7 @@ export function readScaleConfig(argv: readonly string[], env: NodeJS.ProcessEnv)
     quick,
     rounds: Number(flag('rounds') ?? number('ROUNDS', 3, 1)),
     axes: axes.length > 0 ? (axes as Axis[]) : AXES,
-    count: number('SCALE_COUNT', 30_000, 5_000),
+    count: positive('--count', flag('count')) ?? number('SCALE_COUNT', SCALE_COUNT.normal, SCALE_COUNT.quick),
     childTimeoutMs: number('CHILD_TIMEOUT_S', 180, 90) * 1_000,
   };
 }

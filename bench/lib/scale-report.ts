@@ -1,4 +1,5 @@
 import { benchEventBytes } from './bench-event.js';
+import { likelyLimit } from './likely-limit.js';
 import type { Result } from './job.js';
 import { median } from './report.js';
 import { type AxisPlan, bytesLabel, type ScaleClient, type ScalePoint } from './scale-plan.js';
@@ -98,7 +99,7 @@ const x2 = (v: number | undefined): string => (v === undefined || !Number.isFini
 const us = (v: number | undefined): string => (v === undefined ? '' : n(v, v < 100 ? 1 : 0));
 
 const HEAD = ['mode', 'x', 'events', 'msg/s raw', 'msg/s rx-pubsub', '×raw', 'CPU µs/msg raw', 'CPU µs/msg rx-pubsub', 'CPU ×raw',
-  'GC µs/msg raw / rx', 'loop busy raw / rx', 'broker µs/msg raw / rx', 'broker cores raw / rx', 'notes'];
+  'GC µs/msg raw / rx', 'loop busy raw / rx', 'broker µs/msg raw / rx', 'broker cores raw / rx', 'likely limit raw / rx', 'notes'];
 
 /** `12.3 / 45.6`: a figure for both clients in one cell. */
 function pair(s: PointSummary, f: (c: ClientFigures) => number | undefined, show: (v: number | undefined) => string): string {
@@ -120,11 +121,11 @@ function row(axis: AxisPlan, mode: string, x: number | string, s: PointSummary):
   return [mode, axis.axis === 'size' ? `${label} (${n(s.bodyBytes)} B)` : label, n(s.point.count),
     n(s.raw.msgPerSec), n(s.rx.msgPerSec), x2(s.ratio), us(s.raw.cpuUsPerMsg), us(s.rx.cpuUsPerMsg), x2(s.cpuRatio),
     pair(s, (c) => c.gcUsPerMsg, us), pair(s, (c) => c.loopBusy, percent), pair(s, (c) => c.brokerCpuUsPerMsg, us),
-    pair(s, (c) => c.brokerCores, (v) => n(v, 2)), notes.join('; ')];
+    pair(s, (c) => c.brokerCores, (v) => n(v, 2)), `${likelyLimit(s.raw) || '–'} / ${likelyLimit(s.rx) || '–'}`, notes.join('; ')];
 }
 
-/** An axis's table in Markdown: one row per (mode, x), then how much each step changes throughput and CPU. */
-export function axisMarkdown(axis: AxisPlan, summaries: ReadonlyMap<string, PointSummary>): string {
+/** An axis's table in Markdown under a heading of `level`: one row per (mode, x), then how much each step changes throughput and CPU. */
+export function axisMarkdown(axis: AxisPlan, summaries: ReadonlyMap<string, PointSummary>, level = 2): string {
   const rows = axis.curves.flatMap((curve) =>
     curve.pointIds.flatMap((id, i) => {
       const s = summaries.get(id);
@@ -134,7 +135,7 @@ export function axisMarkdown(axis: AxisPlan, summaries: ReadonlyMap<string, Poin
   const table = [HEAD, HEAD.map((_, i) => (i < 2 || i === HEAD.length - 1 ? ':--' : '--:')), ...rows]
     .map((r) => `| ${r.join(' | ')} |`)
     .join('\n');
-  return [`## ${axis.title}`, '', table, '', ...steps(axis, summaries), ''].join('\n');
+  return [`${'#'.repeat(level)} ${axis.title}`, '', table, '', ...steps(axis, summaries), ''].join('\n');
 }
 
 /**

@@ -8,7 +8,7 @@ import { redactText } from '../../redact-url.js';
 import { messageRefusal } from '../message-limits.js';
 import { type HeldPublish, PublishBuffer, wallClock } from '../publish-buffer.js';
 import { publishTimeoutError, refusedError, unroutableError, unsendableError } from '../publish-errors.js';
-import { bodyBytes, type ConsumerStatus, type OutboundMessage, type PublisherStatus } from '../transport.js';
+import { bodyBytes, type ConsumerStatus, type OutboundMessage, type PublishCallback, type PublisherStatus } from '../transport.js';
 import type { AmqpConnection } from './amqp-connection.js';
 import { type ChannelClosed, ManagedChannel } from './managed-channel.js';
 
@@ -83,12 +83,20 @@ export class AmqpPublisher {
 
   /** Resolves once the broker confirmed the message. */
   publish(message: OutboundMessage): Promise<void> {
-    if (this.closed) return Promise.reject(closedError());
-    const refusal = messageRefusal(message, this.options.maxMessageBytes);
-    if (refusal !== undefined) return Promise.reject(unsendableError(message, refusal));
-    const confirmed = this.buffer.hold(message);
+    return new Promise<void>((resolve, reject) => this.publishWith(message, (error) => (error === undefined ? resolve() : reject(error))));
+  }
+
+  /** {@link publish} with a callback, called once and never before it returned (see {@link Transport.publishWith}). */
+  publishWith(message: OutboundMessage, done: PublishCallback): void {
+    const refused = this.closed ? closedError() : this.refusal(message, done);
+    if (refused !== undefined) return void queueMicrotask(() => done(refused));
     if (this.buffer.waiting === 1) this.flush();
-    return confirmed;
+  }
+
+  /** Holds `message`, or says why not (the broker would refuse it, the buffer is full). */
+  private refusal(message: OutboundMessage, done: PublishCallback): RxPubsubError | undefined {
+    const refusal = messageRefusal(message, this.options.maxMessageBytes);
+    return refusal === undefined ? this.buffer.holdWith(message, done) : unsendableError(message, refusal);
   }
 
   /** What it holds (waiting, and sent but unconfirmed) and whether the broker blocks its connection. */
@@ -138,8 +146,10 @@ export class AmqpPublisher {
           buffer.putBack([pending]);
           return;
         }
-        // amqplib could not encode this one message (messageRefusal missed a case): it alone fails, the rest go on.
-        buffer.settle(pending, unsendableError(pending.message, redactText(messageOf(error)), error));
+        // amqplib could not encode this one message (messageRefusal missed a case): it alone fails, the rest go on,
+        // told after this turn (a flush runs inside `publishWith`, whose callback must not come before it returned).
+        const failure = unsendableError(pending.message, redactText(messageOf(error)), error);
+        queueMicrotask(() => buffer.settle(pending, failure));
       }
     }
   }

@@ -10,6 +10,7 @@ import type {
   HistoryLog,
   HistorySpec,
   OutboundMessage,
+  PublishCallback,
   PublisherStatus,
   QueueConsumer,
   Transport,
@@ -110,6 +111,11 @@ export class AmqpTransport implements Transport {
       return Promise.reject(closedError());
     }
     return this.publisher.publish(message);
+  }
+
+  publishWith(message: OutboundMessage, done: PublishCallback): void {
+    if (this.closed || !this.publisher) queueMicrotask(() => done(closedError()));
+    else this.publisher.publishWith(message, done);
   }
 
   publisherStatus(): PublisherStatus {

@@ -133,13 +133,7 @@ export class AmqpPublisher {
       const { exchange, routingKey, body } = pending.message;
       buffer.sent(pending, channel);
       try {
-        channel.publish(exchange, routingKey, bodyBytes(body), publishOptions(pending.message), (error: Error | null | undefined) => {
-          if (error && error.message === 'message nacked')
-            return void buffer.settle(pending, refusedError(pending.message, 'the broker nacked it'));
-          if (error) return; // 'channel closed': decided in onChannelClosed, which knows why it closed
-          if (pending.returned) return void buffer.settle(pending, unroutableError(pending.message));
-          buffer.confirmed(pending);
-        });
+        channel.publish(exchange, routingKey, bodyBytes(body), publishOptions(pending.message), confirmOf(buffer, pending));
       } catch (error) {
         if (error instanceof amqplib.IllegalOperationError || this.channel.current !== channel) {
           // The channel died under us; put it back and wait for the next one.
@@ -198,6 +192,19 @@ export class AmqpPublisher {
     if (culprit) this.buffer.settle(culprit, refusedError(culprit.message, redactText(reason), code === 404));
     this.buffer.putBack(resend);
   }
+}
+
+/**
+ * amqplib's callback for one publish. Made here, not inline in the flush loop: a closure there would keep two
+ * contexts per unconfirmed message (the loop's and the flush's), this one keeps one.
+ */
+function confirmOf(buffer: PublishBuffer<ConfirmChannel>, pending: Pending): (error: Error | null | undefined) => void {
+  return (error) => {
+    if (error && error.message === 'message nacked') return void buffer.settle(pending, refusedError(pending.message, 'the broker nacked it'));
+    if (error) return; // 'channel closed': decided in onChannelClosed, which knows why it closed
+    if (pending.returned) return void buffer.settle(pending, unroutableError(pending.message));
+    buffer.confirmed(pending);
+  };
 }
 
 /**

@@ -43,7 +43,7 @@ export interface OutboundMessage {
   readonly routingKey: string;
   /**
    * The payload; a string is sent as its UTF-8 bytes. The bus gives a
-   * transport what its `encode` returns (AMQP: the JSON's bytes), else the JSON text.
+   * transport what its `encode` returns (AMQP: the JSON text), else the JSON text.
    */
   readonly body: Buffer | string;
   readonly properties: MessageProperties;
@@ -249,8 +249,8 @@ export interface Transport {
    * need not care. The memory transport returns `encodeEventInProcess(event)`,
    * a Buffer that remembers its event: the broker hands that very Buffer to
    * consumers and decoding it is a property read (serialized once). AMQP
-   * returns the JSON's UTF-8 bytes: kept until its confirm (to send it again
-   * after a connection loss), a small Buffer keeps them outside the JavaScript heap.
+   * returns the JSON text: kept until its confirm (to send it again after a
+   * connection loss), a string costs the garbage collector less than a Buffer.
    *
    * @throws {ConfigError} `INVALID_DATA` when the event is too large to encode.
    */

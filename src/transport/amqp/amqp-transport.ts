@@ -1,7 +1,7 @@
 import { BehaviorSubject, combineLatest, distinctUntilChanged, map, type Observable, of, switchMap } from 'rxjs';
 import { ConnectionError, ErrorCode, messageOf } from '../../errors.js';
 import type { Event } from '../../event/event.js';
-import { encodeEvent } from '../../event/serializer.js';
+import { eventJson } from '../../event/serializer.js';
 import { redactText, redactUrl } from '../../redact-url.js';
 import type {
   ConnectionState,
@@ -102,12 +102,11 @@ export class AmqpTransport implements Transport {
   }
 
   /**
-   * The JSON as UTF-8 bytes (see {@link Transport.encode}): a body is kept until its confirm, and a small Buffer
-   * keeps its bytes outside the JavaScript heap (in a shared 8 KiB slab), where a string would keep them in the
-   * young generation; with a window of unconfirmed messages, V8 grows that generation by what survives.
+   * The JSON text: see {@link Transport.encode}. Not its bytes: a body is kept until its confirm, and a kept
+   * Buffer keeps its 8 KiB pool slab alive until a full GC (measured: +10 MB external memory at a 1,000 window).
    */
-  encode(event: Event): Buffer {
-    return encodeEvent(event);
+  encode(event: Event): string {
+    return eventJson(event);
   }
 
   publish(message: OutboundMessage): Promise<void> {

@@ -97,6 +97,7 @@ export class PublishBuffer<S = never> {
   /** Holds `message` until it is settled; rejects at once when the buffer is full. */
   hold(message: OutboundMessage): Promise<void> {
     return new Promise<void>((resolve, reject) => {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- What a held publish is settled with is always an RxPubsubError
       const full = this.holdWith(message, (error) => (error === undefined ? resolve() : reject(error)));
       if (full) reject(full);
     });

@@ -83,13 +83,17 @@ export class AmqpPublisher {
 
   /** Resolves once the broker confirmed the message. */
   publish(message: OutboundMessage): Promise<void> {
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- The callback's errors are RxPubsubErrors (see PublishBuffer)
     return new Promise<void>((resolve, reject) => this.publishWith(message, (error) => (error === undefined ? resolve() : reject(error))));
   }
 
   /** {@link publish} with a callback, called once and never before it returned (see {@link Transport.publishWith}). */
   publishWith(message: OutboundMessage, done: PublishCallback): void {
     const refused = this.closed ? closedError() : this.refusal(message, done);
-    if (refused !== undefined) return void queueMicrotask(() => done(refused));
+    if (refused !== undefined) {
+      queueMicrotask(() => done(refused));
+      return;
+    }
     if (this.buffer.waiting === 1) this.flush();
   }
 
@@ -200,7 +204,8 @@ export class AmqpPublisher {
  */
 function confirmOf(buffer: PublishBuffer<ConfirmChannel>, pending: Pending): (error: Error | null | undefined) => void {
   return (error) => {
-    if (error && error.message === 'message nacked') return void buffer.settle(pending, refusedError(pending.message, 'the broker nacked it'));
+    if (error && error.message === 'message nacked')
+      return void buffer.settle(pending, refusedError(pending.message, 'the broker nacked it'));
     if (error) return; // 'channel closed': decided in onChannelClosed, which knows why it closed
     if (pending.returned) return void buffer.settle(pending, unroutableError(pending.message));
     buffer.confirmed(pending);

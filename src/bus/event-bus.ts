@@ -231,7 +231,8 @@ export class EventBus<E extends Event<unknown> = Event> {
    */
   publishAll<T extends PublishableEvent<E>>(source: PublishAllSource<T>, options?: PublishAllOptions): Observable<T> {
     return publishAll<T>(source, options, {
-      publish: (event) => this.publish(event as PublishableEvent<E>),
+      send: (event, done) => this.sender.send(event, undefined, done),
+      outcome: (error) => this.sender.outcome(error),
       closed: () => this.state === 'closed',
       maxPending: this.config.maxPendingPublishes,
       report: loggedObserverFailure(this.config.logger)('publishAll'),

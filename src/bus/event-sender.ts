@@ -1,7 +1,8 @@
+import type { RxPubsubError } from '../errors.js';
 import { ensureEvent, type Event, routingKeyOf } from '../event/event.js';
 import { eventJson } from '../event/serializer.js';
 import { type CheckedPublishOptions, checkedPublishOptions } from '../transport/publish-options.js';
-import type { OutboundMessage, Transport } from '../transport/transport.js';
+import type { OutboundMessage, PublishCallback, Transport } from '../transport/transport.js';
 import { wirePropertiesOf } from '../transport/wire-properties.js';
 import { invalidEventError, publishFailure } from './checked-arguments.js';
 import type { ResolvedOptions } from './options.js';
@@ -11,6 +12,9 @@ import type { PublishTelemetry } from '../telemetry/telemetry-hooks.js';
  * `publish` from the event to the confirm: checked (the event rules, then the
  * catalog's schema, then the options), encoded by the transport (JSON unless it
  * says otherwise), sent with the wire properties, counted once confirmed.
+ *
+ * Callbacks inside, one Promise at the API: a Promise and its reactions per
+ * message cost more than the rest of the client's work on it.
  */
 export class EventSender {
   constructor(
@@ -25,6 +29,26 @@ export class EventSender {
    * does, the caller gets a rejected Promise of an RxPubsubError.
    */
   publish(event: unknown, options?: unknown): Promise<void> {
+    let done: PublishCallback | undefined;
+    const confirmed = new Promise<void>((resolve, reject) => (done = this.settler(resolve, reject)));
+    this.send(event, options, done as PublishCallback);
+    return confirmed;
+  }
+
+  // A function of its own: the callback, kept until the confirm, must not keep the event and its data alive.
+  private settler(resolve: () => void, reject: (error: RxPubsubError) => void): PublishCallback {
+    return (error) => {
+      const failure = this.outcome(error);
+      if (failure === undefined) resolve();
+      else reject(failure);
+    };
+  }
+
+  /**
+   * {@link publish} with a callback, called once and never before `send` returned; read what it is given with
+   * {@link outcome}, which counts a confirmed publish.
+   */
+  send(event: unknown, options: unknown, done: PublishCallback): void {
     let checked: Event;
     let validating: Promise<void> | undefined;
     let settings: CheckedPublishOptions | undefined;
@@ -34,20 +58,26 @@ export class EventSender {
       // Last: a schema's Promise is not left to reject unheard when a check after it throws.
       validating = this.config.catalog?.checkOutgoing(checked);
     } catch (error) {
-      return Promise.reject(invalidEventError(error));
+      return later(done, invalidEventError(error));
     }
-    return validating
-      ? validating.then(
-          () => this.send(checked, settings),
-          (error: unknown) => Promise.reject(invalidEventError(error)),
-        )
-      : this.send(checked, settings);
+    if (validating === undefined) return this.transmit(checked, settings, done);
+    validating.then(
+      () => this.transmit(checked, settings, done),
+      (error: unknown) => done(invalidEventError(error)),
+    );
+  }
+
+  /** What a {@link send} callback got: `undefined` once confirmed (and counted), else the RxPubsubError to report. */
+  outcome(error: unknown): RxPubsubError | undefined {
+    if (error !== undefined) return publishFailure(error);
+    this.published();
+    return undefined;
   }
 
   /** The transport's publish, bound once: what telemetry wraps. */
   private readonly transportPublish = (message: OutboundMessage): Promise<void> => this.transport.publish(message);
 
-  private send(event: Event, options: CheckedPublishOptions | undefined): Promise<void> {
+  private transmit(event: Event, options: CheckedPublishOptions | undefined, done: PublishCallback): void {
     let message: OutboundMessage;
     try {
       message = {
@@ -60,13 +90,29 @@ export class EventSender {
         timeoutMs: this.config.publishTimeoutMs,
       };
     } catch (error) {
-      return Promise.reject(invalidEventError(error));
+      return later(done, invalidEventError(error));
     }
     try {
-      const sent = this.telemetry ? this.telemetry.publish(message, this.transportPublish) : this.transport.publish(message);
-      return sent.then(this.published, (error: unknown) => Promise.reject(publishFailure(error)));
+      const { telemetry, transport } = this;
+      // Telemetry wraps the Promise API; when nothing records (no SDK), the callback goes straight to the transport.
+      if (telemetry?.recording()) settle(telemetry.publish(message, this.transportPublish), done);
+      else if (transport.publishWith) transport.publishWith(message, done);
+      else settle(transport.publish(message), done);
     } catch (error) {
-      return Promise.reject(publishFailure(error));
+      later(done, publishFailure(error)); // a transport's publish that throws (or returns no Promise)
     }
   }
+}
+
+/** Calls `done` with `error` after this turn: a callback never comes before the call that took it returned. */
+function later(done: PublishCallback, error: RxPubsubError): void {
+  queueMicrotask(() => done(error));
+}
+
+/** A transport's Promise, into a callback; a rejection with `undefined` is still a failure. */
+function settle(sent: Promise<void>, done: PublishCallback): void {
+  sent.then(
+    () => done(undefined),
+    (error: unknown) => done(publishFailure(error)),
+  );
 }

@@ -1,6 +1,8 @@
 import { type Observable, Subject, type Subscriber, takeUntil } from 'rxjs';
 import { PublishError, ErrorCode } from '../errors.js';
 import { Deque } from '../transport/deque.js';
+import type { RxPubsubError } from '../errors.js';
+import type { PublishCallback } from '../transport/transport.js';
 import { closedBusError, promiseOf } from './checked-arguments.js';
 import { GuardedObservable, type ObserverFailure } from './guarded-observable.js';
 import { publishWindowOf } from './publish-all-options.js';
@@ -8,8 +10,12 @@ import { iteratorOf, observableOf, sourceKindOf, stepOf } from './publish-all-so
 
 /** What `publishAll` needs of the bus. */
 export interface PublishAllDeps {
-  /** The bus's publish: every check, the confirm, the counters, `CLOSED` after close. */
-  readonly publish: (event: unknown) => Promise<void>;
+  /**
+   * The bus's publish, callback style ({@link EventSender.send}): every check, the confirm. `done` is never called
+   * before it returned; what it gets is read with `outcome` (which counts the confirmed).
+   */
+  readonly send: (event: unknown, done: PublishCallback) => void;
+  readonly outcome: (error: unknown) => RxPubsubError | undefined;
   readonly closed: () => boolean;
   readonly maxPending: number;
   /** Where an observer of the result that throws is reported. */
@@ -41,7 +47,7 @@ export function publishAll<T>(source: unknown, options: unknown, deps: PublishAl
       subscriber.error(closedBusError('publishAll'));
       return undefined;
     }
-    const run = new PublishAllRun<T>(subscriber, deps.publish, window);
+    const run = new PublishAllRun<T>(subscriber, deps, window);
     try {
       if (kind === 'observable') run.start(new ObservableFeed<T>(observableOf<T>(source), run, deps.maxPending));
       else run.start(new IteratorFeed<T>(iteratorOf<T>(source, kind), kind === 'async-iterable', run));
@@ -61,17 +67,26 @@ class Slot<T> {
 /**
  * One subscription: the events out (published, not emitted yet) in source order. The head is emitted once
  * confirmed; a failed head errors the result, so everything emitted before an error was confirmed.
+ *
+ * No Promise per event: each is sent with a callback, and the confirms that come together (a broker confirms
+ * many at once) are handled together, in one microtask: emit the confirmed head, then read the source while
+ * there is room, sending many messages in one turn. The microtask also keeps the application's observer out of
+ * the transport's own call stack.
  */
 class PublishAllRun<T> {
   private readonly out = new Deque<Slot<T>>();
   private feed: Feed | undefined;
   private ending: Ending | undefined;
+  /** A publish failed: the source is read no more... */
+  private failing = false;
+  /** ...and was stopped. */
   private failed = false;
   private stopped = false;
+  private pumpQueued = false;
 
   constructor(
     private readonly subscriber: Subscriber<T>,
-    private readonly publish: (event: unknown) => Promise<void>,
+    private readonly deps: Pick<PublishAllDeps, 'send' | 'outcome' | 'closed'>,
     private readonly window: number,
   ) {}
 
@@ -86,16 +101,16 @@ class PublishAllRun<T> {
   }
 
   get hasRoom(): boolean {
-    return !this.stopped && !this.failed && this.ending === undefined && this.out.length < this.window;
+    return !this.stopped && !this.failing && this.ending === undefined && this.out.length < this.window;
   }
 
   offer(event: T): void {
     const slot = new Slot(event);
     this.out.push(slot);
-    promiseOf(() => this.publish(event)).then(
-      () => this.settled(slot, 'confirmed', undefined),
-      (error: unknown) => this.settled(slot, 'failed', error),
-    );
+    const { deps } = this;
+    const done = (error: unknown): void => this.settled(slot, deps.outcome(error));
+    if (deps.closed()) queueMicrotask(() => done(closedBusError('publish')));
+    else deps.send(event, done);
   }
 
   /** The source has nothing more: the result ends the same way once the events out are emitted. */
@@ -109,18 +124,26 @@ class PublishAllRun<T> {
     this.feed?.stop();
   }
 
-  private settled(slot: Slot<T>, state: 'confirmed' | 'failed', error: unknown): void {
-    slot.state = state;
-    slot.error = error;
+  private settled(slot: Slot<T>, failure: RxPubsubError | undefined): void {
+    slot.state = failure === undefined ? 'confirmed' : 'failed';
+    slot.error = failure;
+    // No more reading from now on; the error itself waits its turn, after the events before it.
+    if (failure !== undefined) this.failing = true;
+    if (this.stopped || this.pumpQueued) return;
+    this.pumpQueued = true;
+    queueMicrotask(this.pump);
+  }
+
+  private readonly pump = (): void => {
+    this.pumpQueued = false;
     if (this.stopped) return;
-    if (state === 'failed' && !this.failed) {
-      // Stop reading at once; the error itself waits its turn, after the events before it.
+    if (this.failing && !this.failed) {
       this.failed = true;
       this.feed?.stop();
     }
     this.flush();
     if (this.hasRoom) this.feed?.resume();
-  }
+  };
 
   private flush(): void {
     for (let head = this.out.first(); head && head.state !== 'pending' && !this.stopped; head = this.out.first()) {

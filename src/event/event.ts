@@ -181,9 +181,22 @@ export function ensureEvent(value: unknown): Event {
   return typeof value === 'object' && value !== null && checked.has(value) ? (value as Event) : toEvent(value);
 }
 
-/** The routing key of an event: `domain.action`. */
+let lastDomain = '';
+let lastAction = '';
+let lastKey = '.';
+
+/**
+ * The routing key of an event: `domain.action`. The last one is remembered: publishes come in runs of one type,
+ * and each unconfirmed message keeps its key twice (routing key and `type`), so one string serves them all.
+ */
 export function routingKeyOf(event: Pick<Event, 'domain' | 'action'>): string {
-  return `${event.domain}.${event.action}`;
+  const { domain, action } = event;
+  if (domain !== lastDomain || action !== lastAction) {
+    lastDomain = domain;
+    lastAction = action;
+    lastKey = `${domain}.${action}`;
+  }
+  return lastKey;
 }
 
 /** Whether `value` is a single word usable as a domain or action. */

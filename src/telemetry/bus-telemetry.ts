@@ -99,6 +99,10 @@ export class BusTelemetry implements PipelineTelemetry, PublishTelemetry, Teleme
     return new DeliveryTrace(this, delivery, tracing);
   }
 
+  recording(): boolean {
+    return this.metrics !== undefined || this.tracing();
+  }
+
   publish(message: OutboundMessage, send: (message: OutboundMessage) => Promise<void>): Promise<void> {
     const tracing = this.tracing();
     if (!tracing && this.metrics === undefined) return send(message);

@@ -31,6 +31,8 @@ export interface DeliveryTelemetry {
 
 /** What the event sender calls around each publish. */
 export interface PublishTelemetry {
+  /** Whether `publish` would trace or measure anything now; when not (no SDK), the sender does without it. */
+  recording(): boolean;
   /**
    * Sends `message` with `send` (the transport's publish), traced: the
    * message carries the trace context in its headers, and the span ends on

@@ -1,7 +1,7 @@
 import { ConnectionError, ErrorCode, type PublishError } from '../errors.js';
 import { Deque } from './deque.js';
 import { bufferFullError } from './publish-errors.js';
-import type { OutboundMessage } from './transport.js';
+import type { OutboundMessage, PublishCallback } from './transport.js';
 
 /** Cancels a timer; harmless once it fired. */
 export type CancelTimer = () => void;
@@ -46,9 +46,7 @@ export class HeldPublish<S = never> {
     /** On the buffer's clock. */
     readonly deadline: number,
     /** @internal */
-    readonly resolve: () => void,
-    /** @internal */
-    readonly reject: (error: unknown) => void,
+    readonly done: PublishCallback,
   ) {}
 }
 
@@ -82,15 +80,26 @@ export class PublishBuffer<S = never> {
     return this.waitingQueue.length;
   }
 
+  /**
+   * Holds `message` until it is settled, then calls `done` (see {@link PublishCallback}). When the buffer is
+   * full it holds nothing, never calls `done`, and returns the `PUBLISH_BUFFER_FULL` error.
+   */
+  holdWith(message: OutboundMessage, done: PublishCallback): PublishError | undefined {
+    const { clock, maxPending } = this.options;
+    if (this.unsettled >= maxPending) return bufferFullError(maxPending);
+    const held = new HeldPublish<S>(message, clock.now() + message.timeoutMs, done);
+    this.waitingQueue.push(held);
+    this.unsettled++;
+    this.armSweep(held.deadline);
+    return undefined;
+  }
+
   /** Holds `message` until it is settled; rejects at once when the buffer is full. */
   hold(message: OutboundMessage): Promise<void> {
-    const { clock, maxPending } = this.options;
-    if (this.unsettled >= maxPending) return Promise.reject(bufferFullError(maxPending));
     return new Promise<void>((resolve, reject) => {
-      const held = new HeldPublish<S>(message, clock.now() + message.timeoutMs, resolve, reject);
-      this.waitingQueue.push(held);
-      this.unsettled++;
-      this.armSweep(held.deadline);
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- What a held publish is settled with is always an RxPubsubError
+      const full = this.holdWith(message, (error) => (error === undefined ? resolve() : reject(error)));
+      if (full) reject(full);
     });
   }
 
@@ -155,11 +164,14 @@ export class PublishBuffer<S = never> {
 
   private done(held: HeldPublish<S>, error: unknown): void {
     held.settled = true;
-    if (error === undefined) held.resolve();
-    else held.reject(error);
-    if (--this.unsettled > 0) return;
-    this.stopSweep();
-    this.idle?.();
+    const idle = --this.unsettled === 0;
+    if (idle) this.stopSweep();
+    try {
+      held.done(error);
+    } finally {
+      // After the callback, as a Promise-based buffer resolved the publish before `drain`.
+      if (idle && this.unsettled === 0) this.idle?.();
+    }
   }
 
   private armSweep(deadline: number): void {

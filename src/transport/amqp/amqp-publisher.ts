@@ -8,7 +8,7 @@ import { redactText } from '../../redact-url.js';
 import { messageRefusal } from '../message-limits.js';
 import { type HeldPublish, PublishBuffer, wallClock } from '../publish-buffer.js';
 import { publishTimeoutError, refusedError, unroutableError, unsendableError } from '../publish-errors.js';
-import { bodyBytes, type ConsumerStatus, type OutboundMessage, type PublisherStatus } from '../transport.js';
+import { bodyBytes, type ConsumerStatus, type OutboundMessage, type PublishCallback, type PublisherStatus } from '../transport.js';
 import type { AmqpConnection } from './amqp-connection.js';
 import { type ChannelClosed, ManagedChannel } from './managed-channel.js';
 
@@ -83,12 +83,24 @@ export class AmqpPublisher {
 
   /** Resolves once the broker confirmed the message. */
   publish(message: OutboundMessage): Promise<void> {
-    if (this.closed) return Promise.reject(closedError());
-    const refusal = messageRefusal(message, this.options.maxMessageBytes);
-    if (refusal !== undefined) return Promise.reject(unsendableError(message, refusal));
-    const confirmed = this.buffer.hold(message);
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- The callback's errors are RxPubsubErrors (see PublishBuffer)
+    return new Promise<void>((resolve, reject) => this.publishWith(message, (error) => (error === undefined ? resolve() : reject(error))));
+  }
+
+  /** {@link publish} with a callback, called once and never before it returned (see {@link Transport.publishWith}). */
+  publishWith(message: OutboundMessage, done: PublishCallback): void {
+    const refused = this.closed ? closedError() : this.refusal(message, done);
+    if (refused !== undefined) {
+      queueMicrotask(() => done(refused));
+      return;
+    }
     if (this.buffer.waiting === 1) this.flush();
-    return confirmed;
+  }
+
+  /** Holds `message`, or says why not (the broker would refuse it, the buffer is full). */
+  private refusal(message: OutboundMessage, done: PublishCallback): RxPubsubError | undefined {
+    const refusal = messageRefusal(message, this.options.maxMessageBytes);
+    return refusal === undefined ? this.buffer.holdWith(message, done) : unsendableError(message, refusal);
   }
 
   /** What it holds (waiting, and sent but unconfirmed) and whether the broker blocks its connection. */
@@ -125,21 +137,17 @@ export class AmqpPublisher {
       const { exchange, routingKey, body } = pending.message;
       buffer.sent(pending, channel);
       try {
-        channel.publish(exchange, routingKey, bodyBytes(body), publishOptions(pending.message), (error: Error | null | undefined) => {
-          if (error && error.message === 'message nacked')
-            return void buffer.settle(pending, refusedError(pending.message, 'the broker nacked it'));
-          if (error) return; // 'channel closed': decided in onChannelClosed, which knows why it closed
-          if (pending.returned) return void buffer.settle(pending, unroutableError(pending.message));
-          buffer.confirmed(pending);
-        });
+        channel.publish(exchange, routingKey, bodyBytes(body), publishOptions(pending.message), confirmOf(buffer, pending));
       } catch (error) {
         if (error instanceof amqplib.IllegalOperationError || this.channel.current !== channel) {
           // The channel died under us; put it back and wait for the next one.
           buffer.putBack([pending]);
           return;
         }
-        // amqplib could not encode this one message (messageRefusal missed a case): it alone fails, the rest go on.
-        buffer.settle(pending, unsendableError(pending.message, redactText(messageOf(error)), error));
+        // amqplib could not encode this one message (messageRefusal missed a case): it alone fails, the rest go on,
+        // told after this turn (a flush runs inside `publishWith`, whose callback must not come before it returned).
+        const failure = unsendableError(pending.message, redactText(messageOf(error)), error);
+        queueMicrotask(() => buffer.settle(pending, failure));
       }
     }
   }
@@ -188,6 +196,20 @@ export class AmqpPublisher {
     if (culprit) this.buffer.settle(culprit, refusedError(culprit.message, redactText(reason), code === 404));
     this.buffer.putBack(resend);
   }
+}
+
+/**
+ * amqplib's callback for one publish. Made here, not inline in the flush loop: a closure there would keep two
+ * contexts per unconfirmed message (the loop's and the flush's), this one keeps one.
+ */
+function confirmOf(buffer: PublishBuffer<ConfirmChannel>, pending: Pending): (error: Error | null | undefined) => void {
+  return (error) => {
+    if (error && error.message === 'message nacked')
+      return void buffer.settle(pending, refusedError(pending.message, 'the broker nacked it'));
+    if (error) return; // 'channel closed': decided in onChannelClosed, which knows why it closed
+    if (pending.returned) return void buffer.settle(pending, unroutableError(pending.message));
+    buffer.confirmed(pending);
+  };
 }
 
 /**

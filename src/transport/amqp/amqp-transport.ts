@@ -10,6 +10,7 @@ import type {
   HistoryLog,
   HistorySpec,
   OutboundMessage,
+  PublishCallback,
   PublisherStatus,
   QueueConsumer,
   Transport,
@@ -100,7 +101,10 @@ export class AmqpTransport implements Transport {
     }
   }
 
-  /** The JSON text: see {@link Transport.encode}. */
+  /**
+   * The JSON text: see {@link Transport.encode}. Not its bytes: a body is kept until its confirm, and a kept
+   * Buffer keeps its 8 KiB pool slab alive until a full GC (measured: +10 MB external memory at a 1,000 window).
+   */
   encode(event: Event): string {
     return eventJson(event);
   }
@@ -110,6 +114,11 @@ export class AmqpTransport implements Transport {
       return Promise.reject(closedError());
     }
     return this.publisher.publish(message);
+  }
+
+  publishWith(message: OutboundMessage, done: PublishCallback): void {
+    if (this.closed || !this.publisher) queueMicrotask(() => done(closedError()));
+    else this.publisher.publishWith(message, done);
   }
 
   publisherStatus(): PublisherStatus {

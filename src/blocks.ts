@@ -1,10 +1,10 @@
 /**
- * `rx-pubsub/blocks`: the building blocks `EventBus` is composed of, as the
+ * `rx-pubsub-amqp/blocks`: the building blocks `EventBus` is composed of, as the
  * Python system had them, each usable on its own.
  *
  * @experimental Outside semver: any release may rename, change or remove
  * these exports. Pin an exact version if you build on them, and prefer the
- * public API of `rx-pubsub` (see docs/api-surface.md).
+ * public API of `rx-pubsub-amqp` (see docs/api-surface.md).
  *
  * - routing: {@link compilePattern}, {@link bindingKeysOf}, {@link Registry};
  * - the wire format: {@link encodeEvent}, {@link decodeEvent}, {@link eventJson};

@@ -1,14 +1,14 @@
 /**
- * `rx-pubsub`: the public API, under semver (see docs/api-surface.md).
+ * `rx-pubsub-amqp`: the public API, under semver (see docs/api-surface.md).
  *
  * - the bus: {@link EventBus}, its options, stats and connection states;
  * - events: {@link createEvent}, {@link defineEvent}, the catalog, the limits;
  * - errors and the logger;
  * - the {@link Transport} interface, for a transport of your own.
  *
- * The test kit is `rx-pubsub/testing` (also under semver). The blocks the bus
+ * The test kit is `rx-pubsub-amqp/testing` (also under semver). The blocks the bus
  * is built from (the pipeline, the registry, patterns, the serializer, the
- * AMQP and memory transports) are `rx-pubsub/blocks`: `@experimental`,
+ * AMQP and memory transports) are `rx-pubsub-amqp/blocks`: `@experimental`,
  * outside semver. Anything else is internal and cannot be imported.
  */
 // The bus

@@ -149,7 +149,7 @@ export interface EventBusSettings<TEvents extends readonly AnyEventDefinition[] 
   /**
    * For tests: the RxJS scheduler handler timeouts (`handlerTimeoutMs`) run
    * on, e.g. a `TestScheduler` for virtual time. On `memory://`, pair it with
-   * the broker's (`testBus({ scheduler })` from `rx-pubsub/testing` sets both).
+   * the broker's (`testBus({ scheduler })` from `rx-pubsub-amqp/testing` sets both).
    * @default the event loop's timers (asyncScheduler)
    */
   readonly scheduler?: SchedulerLike;

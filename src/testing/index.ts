@@ -1,5 +1,5 @@
 /**
- * `rx-pubsub/testing`: test your handlers without a broker, and trust that
+ * `rx-pubsub-amqp/testing`: test your handlers without a broker, and trust that
  * the same tests hold against RabbitMQ.
  *
  * - {@link routeMarbles}: your handlers and patterns on the bus's own delivery

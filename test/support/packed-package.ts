@@ -85,7 +85,8 @@ async function packedByAnother(dir: string): Promise<PackedPackage> {
     intervalMs: 200,
     description: `the package packed by another test file in ${dir}`,
   });
-  if (existsSync(join(dir, FAILED))) throw new Error(`packing the package failed in another test file:\n${await readFile(join(dir, FAILED), 'utf8')}`);
+  if (existsSync(join(dir, FAILED)))
+    throw new Error(`packing the package failed in another test file:\n${await readFile(join(dir, FAILED), 'utf8')}`);
   return JSON.parse(await readFile(join(dir, DONE), 'utf8')) as PackedPackage;
 }
 

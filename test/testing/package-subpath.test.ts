@@ -30,20 +30,35 @@ try {
 console.log(JSON.stringify({ queues, letter, routeMarbles: typeof routeMarbles, shared: broker === memoryBroker(\`memory://\${broker.name}\`) && broker instanceof MemoryBroker, internal }));
 `;
 
-it('package - a separate project imports rx-pubsub-amqp/testing from the package, typed, and cannot reach its internals', async () => {
-  const project = await userProject('testing-user');
-  await writeFile(join(project, 'app.ts'), APP);
-  const tsconfig = { compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: true, types: ['node'], outDir: 'out' }, files: ['app.ts'] };
-  await writeFile(join(project, 'tsconfig.json'), JSON.stringify(tsconfig));
+it(
+  'package - a separate project imports rx-pubsub-amqp/testing from the package, typed, and cannot reach its internals',
+  async () => {
+    const project = await userProject('testing-user');
+    await writeFile(join(project, 'app.ts'), APP);
+    const tsconfig = {
+      compilerOptions: {
+        target: 'ES2022',
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        strict: true,
+        skipLibCheck: true,
+        types: ['node'],
+        outDir: 'out',
+      },
+      files: ['app.ts'],
+    };
+    await writeFile(join(project, 'tsconfig.json'), JSON.stringify(tsconfig));
 
-  await commandOutput(TSC, ['-p', project], project, 60_000);
-  const stdout = await commandOutput(process.execPath, ['out/app.js'], project, 20_000);
+    await commandOutput(TSC, ['-p', project], project, 60_000);
+    const stdout = await commandOutput(process.execPath, ['out/app.js'], project, 20_000);
 
-  expect(JSON.parse(stdout)).toEqual({
-    queues: ['billing', 'billing.dlq'],
-    letter: 'a',
-    routeMarbles: 'function',
-    shared: true,
-    internal: 'ERR_PACKAGE_PATH_NOT_EXPORTED',
-  });
-}, PACK_TIMEOUT_MS + 90_000);
+    expect(JSON.parse(stdout)).toEqual({
+      queues: ['billing', 'billing.dlq'],
+      letter: 'a',
+      routeMarbles: 'function',
+      shared: true,
+      internal: 'ERR_PACKAGE_PATH_NOT_EXPORTED',
+    });
+  },
+  PACK_TIMEOUT_MS + 90_000,
+);

@@ -4,8 +4,10 @@ import { configDefaults, defineConfig } from 'vitest/config';
  * Four projects; `npm test` (`vitest run`) runs all of them.
  *
  * - `offline`: unit, marble, memory-transport, type and package tests. They
- *   need no RabbitMQ and have no global setup, so `npx vitest run --project
- *   offline` passes on a machine without a broker.
+ *   need no RabbitMQ, so `npx vitest run --project offline` passes on a
+ *   machine without a broker. Its global setup only makes the run's directory
+ *   in which the package tests build and pack the package once, for all of
+ *   them (test/support/packed-package.ts).
  * - `broker`: tests that talk to RabbitMQ (or a TCP proxy in front of it). Its
  *   global setup finds (or starts) the broker and fails the run, loudly, when
  *   none answers; they never skip.
@@ -88,6 +90,7 @@ export default defineConfig({
       {
         test: {
           name: 'offline',
+          globalSetup: ['test/support/package-setup.ts'],
           include: ['test/**/*.test.ts'],
           exclude: [...configDefaults.exclude, SERIAL_TESTS, CLUSTER_TESTS, ...BROKER_TESTS],
           testTimeout: 20_000,

@@ -22,7 +22,7 @@ export interface LoadedCatalog {
  * of definitions (or an `EventCatalog`), as `ALL_EVENTS` in examples/events.ts;
  * else every definition it exports. Definitions are recognised by their shape
  * (domain, action, routingKey, version, create, is), so a module importing
- * another copy of rx-pubsub works too.
+ * another copy of rx-pubsub-amqp works too.
  *
  * @throws {UsageError} when the module cannot be found or holds no usable catalog.
  */
@@ -55,7 +55,7 @@ async function importModule(url: string, path: string): Promise<Record<string, u
     if (code === 'ERR_MODULE_NOT_FOUND' && messageOf(error).includes(url.replace('file://', ''))) usage(`no module at ${path}`);
     if (code === 'ERR_UNKNOWN_FILE_EXTENSION') {
       usage(
-        `${path}: this Node cannot import TypeScript itself: run the CLI under tsx (npx tsx node_modules/rx-pubsub/dist/cli/main.js asyncapi ${path}) or give the compiled .js`,
+        `${path}: this Node cannot import TypeScript itself: run the CLI under tsx (npx tsx node_modules/rx-pubsub-amqp/dist/cli/main.js asyncapi ${path}) or give the compiled .js`,
       );
     }
     throw new Error(`importing ${path} failed: ${messageOf(error)}`, { cause: error });

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * The `rx-pubsub` command (package.json `bin`): see `rx-pubsub --help`, and
+ * The `rx-pubsub` command (package.json `bin`, also as `rx-pubsub-amqp`, so
+ * that `npx rx-pubsub-amqp` finds it): see `rx-pubsub --help`, and
  * the README's "The rx-pubsub command".
  */
 import { processContext } from './cli-context.js';

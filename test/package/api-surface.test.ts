@@ -1,8 +1,8 @@
 /**
  * The public surface, pinned: the runtime export names of each entry point
  * of package.json `exports`, sorted. Adding, removing or moving an export
- * fails here on purpose: `rx-pubsub` and `rx-pubsub/testing` are under
- * semver, `rx-pubsub/blocks` is @experimental. Change the list together with
+ * fails here on purpose: `rx-pubsub-amqp` and `rx-pubsub-amqp/testing` are under
+ * semver, `rx-pubsub-amqp/blocks` is @experimental. Change the list together with
  * docs/api-surface.md, in the same commit.
  */
 import { readFileSync } from 'node:fs';
@@ -65,19 +65,19 @@ const BLOCKS = [
 ];
 
 describe('api surface', () => {
-  it("api surface - 'rx-pubsub' exports exactly the public API (under semver)", () => {
+  it("api surface - 'rx-pubsub-amqp' exports exactly the public API (under semver)", () => {
     expect(Object.keys(main).sort()).toEqual(PUBLIC);
   });
 
-  it("api surface - 'rx-pubsub/testing' exports exactly the test kit (under semver)", () => {
+  it("api surface - 'rx-pubsub-amqp/testing' exports exactly the test kit (under semver)", () => {
     expect(Object.keys(testing).sort()).toEqual(TESTING);
   });
 
-  it("api surface - 'rx-pubsub/blocks' exports exactly the experimental building blocks", () => {
+  it("api surface - 'rx-pubsub-amqp/blocks' exports exactly the experimental building blocks", () => {
     expect(Object.keys(blocks).sort()).toEqual(BLOCKS);
   });
 
-  it("api surface - 'rx-pubsub' exports the types of bus.health() and of a transport's publisherStatus()", () => {
+  it("api surface - 'rx-pubsub-amqp' exports the types of bus.health() and of a transport's publisherStatus()", () => {
     expectTypeOf<ReturnType<main.EventBus['health']>>().toEqualTypeOf<main.BusHealth>();
     expectTypeOf<main.BusHealth['status']>().toEqualTypeOf<main.HealthStatus>();
     expectTypeOf<main.HealthStatus>().toEqualTypeOf<'up' | 'degraded' | 'down'>();

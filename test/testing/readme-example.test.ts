@@ -1,7 +1,7 @@
 /**
  * The example of README.md's "Testing your handlers", run for real. The code
  * between the region markers is the README's block verbatim, but for the two
- * import paths ('rx-pubsub' and 'rx-pubsub/testing' there, the sources here);
+ * import paths ('rx-pubsub-amqp' and 'rx-pubsub-amqp/testing' there, the sources here);
  * the last test checks that they have not drifted apart.
  */
 import { readFileSync } from 'node:fs';
@@ -80,7 +80,7 @@ describe('billing', () => {
 itOutside('readme example - README.md "Testing your handlers" shows this code', () => {
   const source = readFileSync(new URL(import.meta.url), 'utf8');
   const region = /\/\/ #region readme\n([\s\S]*?)\/\/ #endregion readme/.exec(source)?.[1] ?? '';
-  const asUsersWriteIt = region.replaceAll("'../../src/testing/index.js'", "'rx-pubsub/testing'").replaceAll("'../../src/index.js'", "'rx-pubsub'");
+  const asUsersWriteIt = region.replaceAll("'../../src/testing/index.js'", "'rx-pubsub-amqp/testing'").replaceAll("'../../src/index.js'", "'rx-pubsub-amqp'");
   const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
   const section = readme.slice(readme.indexOf('## Testing your handlers'));
   const block = /```ts\n([\s\S]*?)```/.exec(section)?.[1];

@@ -1,4 +1,4 @@
-import { createEvent, EventBus } from 'rx-pubsub';
+import { createEvent, EventBus } from 'rx-pubsub-amqp';
 import { ignoreElements, lastValueFrom, type Subscription } from 'rxjs';
 import { ACTION, benchData, DOMAIN, type BenchData } from '../lib/bench-event.js';
 import { windowed } from '../lib/window.js';

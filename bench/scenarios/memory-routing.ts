@@ -1,5 +1,5 @@
-import { createEvent, EventBus, silentLogger } from 'rx-pubsub';
-import { MemoryTransport } from 'rx-pubsub/blocks';
+import { createEvent, EventBus, silentLogger } from 'rx-pubsub-amqp';
+import { MemoryTransport } from 'rx-pubsub-amqp/blocks';
 import { ACTION, benchData, benchEvent, DOMAIN, ROUTING_KEY } from '../lib/bench-event.js';
 import type { Job, Measured } from '../lib/job.js';
 import { peakRssMb, startTimer } from '../lib/measure.js';

@@ -1,4 +1,4 @@
-import { createEvent, EventBus } from 'rx-pubsub';
+import { createEvent, EventBus } from 'rx-pubsub-amqp';
 import { ACTION, benchData, DOMAIN } from '../lib/bench-event.js';
 import type { Job, Measured } from '../lib/job.js';
 import { peakRssMb, sampleRss, startTimer } from '../lib/measure.js';

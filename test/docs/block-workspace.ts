@@ -15,8 +15,7 @@ const PACKAGE_ENTRIES: Record<string, string> = {
   '/testing': 'src/testing/index.ts',
   '/blocks': 'src/blocks.ts',
 };
-// `rx-pubsub` is the name before the rename to `rx-pubsub-amqp` (issue 16); drop it once no doc says it.
-const PACKAGE_NAMES = ['rx-pubsub-amqp', 'rx-pubsub'];
+const PACKAGE_NAMES = ['rx-pubsub-amqp'];
 
 export interface BlockWorkspace {
   dir: string;

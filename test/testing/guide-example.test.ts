@@ -1,5 +1,6 @@
 /**
- * The example of README.md's "Testing your handlers", run for real. The code
+ * The example of docs/guide/testing.md's "A complete test file", run for real (the docs tests only
+ * type-check it: it is a vitest file). The code
  * between the region markers is the README's block verbatim, but for the two
  * import paths ('rx-pubsub-amqp' and 'rx-pubsub-amqp/testing' there, the sources here);
  * the last test checks that they have not drifted apart.
@@ -77,12 +78,12 @@ describe('billing', () => {
 });
 // #endregion readme
 
-itOutside('readme example - README.md "Testing your handlers" shows this code', () => {
+itOutside('testing guide example - docs/guide/testing.md "A complete test file" shows this code', () => {
   const source = readFileSync(new URL(import.meta.url), 'utf8');
   const region = /\/\/ #region readme\n([\s\S]*?)\/\/ #endregion readme/.exec(source)?.[1] ?? '';
   const asUsersWriteIt = region.replaceAll("'../../src/testing/index.js'", "'rx-pubsub-amqp/testing'").replaceAll("'../../src/index.js'", "'rx-pubsub-amqp'");
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-  const section = readme.slice(readme.indexOf('## Testing your handlers'));
+  const guide = readFileSync(new URL('../../docs/guide/testing.md', import.meta.url), 'utf8');
+  const section = guide.slice(guide.indexOf('## A complete test file'));
   const block = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
-  expectOutside(block, 'the first ts block of "## Testing your handlers" in README.md').toBe(asUsersWriteIt);
+  expectOutside(block, 'the first ts block of "## A complete test file" in docs/guide/testing.md').toBe(asUsersWriteIt);
 });

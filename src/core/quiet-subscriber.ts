@@ -34,16 +34,25 @@ class QuietSubscriber<T> extends Subscriber<T> {
  * and `concat` start their next source only after the unsubscribe returns):
  * the handler's completion was seen, but its run never ended, and the
  * delivery stayed unsettled until close gave up on it. So the quiet
- * subscriber is not a child of the downstream one, and unsubscribing it
- * swallows what the application's teardown throws.
+ * subscriber is not a child of the downstream one, and once the source has
+ * ended, unsubscribing it swallows what the application's teardown throws.
+ * An unsubscription from outside before that (close past its deadline) still
+ * throws to its caller, which logs it.
  */
 export function quietTeardown<T>(source: Observable<T>): Observable<T> {
   return new Observable<T>((subscriber) => {
+    let ended = false;
     // eslint-disable-next-line @typescript-eslint/no-deprecated -- QuietSubscriber extends rxjs's Subscriber (deprecated as public API), the only way to wrap complete()/error()
     const quiet = new QuietSubscriber<T>({
       next: (value: T) => subscriber.next(value),
-      error: (error: unknown) => subscriber.error(error),
-      complete: () => subscriber.complete(),
+      error: (error: unknown) => {
+        ended = true;
+        subscriber.error(error);
+      },
+      complete: () => {
+        ended = true;
+        subscriber.complete();
+      },
     });
     try {
       source.subscribe(quiet);
@@ -52,10 +61,11 @@ export function quietTeardown<T>(source: Observable<T>): Observable<T> {
       if (!quiet.closed) subscriber.error(error);
     }
     return () => {
+      if (!ended) return quiet.unsubscribe();
       try {
         quiet.unsubscribe();
       } catch {
-        // The application's teardown threw; its run has an outcome (or is being abandoned at close): nothing to add.
+        // The application's teardown threw after its Observable ended: that ending is the run's outcome.
       }
     };
   });

@@ -147,22 +147,29 @@ function decideFor(
     if (before !== undefined) startedAt = before.timing === undefined ? clockOf(scheduler) : startedAt + before.timing.durationMs;
     const run = new HandlerRun(route.pattern.source, event, attempt, delivery, config.publish);
     runs.push(run);
-    const { handler } = route.target;
     const at = startedAt;
     // No closure per handler run when telemetry is off: the common case stays on the hot path's direct call.
     started.push(
       telemetry === undefined
-        ? startHandler(handler, run, config.handlerTimeoutMs, scheduler, at)
-        : telemetry.runHandler(run.pattern, id, () => startHandler(handler, run, config.handlerTimeoutMs, scheduler, at)),
+        ? startHandler(route.target.handler, run, config.handlerTimeoutMs, scheduler, at)
+        : telemetry.runHandler(run.pattern, id, () => startHandler(route.target.handler, run, config.handlerTimeoutMs, scheduler, at)),
     );
   }
-  const decide = (results: readonly (HandlerFailure | null)[]): Decision => ({
-    event,
-    outcome: safeOutcomeOf(attempt, routes, results, config),
-    handlers: timingsOf(runs, results),
-  });
   const results = allOf(started);
-  return isLater(results) ? { results, decide } : decide(results);
+  if (!isLater(results)) return decisionOf(event, attempt, routes, runs, results, config);
+  return { results, decide: (done) => decisionOf(event, attempt, routes, runs, done, config) };
+}
+
+/** The decision once every handler finished: at once for synchronous handlers (no closure made), else after the join. */
+function decisionOf(
+  event: Event,
+  attempt: number,
+  routes: readonly IdentifiedRoute[],
+  runs: readonly HandlerRun[],
+  results: readonly (HandlerFailure | null)[],
+  config: PipelineConfig,
+): Decision {
+  return { event, outcome: safeOutcomeOf(attempt, routes, results, config), handlers: timingsOf(runs, results) };
 }
 
 /**

@@ -169,7 +169,9 @@ function decisionOf(
   results: readonly (HandlerFailure | null)[],
   config: PipelineConfig,
 ): Decision {
-  return { event, outcome: safeOutcomeOf(attempt, routes, results, config), handlers: timingsOf(runs, results) };
+  // The runs' timings as plain values, every run finished by now: a settlement keeps no handler's context alive.
+  const handlers = runs.map((run, index) => run.timing ?? { pattern: run.pattern, durationMs: 0, failed: results[index] !== null });
+  return { event, outcome: safeOutcomeOf(attempt, routes, results, config), handlers };
 }
 
 /**
@@ -192,11 +194,6 @@ function settlementOf(delivery: Delivery, { event, outcome, handlers }: Decision
     catchError(() => of(false)),
   );
   return thenMap(sent$, (sent) => ({ delivery, event, outcome, handlers, sent }));
-}
-
-/** The runs' timings, plain values: a settlement keeps no handler's context alive. Every run has finished by now. */
-function timingsOf(runs: readonly HandlerRun[], results: readonly (HandlerFailure | null)[]): readonly HandlerTiming[] {
-  return runs.map((run, index) => run.timing ?? { pattern: run.pattern, durationMs: 0, failed: results[index] !== null });
 }
 
 interface IdentifiedRoute {
@@ -244,6 +241,7 @@ function outcomeOf(
   results: readonly (HandlerFailure | null)[],
   config: PipelineConfig,
 ): Outcome {
+  if (results.every(isSuccess)) return { kind: 'ack', handlers: routes.length }; // the common case: no arrays to fill
   const retrying: HandlerFailure[] = [];
   const pending: string[] = [];
   const exhausted: HandlerFailure[] = [];
@@ -262,6 +260,8 @@ function outcomeOf(
   const deadLetterPart = exhausted.length > 0 ? failed(attempt, exhausted) : undefined;
   return { kind: 'retry', delayMs, pending, deadLetter: deadLetterPart, ...failed(attempt, retrying) };
 }
+
+const isSuccess = (result: HandlerFailure | null): boolean => result === null;
 
 function observe(event: Event, config: PipelineConfig): void {
   try {

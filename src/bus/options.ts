@@ -128,7 +128,7 @@ export interface EventBusSettings<TEvents extends readonly AnyEventDefinition[] 
   readonly connectionName?: string;
   /**
    * The AMQP `appId` of every message this bus publishes, for consumers and tools that tell senders apart by it:
-   * at most 255 bytes. @default none: not sent (it costs the broker CPU on every message; the connection already names the sender)
+   * at most 255 bytes. @default none: not sent (the connection already names the sender; see docs/guide/wire-format.md)
    */
   readonly appId?: string;
   /**

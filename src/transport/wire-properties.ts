@@ -7,8 +7,8 @@ import type { MessageProperties } from './transport.js';
 /**
  * The AMQP properties a bus adds to every message beyond the contract's, when
  * asked to (the `appId` and `contentEncoding` options): none by default,
- * since each costs the broker CPU on every message and says nothing the
- * body or the connection does not.
+ * since they say nothing the body, its content type or the connection does
+ * not, and the broker's CPU per message grows with the property block.
  */
 export interface WireSettings {
   readonly appId?: string | undefined;
@@ -22,7 +22,7 @@ const CONTRACT_ONLY: WireSettings = Object.freeze({});
  * The AMQP properties of an event: JSON, persistent, `messageId` = event id,
  * `type` = routing key, `timestamp` in seconds (AMQP's unit), `correlationId`
  * when it has one; `appId` and `contentEncoding` only when the bus was given
- * them (each costs the broker CPU on every message); with the caller's
+ * them; with the caller's
  * headers, expiration and priority when `publish` was given them. A property
  * left undefined is not sent.
  */

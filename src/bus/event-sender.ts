@@ -18,7 +18,7 @@ import type { PublishTelemetry } from '../telemetry/telemetry-hooks.js';
  */
 export class EventSender {
   constructor(
-    private readonly config: Pick<ResolvedOptions, 'catalog' | 'exchange' | 'connectionName' | 'mandatory' | 'publishTimeoutMs'>,
+    private readonly config: Pick<ResolvedOptions, 'catalog' | 'exchange' | 'wire' | 'mandatory' | 'publishTimeoutMs'>,
     private readonly transport: Transport,
     private readonly published: () => void,
     private readonly telemetry?: PublishTelemetry,
@@ -85,7 +85,7 @@ export class EventSender {
         routingKey: routingKeyOf(event),
         // JSON.stringify throws past V8's longest string (RangeError), or on a BigInt that slipped past the checks.
         body: this.transport.encode?.(event) ?? eventJson(event),
-        properties: wirePropertiesOf(event, this.config.connectionName, options),
+        properties: wirePropertiesOf(event, this.config.wire, options),
         mandatory: options?.mandatory ?? this.config.mandatory,
         timeoutMs: this.config.publishTimeoutMs,
       };

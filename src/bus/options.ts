@@ -125,10 +125,20 @@ export interface EventBusSettings<TEvents extends readonly AnyEventDefinition[] 
    */
   readonly reconnectDelayMs?: number;
   /**
-   * Shown as the connection name in the RabbitMQ management UI, and sent as
-   * every message's `appId`: at most 255 bytes. @default 'rx-pubsub'
+   * The connection names in the RabbitMQ management UI (`… (publish)` and `… (consume)`): at most 255 bytes.
+   * Not sent with the messages (see `appId`). @default 'rx-pubsub'
    */
   readonly connectionName?: string;
+  /**
+   * The AMQP `appId` of every message this bus publishes, for consumers and tools that tell senders apart by it:
+   * at most 255 bytes. @default none: not sent (the connection already names the sender; see docs/guide/wire-format.md)
+   */
+  readonly appId?: string;
+  /**
+   * `'utf-8'` sends the AMQP `contentEncoding` `utf-8` with every message, for consumers written against the
+   * older wire format that read it; the body is UTF-8 JSON either way. @default none: not sent
+   */
+  readonly contentEncoding?: 'utf-8';
   /** Certificates for `amqps://` URLs: a private CA, a client certificate for mutual TLS or EXTERNAL login. @default Node's trusted CAs, no client certificate */
   readonly tls?: TlsOptions;
   /**

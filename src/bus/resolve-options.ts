@@ -16,6 +16,8 @@ import { resolveQueueOptions } from './resolve-queue-options.js';
 import { type ResolvedTelemetry, TELEMETRY_OPTION_NAMES, telemetryOptionsOf } from '../telemetry/telemetry-options.js';
 import { historyOf, type HistorySpec } from './history-options.js';
 import { checkLogin } from './check-login.js';
+import { WIRE_OPTION_NAMES, wireOptionsOf } from './wire-options.js';
+import type { WireSettings } from '../transport/wire-properties.js';
 
 /** Options with every default applied. */
 export interface ResolvedOptions extends ResolvedHealthOptions {
@@ -36,6 +38,8 @@ export interface ResolvedOptions extends ResolvedHealthOptions {
   readonly heartbeatSeconds: number;
   readonly reconnectDelayMs: number;
   readonly connectionName: string;
+  /** The opt-in message properties (`appId`, `contentEncoding`); only present when one was given. */
+  readonly wire?: WireSettings;
   /** Keys and passphrases: hidden like `urls`. */
   readonly tls: Secret<TlsOptions> | undefined;
   readonly logger: Logger;
@@ -87,6 +91,7 @@ const KNOWN = new Set([
   'transport',
   ...HEALTH_OPTIONS,
   ...TELEMETRY_OPTION_NAMES,
+  ...WIRE_OPTION_NAMES,
   'history',
 ]);
 const NAME = /^[A-Za-z0-9_.:-]{1,200}$/;
@@ -135,6 +140,7 @@ function resolve(options: EventBusOptions): ResolvedOptions {
     heartbeatSeconds: integer('heartbeatSeconds', options.heartbeatSeconds ?? DEFAULTS.heartbeatSeconds, 0, 3_600),
     reconnectDelayMs: integer('reconnectDelayMs', options.reconnectDelayMs ?? DEFAULTS.reconnectDelayMs, 10, 600_000),
     connectionName: shortString('connectionName', options.connectionName ?? DEFAULTS.connectionName),
+    ...(options.appId === undefined && options.contentEncoding === undefined ? {} : { wire: wireOptionsOf(options) }),
     tls: options.tls === undefined ? undefined : new Secret(tlsOf(options.tls)),
     logger: loggerOf(options.logger),
     catalog: options.events === undefined ? undefined : createCatalog(options.events),

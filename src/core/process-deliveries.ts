@@ -149,22 +149,31 @@ function decideFor(
     if (before !== undefined) startedAt = before.timing === undefined ? clockOf(scheduler) : startedAt + before.timing.durationMs;
     const run = new HandlerRun(route.pattern.source, event, attempt, delivery, config.publish);
     runs.push(run);
-    const { handler } = route.target;
     const at = startedAt;
     // No closure per handler run when telemetry is off: the common case stays on the hot path's direct call.
     started.push(
       telemetry === undefined
-        ? startHandler(handler, run, config.handlerTimeoutMs, scheduler, at)
-        : telemetry.runHandler(run.pattern, id, () => startHandler(handler, run, config.handlerTimeoutMs, scheduler, at)),
+        ? startHandler(route.target.handler, run, config.handlerTimeoutMs, scheduler, at)
+        : telemetry.runHandler(run.pattern, id, () => startHandler(route.target.handler, run, config.handlerTimeoutMs, scheduler, at)),
     );
   }
-  const decide = (results: readonly (HandlerFailure | null)[]): Decision => ({
-    event,
-    outcome: safeOutcomeOf(attempt, routes, results, config),
-    handlers: timingsOf(runs, results),
-  });
   const results = allOf(started);
-  return isLater(results) ? { results, decide } : decide(results);
+  if (!isLater(results)) return decisionOf(event, attempt, routes, runs, results, config);
+  return { results, decide: (done) => decisionOf(event, attempt, routes, runs, done, config) };
+}
+
+/** The decision once every handler finished: at once for synchronous handlers (no closure made), else after the join. */
+function decisionOf(
+  event: Event,
+  attempt: number,
+  routes: readonly IdentifiedRoute[],
+  runs: readonly HandlerRun[],
+  results: readonly (HandlerFailure | null)[],
+  config: PipelineConfig,
+): Decision {
+  // The runs' timings as plain values, every run finished by now: a settlement keeps no handler's context alive.
+  const handlers = runs.map((run, index) => run.timing ?? { pattern: run.pattern, durationMs: 0, failed: results[index] !== null });
+  return { event, outcome: safeOutcomeOf(attempt, routes, results, config), handlers };
 }
 
 /**
@@ -187,11 +196,6 @@ function settlementOf(delivery: Delivery, { event, outcome, handlers }: Decision
     catchError(() => of(false)),
   );
   return thenMap(sent$, (sent) => ({ delivery, event, outcome, handlers, sent }));
-}
-
-/** The runs' timings, plain values: a settlement keeps no handler's context alive. Every run has finished by now. */
-function timingsOf(runs: readonly HandlerRun[], results: readonly (HandlerFailure | null)[]): readonly HandlerTiming[] {
-  return runs.map((run, index) => run.timing ?? { pattern: run.pattern, durationMs: 0, failed: results[index] !== null });
 }
 
 interface IdentifiedRoute {
@@ -239,6 +243,7 @@ function outcomeOf(
   results: readonly (HandlerFailure | null)[],
   config: PipelineConfig,
 ): Outcome {
+  if (results.every(isSuccess)) return { kind: 'ack', handlers: routes.length }; // the common case: no arrays to fill
   const retrying: HandlerFailure[] = [];
   const pending: string[] = [];
   const exhausted: HandlerFailure[] = [];
@@ -257,6 +262,8 @@ function outcomeOf(
   const deadLetterPart = exhausted.length > 0 ? failed(attempt, exhausted) : undefined;
   return { kind: 'retry', delayMs, pending, deadLetter: deadLetterPart, ...failed(attempt, retrying) };
 }
+
+const isSuccess = (result: HandlerFailure | null): boolean => result === null;
 
 function observe(event: Event, config: PipelineConfig): void {
   try {

@@ -20,7 +20,7 @@ export function fakeDelivery(value: Event<unknown>): Delivery {
     exchange: 'events',
     routingKey: routingKeyOf(event),
     body: encodeEvent(event),
-    properties: wirePropertiesOf(event, 'rx-pubsub/testing'),
+    properties: wirePropertiesOf(event),
     redelivered: false,
   });
 }

@@ -14,6 +14,14 @@ import {
   waitForCount,
 } from '../support/bus.js';
 
+/** The properties a message was sent with: amqplib reports every property, undefined when absent; an empty header table is none. */
+function sentProperties(message: { readonly properties: object }): Record<string, unknown> {
+  const entries = Object.entries(message.properties).filter(
+    ([key, value]) => value !== undefined && !(key === 'headers' && Object.keys(value as object).length === 0),
+  );
+  return Object.fromEntries(entries);
+}
+
 describe('wire format (amqp)', () => {
   it('wire format - a raw amqplib consumer reads the event as JSON with the AMQP properties of the contract', async () => {
     const { exchange } = names('wire');
@@ -23,7 +31,13 @@ describe('wire format (amqp)', () => {
     await channel.assertQueue(queue, { exclusive: true, autoDelete: true });
     await channel.bindQueue(queue, exchange, '#');
     const received: ConsumeMessage[] = [];
-    await channel.consume(queue, (message) => void (message && received.push(message)), { noAck: true });
+    await channel.consume(
+      queue,
+      (message) => {
+        if (message) received.push(message);
+      },
+      { noAck: true },
+    );
 
     const event = createEvent({
       domain: 'order',
@@ -40,13 +54,42 @@ describe('wire format (amqp)', () => {
     expect(JSON.parse(message.content.toString('utf8'))).toEqual(event);
     expect(message.fields.exchange).toBe(exchange);
     expect(message.fields.routingKey).toBe('order.created');
-    expect(message.properties.contentType).toBe('application/json');
-    expect(message.properties.deliveryMode).toBe(2);
-    expect(message.properties.messageId).toBe(event.id);
-    expect(message.properties.type).toBe('order.created');
-    expect(message.properties.timestamp).toBe(Math.floor(Date.parse(event.timestamp) / 1000));
-    expect(Math.abs(message.properties.timestamp - before)).toBeLessThanOrEqual(2);
-    expect(message.properties.correlationId).toBe('corr-1');
+    // Exactly the contract's properties: no contentEncoding, no appId (opt-in since they cost the broker CPU on every message).
+    expect(sentProperties(message)).toStrictEqual({
+      contentType: 'application/json',
+      deliveryMode: 2,
+      messageId: event.id,
+      type: 'order.created',
+      timestamp: Math.floor(Date.parse(event.timestamp) / 1000),
+      correlationId: 'corr-1',
+    });
+    expect(Math.abs((message.properties.timestamp as number) - before)).toBeLessThanOrEqual(2);
+  });
+
+  it('wire format - appId and contentEncoding, opted in, reach a raw amqplib consumer; connectionName is not the appId', async () => {
+    const { exchange } = names('wire-optin');
+    const bus = await connectBus({
+      url: amqpUrl(),
+      exchange,
+      connectionName: 'orders-connection',
+      appId: 'orders-service',
+      contentEncoding: 'utf-8',
+    });
+    const view = await brokerView(amqpUrl());
+    const queue = uniqueName('wire-optin-raw');
+    await view.declareBoundQueue(exchange, queue, 'order.*');
+    const event = createEvent({ domain: 'order', action: 'paid', data: { amount: 3 } });
+    await bus.publish(event);
+    const [message] = await view.take(queue);
+    expect(message && sentProperties(message)).toStrictEqual({
+      contentType: 'application/json',
+      contentEncoding: 'utf-8',
+      deliveryMode: 2,
+      messageId: event.id,
+      type: 'order.paid',
+      timestamp: Math.floor(Date.parse(event.timestamp) / 1000),
+      appId: 'orders-service',
+    });
   });
 
   it('wire format - a persistent message survives in a durable queue as persistent', async () => {
@@ -105,6 +148,35 @@ describe.each(TRANSPORTS)('wire format (%s)', (_kind, makeUrl) => {
     expect(bus.stats()).toMatchObject({ acked: 1, deadLettered: 0 });
   });
 
+  it('wire format - a message in the older wire format (contentEncoding utf-8, appId) is handled like the current one', async () => {
+    // What rx-pubsub sent before appId and contentEncoding became opt-in: still in queues, and still sent by older services.
+    const url = makeUrl();
+    const { exchange, queue } = names('foreign-old');
+    const bus = await connectBus({ url, exchange, queue });
+    const settlements = collectSettlements(bus);
+    const seen: Event[] = [];
+    bus.handle('order.*', (event) => void seen.push(event));
+    await bus.ready();
+    const view = await brokerView(url);
+
+    const event = foreignEvent();
+    await view.publish(exchange, 'order.paid', Buffer.from(JSON.stringify(event)), {
+      contentType: 'application/json',
+      contentEncoding: 'utf-8',
+      deliveryMode: 2,
+      messageId: event.id,
+      type: 'order.paid',
+      timestamp: Math.floor(Date.parse(event.timestamp) / 1000),
+      correlationId: 'corr-9',
+      appId: 'rx-pubsub',
+    });
+    await waitForCount(settlements, 1, 'settlements');
+
+    expect(seen).toEqual([event]);
+    expect(settlements[0]?.outcome.kind).toBe('ack');
+    expect(bus.stats()).toMatchObject({ acked: 1, deadLettered: 0 });
+  });
+
   it('wire format - a foreign message with only the body and routing key (no properties) is handled', async () => {
     const url = makeUrl();
     const { exchange, queue } = names('foreign-bare');
@@ -130,7 +202,9 @@ describe.each(TRANSPORTS)('wire format (%s)', (_kind, makeUrl) => {
     await bus.ready();
     const view = await brokerView(url);
 
-    await view.publish(exchange, 'order.paid', Buffer.from(JSON.stringify(foreignEvent())), { contentType: 'application/json; charset=utf-8' });
+    await view.publish(exchange, 'order.paid', Buffer.from(JSON.stringify(foreignEvent())), {
+      contentType: 'application/json; charset=utf-8',
+    });
     await waitForCount(settlements, 1, 'settlements');
     expect(settlements[0]?.outcome.kind).toBe('ack');
   });

@@ -21,7 +21,8 @@ export class AckBatcher {
 
   constructor(
     private readonly channel: Channel,
-    private readonly isOpen: () => boolean,
+    /** Whether the channel is still open: its deliveries' settling is dropped once it is not. */
+    readonly isOpen: () => boolean,
   ) {}
 
   /** Records a new delivery, in the order the broker sent it. */

@@ -145,7 +145,7 @@ export class AmqpConsumer implements QueueConsumer {
     if (message) {
       const acks = this.acksOf(channel);
       acks.delivered(message.fields.deliveryTag);
-      this.deliveries.next(new AmqpDelivery(message, acks, () => !this.dead.has(channel)));
+      this.deliveries.next(new AmqpDelivery(message, acks));
       return;
     }
     // basic.cancel from the broker (queue deleted, failover): the connection is fine but nobody consumes.

@@ -13,9 +13,8 @@ export class AmqpDelivery implements Delivery {
 
   constructor(
     private readonly message: ConsumeMessage,
-    /** Acks of the delivering channel, coalesced. */
+    /** Acks of the delivering channel, coalesced; it knows whether that channel is open (no closure per delivery). */
     private readonly acks: AckBatcher,
-    private readonly isOpen: () => boolean,
   ) {}
 
   get exchange(): string {
@@ -39,7 +38,7 @@ export class AmqpDelivery implements Delivery {
   }
 
   get stale(): boolean {
-    return this.settled || !this.isOpen();
+    return this.settled || !this.acks.isOpen();
   }
 
   ack(): boolean {
@@ -53,7 +52,7 @@ export class AmqpDelivery implements Delivery {
   private settle(send: () => void): boolean {
     if (this.settled) return false;
     this.settled = true;
-    if (!this.isOpen()) return false;
+    if (!this.acks.isOpen()) return false;
     try {
       send();
       return true;

@@ -107,7 +107,15 @@ export function propertiesFor(wire: Wire, event: BenchEvent): Record<string, unk
     case '+appId':
       return { persistent: true, contentType, appId: APP_ID };
     case 'former':
-      return { ...wireProperties(event), contentEncoding: 'utf-8', appId: APP_ID };
+      return {
+        contentType,
+        contentEncoding: 'utf-8',
+        persistent: true,
+        messageId: event.id,
+        type: ROUTING_KEY,
+        timestamp: Math.floor(Date.now() / 1000),
+        appId: APP_ID,
+      };
   }
 }
 

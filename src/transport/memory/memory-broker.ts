@@ -2,7 +2,7 @@ import type { SchedulerLike } from 'rxjs';
 import { closedError } from '../closed-error.js';
 import type { QueueDeclaration } from '../queue-topology.js';
 import type { MessageProperties } from '../transport.js';
-import { clockOf, type MemoryClock, realClock } from './memory-clock.js';
+import { type CancelTimer, clockOf, type MemoryClock, realClock } from './memory-clock.js';
 import { type ConnectionListener, MemoryConnection } from './memory-connection.js';
 import { MemoryConsumer, MemoryDelivery, type DeliverySink } from './memory-consumer.js';
 import { MemoryDispatch } from './memory-dispatch.js';
@@ -17,6 +17,7 @@ import {
 } from './memory-inspection.js';
 import type { MemoryQueue } from './memory-queue.js';
 import { type MemoryBrokerTopology, MemoryTopology } from './memory-topology.js';
+import { PeerTimers } from './peer-timers.js';
 
 export type { ConnectionListener } from './memory-connection.js';
 export { MemoryConnection } from './memory-connection.js';
@@ -100,6 +101,7 @@ export class MemoryBroker implements MemoryBrokerTopology, MemoryBrokerFaults, M
   private readonly topology = new MemoryTopology(this);
   private readonly connections = new Set<MemoryConnection>();
   private readonly dispatch = new MemoryDispatch();
+  private readonly peerTimers = new PeerTimers();
   private readonly faults = new MemoryFaults({
     openConnections: () => [...this.connections],
     disconnect: (connection) => this.disconnect(connection),
@@ -147,6 +149,7 @@ export class MemoryBroker implements MemoryBrokerTopology, MemoryBrokerFaults, M
   connect(listener?: ConnectionListener): MemoryConnection {
     const connection = new MemoryConnection(listener);
     this.connections.add(connection);
+    this.peerTimers.hold(true);
     return connection;
   }
 
@@ -154,6 +157,7 @@ export class MemoryBroker implements MemoryBrokerTopology, MemoryBrokerFaults, M
   disconnect(connection: MemoryConnection): void {
     const { consumers, exclusiveQueues } = connection.close();
     this.connections.delete(connection);
+    if (this.connections.size === 0) this.peerTimers.hold(false);
     for (const consumer of consumers) consumer.connectionClosed();
     for (const queue of exclusiveQueues) if (this.topology.queue(queue.name) === queue) this.deleteQueue(queue.name);
   }
@@ -177,6 +181,12 @@ export class MemoryBroker implements MemoryBrokerTopology, MemoryBrokerFaults, M
     const queues = this.topology.match(exchange, routingKey) ?? NO_QUEUES;
     this.enqueue(queues, exchange, routingKey, body, properties);
     return queues.length;
+  }
+
+  /** @internal A TTL timer: on the event loop it holds the process only while a connection is open (see PeerTimers). */
+  expiryTimer(work: () => void, delayMs: number): CancelTimer {
+    const clock = this.clock;
+    return clock === realClock ? this.peerTimers.timer(work, delayMs) : clock.timer(work, delayMs);
   }
 
   /** @internal Asks for a dispatch turn of `queue`. */

@@ -15,6 +15,8 @@ export interface QueueHost {
   readonly clock: MemoryClock;
   /** Asks for a dispatch turn of `queue`; many calls, one turn. */
   schedule(queue: MemoryQueue): void;
+  /** A timer on the broker's clock for its own work (a TTL), which does not hold the process while no connection is open. */
+  expiryTimer(work: () => void, delayMs: number): CancelTimer;
   /** Routes a dead-lettered message, without copying it; returns the number of queues reached. */
   route(exchange: string, routingKey: string, body: Buffer, properties: MessageProperties): number;
   /** Deletes a queue (auto-delete). */
@@ -264,9 +266,8 @@ export class MemoryQueue {
       if (due >= this.expiryDue) return;
       this.cancelExpiry();
     }
-    const clock = this.host.clock;
     this.expiryDue = due;
-    this.cancelExpiry = clock.timer(this.onExpiry, Math.max(0, due - clock.now()));
+    this.cancelExpiry = this.host.expiryTimer(this.onExpiry, Math.max(0, due - this.host.clock.now()));
   }
 
   private expires(): boolean {

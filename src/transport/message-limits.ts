@@ -25,8 +25,8 @@ const SHORT_STRING_PROPERTIES = [
  * in the middle of a flush (a throw there used to stall every publish behind it).
  */
 export function messageRefusal(message: OutboundMessage, maxMessageBytes: number): string | undefined {
-  const size = typeof message.body === 'string' ? Buffer.byteLength(message.body, 'utf8') : message.body.length;
-  if (size > maxMessageBytes) {
+  const size = bytesIfOver(message.body, maxMessageBytes);
+  if (size !== undefined) {
     return `the body is ${size} bytes, over the limit of ${maxMessageBytes} (maxMessageBytes; RabbitMQ's max_message_size): split it or store it elsewhere and send a reference`;
   }
   return (
@@ -69,8 +69,21 @@ export function headerTableRefusal(headers: object, path: string): string | unde
 
 function shortStringRefusal(name: string, value: unknown): string | undefined {
   if (typeof value !== 'string') return `${name} must be a string (got ${typeof value})`;
+  const bytes = bytesIfOver(value, SHORT_STRING_BYTES);
+  return bytes === undefined ? undefined : `${name} is ${bytes} bytes, over AMQP's short-string limit of ${SHORT_STRING_BYTES}`;
+}
+
+/**
+ * The size of `value` in bytes (a string as UTF-8) when it is over `limit`,
+ * else `undefined`. A UTF-16 code unit takes at most 3 bytes of UTF-8, so a
+ * string of at most a third of the limit in length is not counted: this runs
+ * for the body and every property of every publish.
+ */
+function bytesIfOver(value: string | Buffer, limit: number): number | undefined {
+  if (typeof value !== 'string') return value.length > limit ? value.length : undefined;
+  if (value.length * 3 <= limit) return undefined;
   const bytes = Buffer.byteLength(value, 'utf8');
-  return bytes > SHORT_STRING_BYTES ? `${name} is ${bytes} bytes, over AMQP's short-string limit of ${SHORT_STRING_BYTES}` : undefined;
+  return bytes > limit ? bytes : undefined;
 }
 
 /** Nesting deeper than this is refused rather than walked (a cycle would never end). */

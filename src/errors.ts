@@ -26,11 +26,11 @@ export const ErrorCode = {
   TOPOLOGY_FAILED: 'TOPOLOGY_FAILED',
   /** The bus (or transport) is closed. */
   CLOSED: 'CLOSED',
-  /** The broker refused a publish (missing exchange, access refused, nack). */
+  /** The broker refused a publish (missing exchange, access refused, nack), or it cannot be sent at all (over `maxMessageBytes` or AMQP's limits), refused before sending. */
   PUBLISH_REFUSED: 'PUBLISH_REFUSED',
   /** No confirm arrived within `publishTimeoutMs`. */
   PUBLISH_TIMEOUT: 'PUBLISH_TIMEOUT',
-  /** `maxPendingPublishes` publishes already wait for the connection. */
+  /** `maxPendingPublishes` publishes are already unsettled: waiting to be sent (the connection is down or blocked) or for their confirm. */
   PUBLISH_BUFFER_FULL: 'PUBLISH_BUFFER_FULL',
   /** A `mandatory` publish reached no queue. */
   PUBLISH_UNROUTABLE: 'PUBLISH_UNROUTABLE',

@@ -102,7 +102,7 @@ export interface EventBusSettings<TEvents extends readonly AnyEventDefinition[] 
    * broker on quorum queues, in-process otherwise. @default 10
    */
   readonly maxRedeliveries?: number;
-  /** Publishes waiting for the connection before `publish` rejects with PUBLISH_BUFFER_FULL. @default 10000 */
+  /** Unsettled publishes (waiting to be sent, or sent and not yet confirmed) before `publish` rejects with PUBLISH_BUFFER_FULL. @default 10000 */
   readonly maxPendingPublishes?: number;
   /**
    * A publish whose body is larger is refused (`PUBLISH_REFUSED`) before it is

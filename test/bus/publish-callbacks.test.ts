@@ -129,4 +129,36 @@ describe('publish callbacks', () => {
     await tick();
     expect(sent).toEqual([list[0]?.id]);
   });
+
+  it('publish callbacks - publishAll emits in source order when the transport confirms in reverse, and an observer that throws stops nothing', async () => {
+    const held: (() => void)[] = [];
+    const { transport } = wrappedMemoryTransport('pcb-order', {
+      publish: (message, inner) =>
+        new Promise((resolve, reject) => {
+          held.push(() => void inner(message).then(resolve, reject));
+          // Confirm each batch of 4 last-first.
+          if (held.length === 4)
+            held
+              .splice(0)
+              .reverse()
+              .forEach((confirm) => confirm());
+        }),
+    });
+    const bus = await EventBus.connect({ transport });
+    teardown(() => bus.close({ timeoutMs: 2_000 }));
+    const seen: unknown[] = [];
+    const done = new Promise<void>((resolve, reject) =>
+      bus.publishAll(events(20), { window: 4 }).subscribe({
+        next: (event) => {
+          seen.push((event.data as { order_id: string }).order_id);
+          throw new Error('observer exploded');
+        },
+        error: reject,
+        complete: resolve,
+      }),
+    );
+    await done;
+    expect(seen).toEqual(events(20).map((event) => (event.data as { order_id: string }).order_id));
+    expect(bus.stats().published).toBe(20);
+  });
 });

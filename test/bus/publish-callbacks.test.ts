@@ -2,6 +2,8 @@
  * Attacks on the callback-style publish path (one Promise per bus.publish, Transport.publishWith, publishAll's
  * batched confirms): every publish settles exactly once, and bus.stats() counts exactly the confirmed ones.
  */
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, EventBus, isRxPubsubError } from '../../src/index.js';
@@ -161,4 +163,49 @@ describe('publish callbacks', () => {
     expect(seen).toEqual(events(20).map((event) => (event.data as { order_id: string }).order_id));
     expect(bus.stats().published).toBe(20);
   });
+
+  it('publish callbacks - an unconfirmed publish keeps its message, not the event and its data', async () => {
+    const gc = collector();
+    if (gc === undefined) {
+      console.warn('publish callbacks: no garbage collector available; the memory check is skipped');
+      return;
+    }
+    const held: (() => void)[] = [];
+    const { transport: wrapped } = wrappedMemoryTransport('pcb-gc', {
+      publish: (message, inner) => new Promise((resolve, reject) => held.push(() => void inner(message).then(resolve, reject))),
+    });
+    // JSON bodies (memory's own encoding keeps the event on purpose, for its in-process consumers).
+    const transport: Transport = { ...wrapped, encode: undefined };
+    const bus = await EventBus.connect({ transport });
+    teardown(() => bus.close({ timeoutMs: 2_000 }));
+    const refs: WeakRef<object>[] = [];
+    const confirms: Promise<void>[] = [];
+    const publishOne = (i: number): void => {
+      const event = orderEvent('created', { order_id: `G${i}` });
+      refs.push(new WeakRef(event), new WeakRef(event.data));
+      confirms.push(bus.publish(event));
+    };
+    for (let i = 0; i < 3; i++) publishOne(i);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(held).toHaveLength(3);
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    gc();
+    expect(refs.map((ref) => ref.deref() !== undefined)).toEqual([false, false, false, false, false, false]);
+    held.splice(0).forEach((confirm) => confirm());
+    await Promise.all(confirms);
+    expect(bus.stats().published).toBe(3);
+  });
 });
+
+/** Node's collector, when it can be had in this process (vitest runs no --expose-gc). */
+function collector(): (() => void) | undefined {
+  const exposed = (globalThis as { gc?: () => void }).gc;
+  if (typeof exposed === 'function') return exposed;
+  try {
+    v8.setFlagsFromString('--expose-gc');
+    return vm.runInNewContext('gc') as () => void;
+  } catch {
+    return undefined;
+  }
+}

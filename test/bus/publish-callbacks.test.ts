@@ -196,6 +196,26 @@ describe('publish callbacks', () => {
     await Promise.all(confirms);
     expect(bus.stats().published).toBe(3);
   });
+
+  it('publish callbacks - buffer full while blocked: the extra publishes fail once with PUBLISH_BUFFER_FULL, the held ones go out on unblock', async () => {
+    const name = uniqueName('pcb-full');
+    const bus = await connectBus({ url: `memory://${name}`, maxPendingPublishes: 3 });
+    MemoryBroker.named(name).block();
+    const outcomes: string[] = [];
+    const publishes = Array.from({ length: 5 }, (_, i) =>
+      bus.publish(orderEvent('created', { order_id: `F${i}` })).then(
+        () => void outcomes.push(`ok F${i}`),
+        (error: unknown) => void outcomes.push(`${(error as { code: string }).code} F${i}`),
+      ),
+    );
+    const all = lastValueFrom(bus.publishAll(events(2)).pipe(toArray())).catch((error: unknown) => error);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(await all).toMatchObject({ code: ErrorCode.PUBLISH_BUFFER_FULL });
+    MemoryBroker.named(name).unblock();
+    await Promise.all(publishes);
+    expect(outcomes.sort()).toEqual(['PUBLISH_BUFFER_FULL F3', 'PUBLISH_BUFFER_FULL F4', 'ok F0', 'ok F1', 'ok F2']);
+    expect(bus.stats().published).toBe(3);
+  });
 });
 
 /** Node's collector, when it can be had in this process (vitest runs no --expose-gc). */

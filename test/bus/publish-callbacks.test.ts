@@ -182,7 +182,7 @@ describe('publish callbacks', () => {
     const confirms: Promise<void>[] = [];
     const publishOne = (i: number): void => {
       const event = orderEvent('created', { order_id: `G${i}` });
-      refs.push(new WeakRef(event), new WeakRef(event.data));
+      refs.push(new WeakRef(event), new WeakRef(event.data as object));
       confirms.push(bus.publish(event));
     };
     for (let i = 0; i < 3; i++) publishOne(i);

@@ -6,7 +6,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { ErrorCode, EventBus, isRxPubsubError } from '../../src/index.js';
+import { ErrorCode, type Event, EventBus, isRxPubsubError } from '../../src/index.js';
 import { MemoryBroker } from '../../src/transport/memory/memory-broker.js';
 import type { OutboundMessage, PublishCallback, Transport } from '../../src/transport/transport.js';
 import { connectBus, orderEvent, teardown, uniqueName } from '../support/bus.js';
@@ -116,17 +116,17 @@ describe('publish callbacks', () => {
     const bus = await EventBus.connect({ transport });
     teardown(() => bus.close({ timeoutMs: 2_000 }));
     const list = events(3);
-    const pulls: ((step: IteratorResult<unknown>) => void)[] = [];
-    const source: AsyncIterable<unknown> = {
-      [Symbol.asyncIterator]: () => ({ next: () => new Promise<IteratorResult<unknown>>((resolve) => pulls.push(resolve)) }),
+    const pulls: ((step: IteratorResult<Event>) => void)[] = [];
+    const source: AsyncIterable<Event> = {
+      [Symbol.asyncIterator]: () => ({ next: () => new Promise<IteratorResult<Event>>((resolve) => pulls.push(resolve)) }),
     };
     const result = lastValueFrom(bus.publishAll(source, { window: 5 }).pipe(toArray())).catch((error: unknown) => error);
     const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
-    pulls[0]?.({ done: false, value: list[0] });
+    pulls[0]?.({ done: false, value: list[0] as Event });
     await tick(); // list[0] out, waiting for its confirm; the next pull pending
     expect(sent).toEqual([list[0]?.id]);
     rejects[0]?.(new Error('refused'));
-    pulls[1]?.({ done: false, value: list[1] }); // arrives in the same turn as the failure
+    pulls[1]?.({ done: false, value: list[1] as Event }); // arrives in the same turn as the failure
     expect(await result).toMatchObject({ code: ErrorCode.PUBLISH_REFUSED });
     await tick();
     expect(sent).toEqual([list[0]?.id]);

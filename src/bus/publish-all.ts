@@ -219,7 +219,8 @@ class IteratorFeed<T> implements Feed {
       return this.ended({ error });
     }
     if (step.done) this.ended({});
-    else this.run.offer(step.value as T);
+    // An async pull that comes after a publish failed (the feed is stopped a microtask later) is not published.
+    else if (this.run.hasRoom) this.run.offer(step.value as T);
   }
 
   private ended(ending: Ending): void {

@@ -59,7 +59,7 @@ export class HeldPublish<S = never> {
  * a timer per message costs more than the rest of a publish.
  */
 export class PublishBuffer<S = never> {
-  /** In order; settled ones (timed out while waiting) are skipped by `next()`. */
+  /** In order; settled ones (abandoned on close) are skipped by `next()`. */
   private readonly waitingQueue = new Deque<HeldPublish<S>>();
   /** Sent, waiting for the broker's answer, in the order sent. */
   readonly inFlight = new Set<HeldPublish<S>>();
@@ -75,7 +75,7 @@ export class PublishBuffer<S = never> {
     return this.unsettled;
   }
 
-  /** Entries waiting to be sent (settled ones not yet skipped included). */
+  /** Publishes waiting to be sent. */
   get waiting(): number {
     return this.waitingQueue.length;
   }
@@ -199,6 +199,11 @@ export class PublishBuffer<S = never> {
       if (held.deadline <= now) this.settle(held, this.options.timeoutError(held.message));
       else next = Math.min(next, held.deadline);
     }
+    // The timed-out ones leave the queue now, not when it is sent from again: through a long outage they would
+    // pile up past maxPending, each keeping its body and callback.
+    const waiting = this.waitingQueue.toArray();
+    this.waitingQueue.clear();
+    for (const held of waiting) if (!held.settled) this.waitingQueue.push(held);
     if (next !== Infinity && this.unsettled > 0) this.armSweep(next);
   };
 }

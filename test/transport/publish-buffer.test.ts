@@ -38,7 +38,11 @@ function message(timeoutMs = 100): OutboundMessage {
 }
 
 function bufferOn(clock: ManualClock, maxPending = 10): PublishBuffer<string> {
-  return new PublishBuffer<string>({ clock, maxPending, timeoutError: (m) => new PublishError(ErrorCode.PUBLISH_TIMEOUT, `timeout ${m.routingKey}`) });
+  return new PublishBuffer<string>({
+    clock,
+    maxPending,
+    timeoutError: (m) => new PublishError(ErrorCode.PUBLISH_TIMEOUT, `timeout ${m.routingKey}`),
+  });
 }
 
 describe('publish buffer', () => {
@@ -97,8 +101,30 @@ describe('publish buffer', () => {
     const drained = buffer.drain(10);
     clock.advance(10);
     await expect(drained).resolves.toBe(false);
-    await expect(sent).rejects.toMatchObject({ code: ErrorCode.CLOSED, message: expect.stringContaining('may or may not have been delivered') });
+    await expect(sent).rejects.toMatchObject({
+      code: ErrorCode.CLOSED,
+      message: expect.stringContaining('may or may not have been delivered'),
+    });
     await expect(waiting).rejects.toMatchObject({ code: ErrorCode.CLOSED, message: expect.stringContaining('was not delivered') });
     await expect(bufferOn(clock).drain()).resolves.toBe(true);
+  });
+  it('publish buffer - publishes timed out while waiting are let go at once, not kept until the connection returns', async () => {
+    const clock = new ManualClock();
+    const buffer = bufferOn(clock, 1000);
+    // A long outage: each publish times out while nothing can be sent; each kept its body and callback.
+    const failed: Promise<void>[] = [];
+    for (let round = 0; round < 5; round++) {
+      for (let i = 0; i < 100; i++) failed.push(buffer.hold(message()).catch(() => undefined));
+      clock.advance(100);
+    }
+    await Promise.all(failed);
+    expect(buffer.size).toBe(0);
+    expect(buffer.waiting).toBe(0);
+    // Those not timed out yet stay, in order.
+    void buffer.hold(message(100)).catch(() => undefined);
+    void buffer.hold(message(300)).catch(() => undefined);
+    clock.advance(100);
+    expect(buffer.waiting).toBe(1);
+    expect(buffer.next()?.message.timeoutMs).toBe(300);
   });
 });

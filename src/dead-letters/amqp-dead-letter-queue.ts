@@ -37,6 +37,8 @@ export class AmqpDeadLetterSession implements DeadLetterSession {
   private readonly messages = new WeakMap<HeldLetter, Message>();
   /** Deliveries of the reading channel not acked: what closing it gives back. */
   private held = 0;
+  /** The reading channel's consumers not cancelled yet: `release` cancels them before it gives the held letters back. */
+  private readonly consumerTags = new Set<string>();
   /** Why the broker closed the publish channel, for the publishes it took down. */
   private publishClosedBy: string | undefined;
 
@@ -75,9 +77,11 @@ export class AmqpDeadLetterSession implements DeadLetterSession {
         ),
       'read the dead letters',
     );
+    this.consumerTags.add(consumerTag);
     return {
       cancel: async () => {
         this.lostListeners.delete(lost);
+        this.consumerTags.delete(consumerTag);
         if (!this.released && this.reading === channel) await call(() => channel.cancel(consumerTag), 'cancel a consumer');
       },
     };
@@ -133,8 +137,13 @@ export class AmqpDeadLetterSession implements DeadLetterSession {
     this.lostListeners.clear();
     const reading = this.openingReader?.catch(() => undefined);
     const publishing = this.publishing?.catch(() => undefined);
-    // Closing the reading channel is what gives the held deliveries back.
-    await (await reading)?.close().catch(() => {});
+    // Closing the reading channel is what gives the held deliveries back. Seen once on a loaded CI run: a purge of
+    // 400 of 1,200 letters of a quorum queue left 367 of the acked ones (likely: a quorum queue applies acks behind
+    // its other work, and the channel's close overtook them). Giving the held ones back first, with one nack of them
+    // all, sends that return on the channel behind its acks, as an ack is sent (not reproduced on demand: a guard).
+    const readingChannel = await reading;
+    if (readingChannel !== undefined && this.held > 0) await giveBackHeld(readingChannel, [...this.consumerTags]);
+    await readingChannel?.close().catch(() => {});
     await (await publishing)?.close().catch(() => {});
     if (ready !== undefined) await this.givenBack(ready + this.held);
   }
@@ -203,6 +212,16 @@ export class AmqpDeadLetterSession implements DeadLetterSession {
         body.equals(content),
     );
     if (pending !== undefined) pending.returned = true;
+  }
+}
+
+/** Cancels the consumers (so that what is given back is not delivered again), then gives back every held delivery. */
+async function giveBackHeld(channel: Channel, consumerTags: readonly string[]): Promise<void> {
+  try {
+    for (const tag of consumerTags) await channel.cancel(tag);
+    channel.nackAll(true);
+  } catch {
+    // The channel is closed already: the broker gave them back.
   }
 }
 

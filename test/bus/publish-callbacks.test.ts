@@ -2,8 +2,6 @@
  * Attacks on the callback-style publish path (one Promise per bus.publish, Transport.publishWith, publishAll's
  * batched confirms): every publish settles exactly once, and bus.stats() counts exactly the confirmed ones.
  */
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, type Event, EventBus, isRxPubsubError } from '../../src/index.js';
@@ -11,6 +9,7 @@ import { MemoryBroker } from '../../src/transport/memory/memory-broker.js';
 import type { OutboundMessage, PublishCallback, Transport } from '../../src/transport/transport.js';
 import { connectBus, orderEvent, teardown, uniqueName } from '../support/bus.js';
 import { wrappedMemoryTransport } from '../support/wrapped-transport.js';
+import { collector } from '../support/gc.js';
 
 const events = (count: number) => Array.from({ length: count }, (_, i) => orderEvent('created', { order_id: `A${i}` }));
 
@@ -217,15 +216,3 @@ describe('publish callbacks', () => {
     expect(bus.stats().published).toBe(3);
   });
 });
-
-/** Node's collector, when it can be had in this process (vitest runs no --expose-gc). */
-function collector(): (() => void) | undefined {
-  const exposed = (globalThis as { gc?: () => void }).gc;
-  if (typeof exposed === 'function') return exposed;
-  try {
-    v8.setFlagsFromString('--expose-gc');
-    return vm.runInNewContext('gc') as () => void;
-  } catch {
-    return undefined;
-  }
-}

@@ -1,10 +1,9 @@
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createEvent, DeadLetterHeader, type Event, type EventBus, type MessageProperties } from '../../src/index.js';
 import { MemoryBroker } from '../../src/transport/memory/memory-broker.js';
 import { brokerView, connectBus, names, rawChannel, teardown, TRANSPORTS, waitFor } from '../support/bus.js';
+import { collector } from '../support/gc.js';
 
 /**
  * Property: whatever arrives on the service queue, a consumer that meets a
@@ -99,17 +98,6 @@ const good = fc.record({
   n: fc.nat(),
 });
 
-/** Node's collector, when it can be had in this process (vitest runs no --expose-gc). */
-function collector(): (() => void) | undefined {
-  const exposed = (globalThis as { gc?: () => void }).gc;
-  if (typeof exposed === 'function') return exposed;
-  try {
-    v8.setFlagsFromString('--expose-gc');
-    return vm.runInNewContext('gc') as () => void;
-  } catch {
-    return undefined;
-  }
-}
 
 /** Publishes raw to the broker behind `url`, as a foreign client; resolves once the broker took it. */
 async function rawPublisher(url: string): Promise<(exchange: string, message: RawMessage & { messageId: string }) => Promise<void>> {

@@ -34,6 +34,11 @@ export class Deque<T> {
     return item;
   }
 
+  /** The item `index` places after the head (0: the head), left in place; `undefined` past either end. */
+  at(index: number): T | undefined {
+    return index >= 0 && index < this.size ? this.items[(this.head + index) & (this.items.length - 1)] : undefined;
+  }
+
   /** The head, left in place. */
   first(): T | undefined {
     return this.size === 0 ? undefined : this.items[this.head];

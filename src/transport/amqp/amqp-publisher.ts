@@ -10,9 +10,16 @@ import { type HeldPublish, PublishBuffer, wallClock } from '../publish-buffer.js
 import { publishTimeoutError, refusedError, unroutableError, unsendableError } from '../publish-errors.js';
 import { bodyBytes, type ConsumerStatus, type OutboundMessage, type PublishCallback, type PublisherStatus } from '../transport.js';
 import type { AmqpConnection } from './amqp-connection.js';
+import { ConfirmWindow } from './confirm-window.js';
 import { type ChannelClosed, ManagedChannel } from './managed-channel.js';
 
 type Pending = HeldPublish<ConfirmChannel>;
+
+/** The fields of a basic.ack or basic.nack from the broker, as amqplib's channel emits them. */
+interface Confirm {
+  readonly deliveryTag: number;
+  readonly multiple: boolean;
+}
 
 export interface AmqpPublisherOptions {
   readonly setup: (channel: ConfirmChannel) => Promise<void>;
@@ -45,6 +52,8 @@ export class AmqpPublisher {
   readonly status$: Observable<ConsumerStatus> = this.status.status$;
   /** Waiting for the channel, then unconfirmed (`inFlight`); unconfirmed ones count towards the bound too: on a stalled (half-open) connection they pile up just the same. */
   private readonly buffer: PublishBuffer<ConfirmChannel>;
+  /** The in-flight ones of the current channel by delivery tag, for its confirms. */
+  private readonly window = new ConfirmWindow<ConfirmChannel, Pending>((pending) => !pending.settled);
   private closed = false;
 
   constructor(
@@ -61,6 +70,8 @@ export class AmqpPublisher {
       confirm: true,
       setup: async (channel) => {
         channel.on('return', (message: Message) => this.onReturn(channel, message));
+        channel.on('ack', (fields: Confirm) => this.window.answered(channel, fields.deliveryTag, fields.multiple, this.acked));
+        channel.on('nack', (fields: Confirm) => this.window.answered(channel, fields.deliveryTag, fields.multiple, this.nacked));
         await options.setup(channel);
       },
       reopenDelayMs: 50,
@@ -137,7 +148,9 @@ export class AmqpPublisher {
       const { exchange, routingKey, body } = pending.message;
       buffer.sent(pending, channel);
       try {
-        channel.publish(exchange, routingKey, bodyBytes(body), publishOptions(pending.message), confirmOf(buffer, pending));
+        // No callback: its confirm comes through the channel's `ack`/`nack` events, by tag (see ConfirmWindow).
+        channel.publish(exchange, routingKey, bodyBytes(body), publishOptions(pending.message));
+        this.window.add(channel, pending);
       } catch (error) {
         if (error instanceof amqplib.IllegalOperationError || this.channel.current !== channel) {
           // The channel died under us; put it back and wait for the next one.
@@ -151,6 +164,16 @@ export class AmqpPublisher {
       }
     }
   }
+
+  /** The broker confirmed it: it reached every queue it was routed to, or none when it was returned first (mandatory). */
+  private readonly acked = (pending: Pending): void => {
+    if (pending.returned) this.buffer.settle(pending, unroutableError(pending.message));
+    else this.buffer.confirmed(pending);
+  };
+
+  private readonly nacked = (pending: Pending): void => {
+    this.buffer.settle(pending, refusedError(pending.message, 'the broker nacked it'));
+  };
 
   private onReturn(channel: ConfirmChannel, message: Message): void {
     const { exchange, routingKey } = message.fields as { exchange: string; routingKey: string };
@@ -198,19 +221,6 @@ export class AmqpPublisher {
   }
 }
 
-/**
- * amqplib's callback for one publish. Made here, not inline in the flush loop: a closure there would keep two
- * contexts per unconfirmed message (the loop's and the flush's), this one keeps one.
- */
-function confirmOf(buffer: PublishBuffer<ConfirmChannel>, pending: Pending): (error: Error | null | undefined) => void {
-  return (error) => {
-    if (error && error.message === 'message nacked')
-      return void buffer.settle(pending, refusedError(pending.message, 'the broker nacked it'));
-    if (error) return; // 'channel closed': decided in onChannelClosed, which knows why it closed
-    if (pending.returned) return void buffer.settle(pending, unroutableError(pending.message));
-    buffer.confirmed(pending);
-  };
-}
 
 /**
  * amqplib's publish options, written out field by field: built with a spread

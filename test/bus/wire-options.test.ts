@@ -44,6 +44,15 @@ describe('wire options', () => {
     });
   });
 
+  it("wire options - the timestamp property is the event's own timestamp in seconds, whatever came before (one is remembered)", () => {
+    const at = (timestamp: string) => wirePropertiesOf(createEvent({ domain: 'order', action: 'created', data: {}, timestamp })).timestamp;
+    expect(at('2026-01-01T00:00:01.900Z')).toBe(1_767_225_601);
+    expect(at('2026-01-01T00:00:01.900Z')).toBe(1_767_225_601);
+    expect(at('1970-01-01T00:00:59+00:00')).toBe(59);
+    expect(at('2026-01-01T00:00:01.900Z')).toBe(1_767_225_601);
+    expect(at('2026-01-01T01:00:01.900+01:00')).toBe(1_767_225_601);
+  });
+
   it('wire options - a bus sends no appId by default, whatever its connectionName', async () => {
     const properties = await publishedProperties({ connectionName: 'orders-service' });
     expect(properties.appId).toBeUndefined();

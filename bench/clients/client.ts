@@ -29,6 +29,8 @@ export interface ClientOptions {
   readonly telemetry: 'off' | 'api' | 'sdk';
   /** rx-pubsub only: see Job.publishAll. */
   readonly publishAll?: boolean;
+  /** raw amqplib only: see Job.keepCopies. */
+  readonly keepCopies?: boolean;
 }
 
 /**

@@ -22,6 +22,16 @@ export function rawAmqplib(options: ClientOptions): BenchClient {
   const confirmChannel = async (): Promise<ConfirmChannel> => (publisher ??= await connection.createConfirmChannel());
   const send = (channel: ConfirmChannel, event: BenchEvent, done: (error: unknown) => void): boolean =>
     channel.publish(options.exchange, ROUTING_KEY, Buffer.from(JSON.stringify(event)), propertiesFor(options.wire, event), done);
+  // With keepCopies: each message kept until its confirm (what a resend after a connection loss needs), as a user would write it.
+  const unconfirmed = new Map<number, { readonly content: Buffer; readonly properties: Record<string, unknown> }>();
+  const sendKeeping = (channel: ConfirmChannel, seq: number, event: BenchEvent, done: (error: unknown) => void): boolean => {
+    const copy = { content: Buffer.from(JSON.stringify(event)), properties: propertiesFor(options.wire, event) };
+    unconfirmed.set(seq, copy);
+    return channel.publish(options.exchange, ROUTING_KEY, copy.content, copy.properties, (error: unknown) => {
+      unconfirmed.delete(seq);
+      done(error);
+    });
+  };
 
   return {
     async connect() {
@@ -41,7 +51,10 @@ export function rawAmqplib(options: ClientOptions): BenchClient {
         };
         const pump = (): void => {
           while (sent < count && sent - confirmed < window) {
-            if (!send(channel, benchEvent(sent++, 0, options.eventBytes), onConfirm)) {
+            const event = benchEvent(sent, 0, options.eventBytes);
+            const written = options.keepCopies ? sendKeeping(channel, sent, event, onConfirm) : send(channel, event, onConfirm);
+            sent++;
+            if (!written) {
               blocked = true;
               channel.once('drain', () => {
                 blocked = false;

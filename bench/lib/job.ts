@@ -57,6 +57,8 @@ export interface Job {
   readonly telemetry: 'off' | 'api' | 'sdk';
   /** rx-pubsub only: `publishMany` pipes a generator of the events into `bus.publishAll` (window = `window`) instead of calling `bus.publish` per event. */
   readonly publishAll?: boolean;
+  /** raw amqplib only: keep each message (body and properties) until its confirm, as a client that resends after a connection loss must. */
+  readonly keepCopies?: boolean;
 }
 
 /** What a child prints, as one JSON line after {@link RESULT_PREFIX}. */

@@ -1,6 +1,7 @@
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
 import { benchEvent, propertiesFor, ROUTING_KEY, type BenchEvent } from '../lib/bench-event.js';
 import { handRouter } from '../lib/hand-router.js';
+import { windowed } from '../lib/window.js';
 import type { BenchClient, ClientOptions } from './client.js';
 
 /**
@@ -22,16 +23,20 @@ export function rawAmqplib(options: ClientOptions): BenchClient {
   const confirmChannel = async (): Promise<ConfirmChannel> => (publisher ??= await connection.createConfirmChannel());
   const send = (channel: ConfirmChannel, event: BenchEvent, done: (error: unknown) => void): boolean =>
     channel.publish(options.exchange, ROUTING_KEY, Buffer.from(JSON.stringify(event)), propertiesFor(options.wire, event), done);
-  // With keepCopies: each message kept until its confirm (what a resend after a connection loss needs), as a user would write it.
+  // With keepCopies: the guarantees rx-pubsub's API gives, written by hand: a Promise per publish, settled by its
+  // confirm, and each message kept until then (what a resend after a connection loss needs).
   const unconfirmed = new Map<number, { readonly content: Buffer; readonly properties: Record<string, unknown> }>();
-  const sendKeeping = (channel: ConfirmChannel, seq: number, event: BenchEvent, done: (error: unknown) => void): boolean => {
-    const copy = { content: Buffer.from(JSON.stringify(event)), properties: propertiesFor(options.wire, event) };
-    unconfirmed.set(seq, copy);
-    return channel.publish(options.exchange, ROUTING_KEY, copy.content, copy.properties, (error: unknown) => {
-      unconfirmed.delete(seq);
-      done(error);
+  const publishKeeping = (channel: ConfirmChannel, seq: number): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const event = benchEvent(seq, 0, options.eventBytes);
+      const copy = { content: Buffer.from(JSON.stringify(event)), properties: propertiesFor(options.wire, event) };
+      unconfirmed.set(seq, copy);
+      channel.publish(options.exchange, ROUTING_KEY, copy.content, copy.properties, (error: unknown) => {
+        unconfirmed.delete(seq);
+        if (error) reject(error instanceof Error ? error : new Error(String(error)));
+        else resolve();
+      });
     });
-  };
 
   return {
     async connect() {
@@ -40,6 +45,7 @@ export function rawAmqplib(options: ClientOptions): BenchClient {
 
     async publishMany(count, window) {
       const channel = await confirmChannel();
+      if (options.keepCopies) return windowed(count, window, (seq) => publishKeeping(channel, seq));
       await new Promise<void>((resolve, reject) => {
         let sent = 0;
         let confirmed = 0;
@@ -51,10 +57,7 @@ export function rawAmqplib(options: ClientOptions): BenchClient {
         };
         const pump = (): void => {
           while (sent < count && sent - confirmed < window) {
-            const event = benchEvent(sent, 0, options.eventBytes);
-            const written = options.keepCopies ? sendKeeping(channel, sent, event, onConfirm) : send(channel, event, onConfirm);
-            sent++;
-            if (!written) {
+            if (!send(channel, benchEvent(sent++, 0, options.eventBytes), onConfirm)) {
               blocked = true;
               channel.once('drain', () => {
                 blocked = false;

@@ -57,7 +57,7 @@ export interface Job {
   readonly telemetry: 'off' | 'api' | 'sdk';
   /** rx-pubsub only: `publishMany` pipes a generator of the events into `bus.publishAll` (window = `window`) instead of calling `bus.publish` per event. */
   readonly publishAll?: boolean;
-  /** raw amqplib only: keep each message (body and properties) until its confirm, as a client that resends after a connection loss must. */
+  /** raw amqplib only: a Promise per publish (windowed, as rx-pubsub's row), and each message (body and properties) kept until its confirm, as a client that resends after a connection loss must. */
   readonly keepCopies?: boolean;
 }
 

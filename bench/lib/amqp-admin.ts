@@ -49,14 +49,14 @@ export class AmqpAdmin {
     await (await this.channel()).assertExchange(name, 'topic', { durable: true });
   }
 
-  /** A plain durable queue (classic, or quorum) bound to `exchange` by `bench.created`, for the clients that do not declare their own. */
-  async queue(name: string, exchange: string, type: 'classic' | 'quorum' = 'classic'): Promise<void> {
+  /** A plain durable queue (classic, or quorum) bound to `exchange` by `bench.created` (or `routingKey`), for the clients that do not declare their own. */
+  async queue(name: string, exchange: string, type: 'classic' | 'quorum' = 'classic', routingKey = ROUTING_KEY): Promise<void> {
     await (await this.channel()).assertQueue(name, { durable: true, ...(type === 'quorum' ? { arguments: { 'x-queue-type': 'quorum' } } : {}) });
-    await this.bind(name, exchange);
+    await this.bind(name, exchange, routingKey);
   }
 
-  async bind(queue: string, exchange: string): Promise<void> {
-    await (await this.channel()).bindQueue(queue, exchange, ROUTING_KEY);
+  async bind(queue: string, exchange: string, routingKey = ROUTING_KEY): Promise<void> {
+    await (await this.channel()).bindQueue(queue, exchange, routingKey);
   }
 
   /**

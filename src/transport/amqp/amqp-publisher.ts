@@ -221,7 +221,6 @@ export class AmqpPublisher {
   }
 }
 
-
 /**
  * amqplib's publish options, written out field by field: built with a spread
  * (`{ ...properties, mandatory }`), amqplib's option parsing took ~4 µs per

@@ -12,6 +12,7 @@ import { bodyBytes, type ConsumerStatus, type OutboundMessage, type PublishCallb
 import type { AmqpConnection } from './amqp-connection.js';
 import { ConfirmWindow } from './confirm-window.js';
 import { type ChannelClosed, ManagedChannel } from './managed-channel.js';
+import { returnedPublish } from './returned-publish.js';
 
 type Pending = HeldPublish<ConfirmChannel>;
 
@@ -177,19 +178,10 @@ export class AmqpPublisher {
 
   private onReturn(channel: ConfirmChannel, message: Message): void {
     const { exchange, routingKey } = message.fields as { exchange: string; routingKey: string };
-    for (const pending of this.buffer.inFlight) {
-      const sent = pending.message;
-      if (
-        pending.sentOn === channel &&
-        !pending.returned &&
-        sent.mandatory &&
-        sent.exchange === exchange &&
-        sent.routingKey === routingKey
-      ) {
-        pending.returned = true;
-        return;
-      }
-    }
+    const messageId = (message.properties as { messageId?: unknown }).messageId;
+    const returned = { exchange, routingKey, messageId: typeof messageId === 'string' ? messageId : undefined };
+    const pending = returnedPublish(this.buffer.inFlight, channel, returned);
+    if (pending) pending.returned = true;
   }
 
   /**

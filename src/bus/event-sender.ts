@@ -18,7 +18,7 @@ import type { PublishTelemetry } from '../telemetry/telemetry-hooks.js';
  */
 export class EventSender {
   constructor(
-    private readonly config: Pick<ResolvedOptions, 'catalog' | 'exchange' | 'wire' | 'mandatory' | 'publishTimeoutMs'>,
+    private readonly config: Pick<ResolvedOptions, 'catalog' | 'exchange' | 'wire' | 'mandatory' | 'publishTimeoutMs' | 'transport'>,
     private readonly transport: Transport,
     private readonly published: () => void,
     private readonly telemetry?: PublishTelemetry,
@@ -96,12 +96,23 @@ export class EventSender {
       const { telemetry, transport } = this;
       // Telemetry wraps the Promise API; when nothing records (no SDK), the callback goes straight to the transport.
       if (telemetry?.recording()) settle(telemetry.publish(message, this.transportPublish), done);
-      else if (transport.publishWith) transport.publishWith(message, done);
+      // A transport of the application's own may call back twice: the second call would count the publish again.
+      else if (transport.publishWith) transport.publishWith(message, this.config.transport ? once(done) : done);
       else settle(transport.publish(message), done);
     } catch (error) {
       later(done, publishFailure(error)); // a transport's publish that throws (or returns no Promise)
     }
   }
+}
+
+/** `done`, called at most once: later calls are dropped. */
+function once(done: PublishCallback): PublishCallback {
+  let called = false;
+  return (error) => {
+    if (called) return;
+    called = true;
+    done(error);
+  };
 }
 
 /** Calls `done` with `error` after this turn: a callback never comes before the call that took it returned. */

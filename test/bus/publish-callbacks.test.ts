@@ -59,6 +59,29 @@ describe('publish callbacks', () => {
     expect(bus.stats().published).toBe(12);
   });
 
+  it('publish callbacks - a transport whose publishWith calls back twice (success then failure, or twice success): settled and counted once', async () => {
+    const { transport: inner } = wrappedMemoryTransport('pcb-twice-inner', {});
+    const transport: Transport = {
+      ...inner,
+      get state$() {
+        return inner.state$;
+      },
+      publishWith(message: OutboundMessage, done: PublishCallback) {
+        queueMicrotask(() => {
+          done(undefined);
+          done(message.routingKey === 'order.paid' ? new Error('late failure') : undefined);
+        });
+      },
+    };
+    const bus = await EventBus.connect({ transport });
+    teardown(() => bus.close({ timeoutMs: 2_000 }));
+    await bus.publish(orderEvent('created'));
+    await bus.publish(orderEvent('paid'));
+    const out = await lastValueFrom(bus.publishAll(events(5), { window: 2 }).pipe(toArray()));
+    expect(out).toHaveLength(5);
+    expect(bus.stats().published).toBe(7);
+  });
+
   it('publish callbacks - a schema that throws, or rejects: publish and publishAll fail typed, nothing counted', async () => {
     const { defineEvent } = await import('../../src/index.js');
     const calls = { n: 0 };

@@ -25,7 +25,7 @@ import { padProperties, publishBytes } from './lib/wire-bytes.js';
 import {
   largestStep, summarizeWireSize, WIRE_SIZE_GROUPS, type WireSizeGroup, type WireSizeResults, type WireSizeRun, type WireSizeVariant, wireSizeMarkdown,
 } from './lib/wire-size-report.js';
-import { sleep } from './lib/window.js';
+import { publishConfirmed, sleep } from './lib/window.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -97,30 +97,12 @@ function withBytes(variant: Spec): WireSizeVariant {
   return { ...variant, bytes };
 }
 
-/** `total` confirmed publishes, at most WINDOW unconfirmed, waiting for 'drain' when the socket buffer is full (as the bench's raw client). */
+/** `total` confirmed publishes, at most WINDOW unconfirmed, as the bench's raw client publishes. */
 function publishMany(channel: ConfirmChannel, variant: Spec, exchange: string, total: number): Promise<void> {
   const properties = propertiesOf(variant, exchange);
-  return new Promise((resolve, reject) => {
-    let [sent, confirmed, blocked] = [0, 0, false];
-    const onConfirm = (error: unknown): void => {
-      if (error) return reject(error instanceof Error ? error : new Error('a publish was nacked'));
-      if (++confirmed === total) resolve();
-      else if (!blocked) pump();
-    };
-    const pump = (): void => {
-      while (sent < total && sent - confirmed < WINDOW) {
-        const event = eventFor(variant, sent++);
-        if (!channel.publish(exchange, variant.routingKey, Buffer.from(JSON.stringify(event)), properties(event), onConfirm)) {
-          blocked = true;
-          channel.once('drain', () => {
-            blocked = false;
-            pump();
-          });
-          return;
-        }
-      }
-    };
-    pump();
+  return publishConfirmed(channel, total, WINDOW, (i, done) => {
+    const event = eventFor(variant, i);
+    return channel.publish(exchange, variant.routingKey, Buffer.from(JSON.stringify(event)), properties(event), done);
   });
 }
 

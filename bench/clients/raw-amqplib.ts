@@ -1,7 +1,7 @@
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
 import { benchEvent, propertiesFor, ROUTING_KEY, type BenchEvent } from '../lib/bench-event.js';
 import { handRouter } from '../lib/hand-router.js';
-import { windowed } from '../lib/window.js';
+import { publishConfirmed, windowed } from '../lib/window.js';
 import type { BenchClient, ClientOptions } from './client.js';
 
 /**
@@ -33,7 +33,7 @@ export function rawAmqplib(options: ClientOptions): BenchClient {
       unconfirmed.set(seq, copy);
       channel.publish(options.exchange, ROUTING_KEY, copy.content, copy.properties, (error: unknown) => {
         unconfirmed.delete(seq);
-        if (error) reject(error instanceof Error ? error : new Error(String(error)));
+        if (error) reject(error instanceof Error ? error : new Error('a publish was nacked'));
         else resolve();
       });
     });
@@ -46,29 +46,7 @@ export function rawAmqplib(options: ClientOptions): BenchClient {
     async publishMany(count, window) {
       const channel = await confirmChannel();
       if (options.keepCopies) return windowed(count, window, (seq) => publishKeeping(channel, seq));
-      await new Promise<void>((resolve, reject) => {
-        let sent = 0;
-        let confirmed = 0;
-        let blocked = false;
-        const onConfirm = (error: unknown): void => {
-          if (error) return reject(error);
-          if (++confirmed === count) resolve();
-          else if (!blocked) pump();
-        };
-        const pump = (): void => {
-          while (sent < count && sent - confirmed < window) {
-            if (!send(channel, benchEvent(sent++, 0, options.eventBytes), onConfirm)) {
-              blocked = true;
-              channel.once('drain', () => {
-                blocked = false;
-                pump();
-              });
-              return;
-            }
-          }
-        };
-        pump();
-      });
+      return publishConfirmed(channel, count, window, (seq, done) => send(channel, benchEvent(seq, 0, options.eventBytes), done));
     },
 
     async publish(seq, sentAt) {
